@@ -1,0 +1,251 @@
+"""Runs a Pulumi Python program under the mock engine with a stack's real configuration.
+
+What the CLI would do before `pulumi preview` (read `Pulumi.yaml` defaults and `Pulumi.<stack>.yaml`,
+hand the program its config, collect every resource registration) done in-process, with
+`offline.mocks.AwsMocks` standing in for the AWS provider. Secure values are replaced by
+placeholders: nothing here can decrypt them, and nothing needs to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.settings import ROOT
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from .mocks import AwsMocks
+
+SECRET_PLACEHOLDER = "offline-plan-placeholder-secret"
+
+
+class PlanError(Exception):
+    """A problem with the program or stack the user named (not a bug): shown without a traceback."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    project: str
+    stack: str
+    program_dir: Path
+    values: dict[str, str]
+    secret_keys: tuple[str, ...]
+
+
+@dataclass
+class RegisteredResource:
+    """One resource registration as the engine received it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    protect: bool
+    provider: str
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    inputs: dict[str, Any]
+    """Inputs as the engine sees them: camelCase names, numbers as floats."""
+    wire_inputs: struct_pb2.Struct
+    """The serialized inputs, unknowns and secrets included, to forward to an analyzer."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def parent_name(self) -> str:
+        return self.parent.rsplit("::", 1)[-1] if self.parent else ""
+
+
+@dataclass
+class ProgramRun:
+    config: StackConfig
+    resources: list[RegisteredResource]
+    stack_outputs: dict[str, Any]
+
+    def of_type(self, *type_tokens: str) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.type in type_tokens]
+
+    def named(self, name: str) -> RegisteredResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"expected one resource named {name!r}, found {len(matches)}")
+        return matches[0]
+
+    def children_of(self, parent: RegisteredResource) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+
+def _config_string(value: Any) -> str:
+    """Config values reach a program as strings; structured ones as JSON, as the CLI sends them."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def _qualify(project: str, key: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def _declared_default(spec: Any) -> Any:
+    """A Pulumi.yaml config entry is either a schema (`type`, `default`) or a plain value."""
+    if isinstance(spec, dict) and "type" in spec:
+        return spec.get("default")
+    if isinstance(spec, dict) and "value" in spec:
+        return spec["value"]
+    return spec
+
+
+def known_stacks(program_dir: Path) -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in program_dir.glob("Pulumi.*.yaml"))
+
+
+def load_stack_config(
+    program_dir: Path | str, stack: str, overrides: dict[str, str] | None = None
+) -> StackConfig:
+    """The config the CLI would hand the program: Pulumi.yaml defaults, then the stack file, then
+    `overrides` (keys without a namespace belong to the project, as with `pulumi config set`)."""
+    program_dir = Path(program_dir).resolve()
+    project_file = program_dir / "Pulumi.yaml"
+    if not project_file.is_file():
+        raise PlanError(f"{program_dir} is not a Pulumi project: it has no Pulumi.yaml")
+    project_doc = yaml.safe_load(project_file.read_text()) or {}
+    project = str(project_doc["name"])
+
+    stack_file = program_dir / f"Pulumi.{stack}.yaml"
+    if not stack_file.is_file():
+        stacks = ", ".join(known_stacks(program_dir)) or "none"
+        raise PlanError(
+            f"unknown stack {stack!r} for project {project!r}: no {stack_file.name} (known stacks: {stacks})"
+        )
+    stack_doc = yaml.safe_load(stack_file.read_text()) or {}
+
+    values: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, spec in (project_doc.get("config") or {}).items():
+        default = _declared_default(spec)
+        if default is not None:
+            values[_qualify(project, key)] = _config_string(default)
+    for key, value in (stack_doc.get("config") or {}).items():
+        full_key = _qualify(project, key)
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            values[full_key] = SECRET_PLACEHOLDER
+            secret_keys.append(full_key)
+        else:
+            values[full_key] = _config_string(value)
+    for key, value in (overrides or {}).items():
+        values[_qualify(project, key)] = value
+    return StackConfig(project, stack, program_dir, values, tuple(secret_keys))
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, keeping everything the engine would know of each registration."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[RegisteredResource] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        wire = struct_pb2.Struct()
+        wire.CopyFrom(request.object)
+        self.registrations.append(
+            RegisteredResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                protect=bool(request.protect),
+                provider=request.provider,
+                dependencies=list(request.dependencies),
+                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+                wire_inputs=wire,
+                outputs=rpc.deserialize_properties(response.object, keep_unknowns=True),
+            )
+        )
+        return response
+
+
+def activate_mocks(
+    project: str, stack: str, *, preview: bool = True, mocks: pulumi.runtime.Mocks | None = None
+) -> RecordingMonitor:
+    """Point the Pulumi runtime at a fresh recording mock engine."""
+    monitor = RecordingMonitor(mocks or AwsMocks())
+    ROOT.set(None)  # a fresh root stack per run, or exports from an earlier run would leak in
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    return monitor
+
+
+@contextmanager
+def _program_environment(program_dir: Path) -> Iterator[None]:
+    """Run as the CLI does: from the program's folder, with that folder first on sys.path."""
+    previous_cwd = os.getcwd()
+    previous_modules = set(sys.modules)
+    sys.path.insert(0, str(program_dir))
+    os.chdir(program_dir)
+    try:
+        yield
+    finally:
+        os.chdir(previous_cwd)
+        sys.path.remove(str(program_dir))
+        # Forget modules loaded from this program so that another program's same-named modules load.
+        for name in set(sys.modules) - previous_modules:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if module_file.startswith(str(program_dir) + os.sep) and "site-packages" not in module_file:
+                del sys.modules[name]
+
+
+def run_program(
+    program_dir: Path | str, stack: str, *, preview: bool = True, overrides: dict[str, str] | None = None
+) -> ProgramRun:
+    """Run `<program_dir>/__main__.py` for `stack` under mocks and return what it registered.
+
+    A `pulumi.RunError` from the program (invalid settings) propagates unchanged.
+    """
+    config = load_stack_config(program_dir, stack, overrides)
+    pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+    monitor = activate_mocks(config.project, config.stack, preview=preview)
+
+    main = config.program_dir / "__main__.py"
+
+    def execute() -> None:
+        runpy.run_path(str(main), run_name="__main__")
+
+    with _program_environment(config.program_dir):
+        _sync_await(run_pulumi_func(execute))
+
+    root = ROOT.get()
+    exported = dict(getattr(root, "outputs", {}) or {})
+    return ProgramRun(config, monitor.registrations, _resolve_outputs(exported))
+
+
+def _resolve_outputs(exported: dict[str, Any]) -> dict[str, Any]:
+    """Stack outputs as plain values; what preview cannot know yet is None."""
+
+    async def resolve() -> dict[str, Any]:
+        resolved: dict[str, Any] = {}
+        for key, value in exported.items():
+            output = pulumi.Output.from_input(value)
+            known = await output.is_known()
+            resolved[key] = await output.future() if known else None
+        return resolved
+
+    return _sync_await(resolve())

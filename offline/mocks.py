@@ -1,0 +1,135 @@
+"""Pulumi mocks that answer like AWS: realistic ids, ARNs, endpoints and data-source results.
+
+The program never knows it runs under these: they only stand in for the engine and the provider,
+so the code path is the one `pulumi up` takes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+# Physical-id prefixes AWS uses for EC2-family resources.
+EC2_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:ec2/instance:Instance": "i",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
+    "aws:ec2/securityGroupRule:SecurityGroupRule": "sgrule",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+
+
+def _digest(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def _service_and_kind(type_token: str) -> tuple[str, str]:
+    """`aws:ec2/vpc:Vpc` -> ("ec2", "vpc")."""
+    module = type_token.split(":")[1]
+    service, _, kind = module.partition("/")
+    return service, kind.lower() or service
+
+
+StateHook = Callable[[pulumi.runtime.MockResourceArgs, str, dict[str, Any], str], None]
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and invokes the way the AWS provider would.
+
+    `state_hooks` maps a type token to a function that adds the outputs AWS computes for that
+    type (endpoints, DNS names); tiers add their own as they need them.
+    """
+
+    state_hooks: dict[str, StateHook] = {}
+
+    def __init__(self, region: str | None = None) -> None:
+        self.region = region or DEFAULT_REGION
+
+    def _region(self) -> str:
+        return str(pulumi.runtime.config.CONFIG.get().get("aws:region") or self.region)
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        state = dict(args.inputs)
+        region = self._region()
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", state
+        if not args.custom:
+            return None, state
+
+        service, kind = _service_and_kind(args.typ)
+        prefix = EC2_ID_PREFIXES.get(args.typ)
+        resource_id = (
+            f"{prefix}-{_digest(args.typ, args.name)}"
+            if prefix
+            else f"{args.name}-{_digest(args.name, length=7)}"
+        )
+        # Autonamed resources get their physical name from the provider, not from the inputs.
+        state.setdefault("name", f"{args.name}-{_digest(args.name, length=7)}")
+        name = str(state["name"])
+
+        if service == "iam":
+            state.setdefault("arn", f"arn:aws:iam::{ACCOUNT_ID}:{kind}/{name}")
+        elif service in ("cloudwatch", "logs") and kind == "loggroup":
+            state.setdefault("arn", f"arn:aws:logs:{region}:{ACCOUNT_ID}:log-group:{name}")
+        elif service == "s3":
+            state.setdefault("bucket", state.get("bucket") or name)
+            state.setdefault("arn", f"arn:aws:s3:::{state['bucket']}")
+            resource_id = str(state["bucket"]) if kind in ("bucket", "bucketv2") else resource_id
+        else:
+            state.setdefault("arn", f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{kind}/{resource_id}")
+        state.setdefault("tagsAll", state.get("tags") or {})
+
+        hook = self.state_hooks.get(args.typ)
+        if hook is not None:
+            hook(args, resource_id, state, region)
+        return resource_id, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+        region = str(args.args.get("region") or self._region())
+        token = args.token
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = [f"{region}{letter}" for letter in "abc"]
+            return {
+                "id": region,
+                "names": names,
+                "zoneIds": [f"use1-az{i}" for i in (1, 2, 3)],
+                "state": "available",
+            }
+        if token == "aws:index/getRegion:getRegion":
+            return {"id": region, "name": region, "region": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "id": ACCOUNT_ID,
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline-plan",
+                "userId": "AIDAOFFLINEPLAN",
+            }
+        if token == "aws:index/getPartition:getPartition":
+            return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com"}
+        return dict(args.args)
+
+
+def _vpc_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    state.setdefault("defaultSecurityGroupId", f"sg-{_digest(resource_id, 'default')}")
+    state.setdefault("mainRouteTableId", f"rtb-{_digest(resource_id, 'main')}")
+
+
+AwsMocks.state_hooks["aws:ec2/vpc:Vpc"] = _vpc_state

@@ -1,0 +1,367 @@
+"""Stack settings: every config key the program reads, typed, defaulted and validated.
+
+`Pulumi.yaml` declares each key (type, description, default); this module reads the stack's values
+into frozen dataclasses and checks them before any resource exists. All problems are reported at
+once, in one `pulumi.RunError` whose lines name the key, the value received and what is allowed, so
+`pulumi up` stops with a message and no Python traceback.
+
+Production-only requirements (a NAT gateway per AZ, a Multi-AZ database, WAF) are rules on the
+settings keyed by `stackProfile`, never `if stack == "prod"` inside a component: a stack is
+production-shaped because its config says so, whatever it is called.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import pulumi
+import yaml
+
+PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
+
+PROFILES = ("development", "production")
+NAT_STRATEGIES = ("single", "one-per-az")
+INTERFACE_ENDPOINTS = (
+    "ecr.api",
+    "ecr.dkr",
+    "logs",
+    "secretsmanager",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "kms",
+    "sts",
+    "monitoring",
+    "xray",
+)
+# CloudWatch Logs rejects any other retention value.
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    """Who the stack is and what it is for."""
+
+    project: str
+    stack: str
+    profile: Literal["development", "production"]
+    app_name: str
+    owner: str
+
+    @property
+    def is_production(self) -> bool:
+        return self.profile == "production"
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags every taggable resource carries (components merge them into their children)."""
+        return {
+            "Project": self.project,
+            "Stack": self.stack,
+            "Application": self.app_name,
+            "Profile": self.profile,
+            "Owner": self.owner,
+            "ManagedBy": "pulumi",
+        }
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    vpc_cidr: str
+    az_count: int
+    nat_strategy: Literal["single", "one-per-az"]
+    interface_endpoints: tuple[str, ...]
+    flow_logs_retention_days: int
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Filled by the data tier; for now only what the production rules need."""
+
+    multi_az: bool
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    """Placeholder: the data tier adds the ElastiCache settings."""
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """Placeholder: the application tier adds the ECS settings."""
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    waf_enabled: bool
+
+
+@dataclass(frozen=True)
+class ObservabilitySettings:
+    log_retention_days: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    stack: StackSettings
+    network: NetworkSettings
+    database: DatabaseSettings
+    cache: CacheSettings
+    app: AppSettings
+    edge: EdgeSettings
+    observability: ObservabilitySettings
+
+
+@dataclass(frozen=True)
+class DeclaredKey:
+    name: str
+    type: str
+    default: Any
+    description: str
+
+
+@cache
+def declared_keys(project_file: Path = PROJECT_FILE) -> dict[str, DeclaredKey]:
+    """The `config:` schema of Pulumi.yaml: the single place where keys, types and defaults live."""
+    document = yaml.safe_load(project_file.read_text())
+    keys: dict[str, DeclaredKey] = {}
+    for name, spec in (document.get("config") or {}).items():
+        keys[name] = DeclaredKey(name, spec["type"], spec.get("default"), spec.get("description", ""))
+    return keys
+
+
+def _describe(value: Any) -> str:
+    return json.dumps(value) if not isinstance(value, str) else repr(value)
+
+
+class _Reader:
+    """Reads declared keys with their Pulumi.yaml defaults and collects every problem found."""
+
+    def __init__(self, config: pulumi.Config, declared: Mapping[str, DeclaredKey]) -> None:
+        self._config = config
+        self._declared = declared
+        self.errors: list[str] = []
+        self.read: set[str] = set()
+
+    def full_name(self, key: str) -> str:
+        return f"{self._config.name}:{key}"
+
+    def fail(self, key: str, value: Any, allowed: str) -> None:
+        self.errors.append(f"{self.full_name(key)}: got {_describe(value)}; {allowed}")
+
+    def _raw(self, key: str) -> Any:
+        if key not in self._declared:
+            # A programming error, not a user one: the key must be declared in Pulumi.yaml first.
+            raise KeyError(f"settings.py reads '{key}', which Pulumi.yaml does not declare")
+        self.read.add(key)
+        raw = self._config.get(key)
+        return self._declared[key].default if raw is None else raw
+
+    def string(self, key: str, *, choices: Iterable[str] | None = None) -> str:
+        value = self._raw(key)
+        text = str(value)
+        if choices is not None and text not in choices:
+            self.fail(key, value, "allowed: " + ", ".join(repr(c) for c in choices))
+        return text
+
+    def integer(
+        self,
+        key: str,
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+        choices: Iterable[int] | None = None,
+    ) -> int:
+        value = self._raw(key)
+        try:
+            number = int(str(value), 10) if not isinstance(value, bool) else None
+        except ValueError:
+            number = None
+        if number is None:
+            self.fail(key, value, "expected a whole number")
+            return int(self._declared[key].default)
+        if choices is not None and number not in tuple(choices):
+            self.fail(key, value, "allowed: " + ", ".join(str(c) for c in choices))
+        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            self.fail(key, value, f"expected a whole number from {minimum} to {maximum}")
+        return number
+
+    def boolean(self, key: str) -> bool:
+        value = self._raw(key)
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "false"):
+            return text == "true"
+        self.fail(key, value, "expected true or false")
+        return bool(self._declared[key].default)
+
+    def string_list(self, key: str, *, choices: Iterable[str] | None = None) -> tuple[str, ...]:
+        raw = self._raw(key)
+        value = raw
+        if isinstance(raw, str):
+            try:
+                value = json.loads(raw)
+            except json.JSONDecodeError:
+                self.fail(key, raw, 'expected a list of strings, e.g. ["logs", "ecr.api"]')
+                return ()
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.fail(key, raw, "expected a list of strings")
+            return ()
+        if choices is not None:
+            allowed = tuple(choices)
+            unknown = [item for item in value if item not in allowed]
+            if unknown:
+                self.fail(key, raw, f"unknown entries {unknown}; allowed: {', '.join(allowed)}")
+        if len(set(value)) != len(value):
+            self.fail(key, raw, "entries must not repeat")
+        return tuple(value)
+
+    def check(self, ok: bool, key: str, value: Any, allowed: str) -> None:
+        if not ok:
+            self.fail(key, value, allowed)
+
+
+def _present_keys(project: str) -> set[str]:
+    """Keys of this project set for the stack, wherever the runtime got them from."""
+    prefix = f"{project}:"
+    names = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
+    return {name[len(prefix) :] for name in names if name.startswith(prefix)}
+
+
+def _read_stack(r: _Reader) -> StackSettings:
+    profile = r.string("stackProfile", choices=PROFILES)
+    app_name = r.string("appName")
+    r.check(
+        bool(APP_NAME_PATTERN.match(app_name)),
+        "appName",
+        app_name,
+        "expected 2-21 lower-case letters, digits or hyphens, starting with a letter",
+    )
+    owner = r.string("owner")
+    r.check(bool(owner.strip()), "owner", owner, "expected a team name")
+    return StackSettings(
+        project=pulumi.get_project(),
+        stack=pulumi.get_stack(),
+        profile=profile,  # type: ignore[arg-type]  # checked against PROFILES above
+        app_name=app_name,
+        owner=owner,
+    )
+
+
+def _read_network(r: _Reader) -> NetworkSettings:
+    cidr = r.string("vpcCidr")
+    try:
+        network = ipaddress.ip_network(cidr, strict=True)
+        private = network.version == 4 and any(network.subnet_of(p) for p in PRIVATE_RANGES)  # type: ignore[arg-type]
+        r.check(
+            private and 16 <= network.prefixlen <= 24,
+            "vpcCidr",
+            cidr,
+            "expected an RFC 1918 range (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) "
+            "with a prefix from /16 to /24, e.g. 10.20.0.0/16",
+        )
+    except ValueError:
+        r.fail("vpcCidr", cidr, "expected an IPv4 network with no host bits set, e.g. 10.20.0.0/16")
+    return NetworkSettings(
+        vpc_cidr=cidr,
+        az_count=r.integer("azCount", minimum=2, maximum=3),
+        nat_strategy=r.string("natStrategy", choices=NAT_STRATEGIES),  # type: ignore[arg-type]
+        interface_endpoints=r.string_list("interfaceEndpoints", choices=INTERFACE_ENDPOINTS),
+        flow_logs_retention_days=r.integer("flowLogsRetentionDays", choices=LOG_RETENTION_DAYS),
+    )
+
+
+def _production_rules(r: _Reader, settings: Settings) -> None:
+    """What a production-shaped stack must have; each message says why."""
+    if not settings.stack.is_production:
+        return
+    reason = "required when stackProfile is 'production'"
+    r.check(
+        settings.network.nat_strategy == "one-per-az",
+        "natStrategy",
+        settings.network.nat_strategy,
+        f"'one-per-az' is {reason}: with one NAT gateway, losing its AZ cuts every task off the internet",
+    )
+    r.check(
+        settings.database.multi_az,
+        "dbMultiAz",
+        settings.database.multi_az,
+        f"true is {reason}: a single-AZ database is down for the length of an AZ outage",
+    )
+    r.check(
+        settings.edge.waf_enabled,
+        "wafEnabled",
+        settings.edge.waf_enabled,
+        f"true is {reason}: the public site must sit behind the WAF",
+    )
+
+
+def load_settings(
+    config: pulumi.Config | None = None, declared: Mapping[str, DeclaredKey] | None = None
+) -> Settings:
+    """Read and validate every setting, or stop the program with one message listing all problems."""
+    config = config or pulumi.Config()
+    declared = declared if declared is not None else declared_keys()
+    r = _Reader(config, declared)
+
+    settings = Settings(
+        stack=_read_stack(r),
+        network=_read_network(r),
+        database=DatabaseSettings(multi_az=r.boolean("dbMultiAz")),
+        cache=CacheSettings(),
+        app=AppSettings(),
+        edge=EdgeSettings(waf_enabled=r.boolean("wafEnabled")),
+        observability=ObservabilitySettings(
+            log_retention_days=r.integer("logRetentionDays", choices=LOG_RETENTION_DAYS)
+        ),
+    )
+    _production_rules(r, settings)
+
+    for unknown in sorted(_present_keys(config.name) - set(declared)):
+        close = difflib.get_close_matches(unknown, declared, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        r.errors.append(f"{r.full_name(unknown)}: unknown key; {hint}declared keys are listed in Pulumi.yaml")
+
+    unread = set(declared) - r.read
+    if unread:
+        raise KeyError(f"Pulumi.yaml declares keys settings.py never reads: {sorted(unread)}")
+
+    if r.errors:
+        raise pulumi.RunError(
+            f"invalid configuration for stack '{settings.stack.stack}':\n  - " + "\n  - ".join(r.errors)
+        )
+    return settings
