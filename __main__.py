@@ -3,6 +3,7 @@
 import pulumi
 
 from components.network import Network, NetworkArgs
+from components.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
 from settings import load_settings
 
 settings = load_settings()
@@ -19,6 +20,10 @@ network = Network(
         flow_logs_retention_days=settings.network.flow_logs_retention_days,
         tags=tags,
     ),
+)
+
+workloads = WorkloadSecurityGroups(
+    f"{prefix}-workloads", WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, tags=tags)
 )
 
 pulumi.export("stackProfile", settings.stack.profile)

@@ -151,6 +151,7 @@ class DeclaredKey:
     type: str
     default: Any
     description: str
+    secret: bool = False
 
 
 @cache
@@ -159,7 +160,9 @@ def declared_keys(project_file: Path = PROJECT_FILE) -> dict[str, DeclaredKey]:
     document = yaml.safe_load(project_file.read_text())
     keys: dict[str, DeclaredKey] = {}
     for name, spec in (document.get("config") or {}).items():
-        keys[name] = DeclaredKey(name, spec["type"], spec.get("default"), spec.get("description", ""))
+        keys[name] = DeclaredKey(
+            name, spec["type"], spec.get("default"), spec.get("description", ""), bool(spec.get("secret"))
+        )
     return keys
 
 
@@ -249,6 +252,30 @@ class _Reader:
         if len(set(value)) != len(value):
             self.fail(key, raw, "entries must not repeat")
         return tuple(value)
+
+    def secret(self, key: str, *, min_length: int = 1) -> pulumi.Output[str]:
+        """A stack secret (`pulumi config set --secret`). It has no default; its value is never
+        printed, only its length checked."""
+        if key not in self._declared or not self._declared[key].secret:
+            raise KeyError(
+                f"settings.py reads '{key}' as a secret, which Pulumi.yaml does not declare secret"
+            )
+        self.read.add(key)
+        value = self._config.get_secret(key)
+        if value is None:
+            self.errors.append(
+                f"{self.full_name(key)}: not set; set it with `pulumi config set --secret {key} <value>`"
+            )
+            return pulumi.Output.secret("")
+
+        def check_length(text: str) -> str:
+            if len(text) < min_length:
+                raise pulumi.RunError(
+                    f"{self.full_name(key)}: the secret is {len(text)} characters long; at least {min_length} required"
+                )
+            return text
+
+        return value.apply(check_length)
 
     def check(self, ok: bool, key: str, value: Any, allowed: str) -> None:
         if not ok:

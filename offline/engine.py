@@ -43,6 +43,8 @@ class StackConfig:
     program_dir: Path
     values: dict[str, str]
     secret_keys: tuple[str, ...]
+    unset_secrets: tuple[str, ...] = ()
+    """Secret keys the stack has not set yet: planned with placeholders, `pulumi up` would refuse."""
 
 
 @dataclass
@@ -136,10 +138,13 @@ def load_stack_config(
 
     values: dict[str, str] = {}
     secret_keys: list[str] = []
+    declared_secrets: list[str] = []
     for key, spec in (project_doc.get("config") or {}).items():
         default = _declared_default(spec)
         if default is not None:
             values[_qualify(project, key)] = _config_string(default)
+        if isinstance(spec, dict) and spec.get("secret"):
+            declared_secrets.append(_qualify(project, key))
     for key, value in (stack_doc.get("config") or {}).items():
         full_key = _qualify(project, key)
         if isinstance(value, dict) and set(value) == {"secure"}:
@@ -149,7 +154,13 @@ def load_stack_config(
             values[full_key] = _config_string(value)
     for key, value in (overrides or {}).items():
         values[_qualify(project, key)] = value
-    return StackConfig(project, stack, program_dir, values, tuple(secret_keys))
+    # A secret the stack has not set yet (`pulumi config set --secret`) still gets planned, with a
+    # placeholder, so that a fresh clone can plan before anyone holds the real values.
+    unset = tuple(key for key in declared_secrets if key not in values)
+    for key in unset:
+        values[key] = SECRET_PLACEHOLDER
+    secret_keys.extend(key for key in declared_secrets if key not in secret_keys)
+    return StackConfig(project, stack, program_dir, values, tuple(secret_keys), unset)
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
