@@ -68,6 +68,7 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+PRODUCTION_REQUIRED = "required when stackProfile is 'production'"
 APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
 
@@ -309,7 +310,7 @@ def _read_stack(r: _Reader) -> StackSettings:
     )
 
 
-def _read_network(r: _Reader) -> NetworkSettings:
+def _read_network(r: _Reader, stack: StackSettings) -> NetworkSettings:
     cidr = r.string("vpcCidr")
     try:
         network = ipaddress.ip_network(cidr, strict=True)
@@ -323,38 +324,61 @@ def _read_network(r: _Reader) -> NetworkSettings:
         )
     except ValueError:
         r.fail("vpcCidr", cidr, "expected an IPv4 network with no host bits set, e.g. 10.20.0.0/16")
+    nat_strategy = r.string("natStrategy", choices=NAT_STRATEGIES)
+    if stack.is_production:
+        r.check(
+            nat_strategy == "one-per-az",
+            "natStrategy",
+            nat_strategy,
+            f"'one-per-az' is {PRODUCTION_REQUIRED}: with one NAT gateway, losing its AZ cuts every task off the internet",
+        )
     return NetworkSettings(
         vpc_cidr=cidr,
         az_count=r.integer("azCount", minimum=2, maximum=3),
-        nat_strategy=r.string("natStrategy", choices=NAT_STRATEGIES),  # type: ignore[arg-type]
+        nat_strategy=nat_strategy,  # type: ignore[arg-type]  # checked against NAT_STRATEGIES
         interface_endpoints=r.string_list("interfaceEndpoints", choices=INTERFACE_ENDPOINTS),
         flow_logs_retention_days=r.integer("flowLogsRetentionDays", choices=LOG_RETENTION_DAYS),
     )
 
 
-def _production_rules(r: _Reader, settings: Settings) -> None:
-    """What a production-shaped stack must have; each message says why."""
-    if not settings.stack.is_production:
-        return
-    reason = "required when stackProfile is 'production'"
-    r.check(
-        settings.network.nat_strategy == "one-per-az",
-        "natStrategy",
-        settings.network.nat_strategy,
-        f"'one-per-az' is {reason}: with one NAT gateway, losing its AZ cuts every task off the internet",
-    )
-    r.check(
-        settings.database.multi_az,
-        "dbMultiAz",
-        settings.database.multi_az,
-        f"true is {reason}: a single-AZ database is down for the length of an AZ outage",
-    )
-    r.check(
-        settings.edge.waf_enabled,
-        "wafEnabled",
-        settings.edge.waf_enabled,
-        f"true is {reason}: the public site must sit behind the WAF",
-    )
+def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
+    multi_az = r.boolean("dbMultiAz")
+    if stack.is_production:
+        r.check(
+            multi_az,
+            "dbMultiAz",
+            multi_az,
+            f"true is {PRODUCTION_REQUIRED}: a single-AZ database is down for the length of an AZ outage",
+        )
+    return DatabaseSettings(multi_az=multi_az)
+
+
+def _read_cache(r: _Reader, stack: StackSettings) -> CacheSettings:
+    return CacheSettings()
+
+
+def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
+    return AppSettings()
+
+
+def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
+    waf_enabled = r.boolean("wafEnabled")
+    if stack.is_production:
+        r.check(
+            waf_enabled,
+            "wafEnabled",
+            waf_enabled,
+            f"true is {PRODUCTION_REQUIRED}: the public site must sit behind the WAF",
+        )
+    return EdgeSettings(waf_enabled=waf_enabled)
+
+
+def _read_observability(r: _Reader, stack: StackSettings) -> ObservabilitySettings:
+    return ObservabilitySettings(log_retention_days=r.integer("logRetentionDays", choices=LOG_RETENTION_DAYS))
+
+
+def _cross_checks(r: _Reader, settings: Settings) -> None:
+    """Rules that involve settings of more than one tier."""
 
 
 def load_settings(
@@ -365,18 +389,17 @@ def load_settings(
     declared = declared if declared is not None else declared_keys()
     r = _Reader(config, declared)
 
+    stack = _read_stack(r)
     settings = Settings(
-        stack=_read_stack(r),
-        network=_read_network(r),
-        database=DatabaseSettings(multi_az=r.boolean("dbMultiAz")),
-        cache=CacheSettings(),
-        app=AppSettings(),
-        edge=EdgeSettings(waf_enabled=r.boolean("wafEnabled")),
-        observability=ObservabilitySettings(
-            log_retention_days=r.integer("logRetentionDays", choices=LOG_RETENTION_DAYS)
-        ),
+        stack=stack,
+        network=_read_network(r, stack),
+        database=_read_database(r, stack),
+        cache=_read_cache(r, stack),
+        app=_read_app(r, stack),
+        edge=_read_edge(r, stack),
+        observability=_read_observability(r, stack),
     )
-    _production_rules(r, settings)
+    _cross_checks(r, settings)
 
     for unknown in sorted(_present_keys(config.name) - set(declared)):
         close = difflib.get_close_matches(unknown, declared, n=1)

@@ -47,16 +47,19 @@ def _service_and_kind(type_token: str) -> tuple[str, str]:
 
 
 StateHook = Callable[[pulumi.runtime.MockResourceArgs, str, dict[str, Any], str], None]
+CallHook = Callable[[dict[str, Any], str], dict[str, Any]]
 
 
 class AwsMocks(pulumi.runtime.Mocks):
     """Answers resource registrations and invokes the way the AWS provider would.
 
     `state_hooks` maps a type token to a function that adds the outputs AWS computes for that
-    type (endpoints, DNS names); tiers add their own as they need them.
+    type (endpoints, DNS names); `call_hooks` maps an invoke token to a function of (args, region)
+    that answers it. Tiers register their own below as they need them.
     """
 
     state_hooks: dict[str, StateHook] = {}
+    call_hooks: dict[str, CallHook] = {}
 
     def __init__(self, region: str | None = None) -> None:
         self.region = region or DEFAULT_REGION
@@ -120,6 +123,8 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline-plan",
                 "userId": "AIDAOFFLINEPLAN",
             }
+        if token in self.call_hooks:
+            return self.call_hooks[token](dict(args.args), region)
         if token == "aws:index/getPartition:getPartition":
             return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com"}
         return dict(args.args)
