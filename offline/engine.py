@@ -12,7 +12,7 @@ import json
 import os
 import runpy
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,10 +72,10 @@ class RegisteredResource:
 
 
 @dataclass
-class ProgramRun:
-    config: StackConfig
+class Registrations:
+    """Resources registered by a program or a component under test, with the lookups tests need."""
+
     resources: list[RegisteredResource]
-    stack_outputs: dict[str, Any]
 
     def of_type(self, *type_tokens: str) -> list[RegisteredResource]:
         return [r for r in self.resources if r.type in type_tokens]
@@ -88,6 +88,12 @@ class ProgramRun:
 
     def children_of(self, parent: RegisteredResource) -> list[RegisteredResource]:
         return [r for r in self.resources if r.parent == parent.urn]
+
+
+@dataclass
+class ProgramRun(Registrations):
+    config: StackConfig
+    stack_outputs: dict[str, Any]
 
 
 def _config_string(value: Any) -> str:
@@ -245,7 +251,19 @@ def run_program(
 
     root = ROOT.get()
     exported = dict(getattr(root, "outputs", {}) or {})
-    return ProgramRun(config, monitor.registrations, _resolve_outputs(exported))
+    return ProgramRun(monitor.registrations, config, _resolve_outputs(exported))
+
+
+def build_components(monitor: RecordingMonitor, construct: Callable[[], object]) -> Registrations:
+    """Run `construct` (which creates components) to completion under the active mocks and return
+    what it registered. An exception in the code or in any `apply` fails the call."""
+    before = len(monitor.registrations)
+
+    def execute() -> None:
+        construct()
+
+    _sync_await(run_pulumi_func(execute))
+    return Registrations(monitor.registrations[before:])
 
 
 def _resolve_outputs(exported: dict[str, Any]) -> dict[str, Any]:

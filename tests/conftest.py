@@ -8,7 +8,15 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from offline.engine import ProgramRun, RecordingMonitor, activate_mocks, load_stack_config, run_program
+from offline.engine import (
+    ProgramRun,
+    RecordingMonitor,
+    Registrations,
+    activate_mocks,
+    build_components,
+    load_stack_config,
+    run_program,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("staging", "prod")
@@ -20,6 +28,13 @@ def mock_engine() -> RecordingMonitor:
     config = load_stack_config(ROOT, "staging")
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
     return activate_mocks(config.project, "test")
+
+
+@pytest.fixture
+def build(mock_engine: RecordingMonitor) -> Callable[[Callable[[], object]], Registrations]:
+    """Construct components directly (stand-in strings for other tiers' outputs) and get back every
+    child they registered: `build(lambda: Network("n", NetworkArgs()))`."""
+    return lambda construct: build_components(mock_engine, construct)
 
 
 @pytest.fixture
