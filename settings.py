@@ -5,9 +5,9 @@ into frozen dataclasses and checks them before any resource exists. All problems
 once, in one `pulumi.RunError` whose lines name the key, the value received and what is allowed, so
 `pulumi up` stops with a message and no Python traceback.
 
-Production-only requirements (a NAT gateway per AZ, a Multi-AZ database, WAF) are rules on the
-settings keyed by `stackProfile`, never `if stack == "prod"` inside a component: a stack is
-production-shaped because its config says so, whatever it is called.
+Production-only requirements (a NAT gateway per AZ, a Multi-AZ database, kept data, a Redis replica
+with failover, WAF) are rules on the settings keyed by `stackProfile`, never `if stack == "prod"`
+inside a component: a stack is production-shaped because its config says so, whatever it is called.
 """
 
 from __future__ import annotations
