@@ -5,9 +5,9 @@ into frozen dataclasses and checks them before any resource exists. All problems
 once, in one `pulumi.RunError` whose lines name the key, the value received and what is allowed, so
 `pulumi up` stops with a message and no Python traceback.
 
-Production-only requirements (a NAT gateway per AZ, a Multi-AZ database, WAF) are rules on the
-settings keyed by `stackProfile`, never `if stack == "prod"` inside a component: a stack is
-production-shaped because its config says so, whatever it is called.
+Production-only requirements (a NAT gateway per AZ, a Multi-AZ database, kept data, a Redis replica
+with failover, WAF) are rules on the settings keyed by `stackProfile`, never `if stack == "prod"`
+inside a component: a stack is production-shaped because its config says so, whatever it is called.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import difflib
 import ipaddress
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -71,6 +71,30 @@ PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0
 PRODUCTION_REQUIRED = "required when stackProfile is 'production'"
 APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
+# --- data tier
+POSTGRES_MAJORS = ("14", "15", "16", "17")
+MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+DB_LOG_EXPORTS = ("postgresql", "upgrade", "iam-db-auth-error")
+CACHE_ENGINES = ("redis", "valkey")
+# Older engines lack the TLS and AUTH behaviour this platform relies on, and are past end of life.
+CACHE_OLDEST_VERSIONS = {"redis": (6, 2), "valkey": (7, 2)}
+CACHE_CLUSTER_MODES = ("disabled", "enabled", "compatible")
+# ElastiCache AUTH tokens: printable ASCII except space, double quote, slash and at sign.
+AUTH_TOKEN_CHARACTERS = frozenset(chr(c) for c in range(33, 127)) - set('"/@')
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_MINUTES = 24 * 60
+WEEK_MINUTES = 7 * DAY_MINUTES
+_HHMM = r"([01]\d|2[0-3]):([0-5]\d)"
+_DAY = "(" + "|".join(WEEKDAYS) + ")"
+DAILY_WINDOW = re.compile(f"{_HHMM}-{_HHMM}")
+WEEKLY_WINDOW = re.compile(f"{_DAY}:{_HHMM}-{_DAY}:{_HHMM}")
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+HTTPS_ORIGIN = re.compile(rf"https://{_LABEL}(\.{_LABEL})+(:\d{{1,5}})?")
+LOCAL_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1)(:\d{1,5})?")
+REGION_PATTERN = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
+# Graviton families carry a `g` after the generation (t4g, m7g, c7gn, r8g); the bastion's image is arm64.
+GRAVITON_INSTANCE_TYPE = re.compile(r"[a-z]+\d+g[a-z]*\.[a-z0-9]+")
+
 
 @dataclass(frozen=True)
 class StackSettings:
@@ -109,15 +133,66 @@ class NetworkSettings:
 
 
 @dataclass(frozen=True)
-class DatabaseSettings:
-    """Filled by the data tier; for now only what the production rules need."""
+class DataSettings:
+    """What every data store of the stack shares: whether its data must be kept, and the KMS key."""
 
+    keep_data: bool
+    """Deletion protection, final snapshots and `protect` on the database, cache, buckets and key."""
+    kms_deletion_window_days: int
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    engine_version: str
+    """PostgreSQL version, `17` or `17.4`; a major alone lets RDS apply minor upgrades."""
+    instance_class: str
+    allocated_storage_gb: int
+    max_allocated_storage_gb: int
     multi_az: bool
+    read_replica_count: int
+    backup_retention_days: int
+    backup_window: str
+    maintenance_window: str
+    performance_insights: bool
+    monitoring_interval_seconds: int
+    log_exports: tuple[str, ...]
+    slow_query_ms: int
+
+    @property
+    def major_version(self) -> str:
+        return self.engine_version.split(".")[0]
 
 
 @dataclass(frozen=True)
 class CacheSettings:
-    """Placeholder: the data tier adds the ElastiCache settings."""
+    engine: Literal["redis", "valkey"]
+    engine_version: str
+    node_type: str
+    replica_count: int
+    automatic_failover: bool
+    multi_az: bool
+    snapshot_retention_days: int
+    maintenance_window: str
+    cluster_mode: Literal["disabled"]
+    auth_token: pulumi.Output[str]
+    """The Redis AUTH token (a stack secret); never printed."""
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    ia_transition_days: int
+    glacier_transition_days: int
+    noncurrent_expiration_days: int
+    log_expiration_days: int
+    cors_origins: tuple[str, ...]
+    replication_region: str
+    """Region the media bucket is replicated to; empty: no replication."""
+
+
+@dataclass(frozen=True)
+class BastionSettings:
+    enabled: bool
+    instance_type: str
 
 
 @dataclass(frozen=True)
@@ -139,8 +214,11 @@ class ObservabilitySettings:
 class Settings:
     stack: StackSettings
     network: NetworkSettings
+    data: DataSettings
     database: DatabaseSettings
     cache: CacheSettings
+    storage: StorageSettings
+    bastion: BastionSettings
     app: AppSettings
     edge: EdgeSettings
     observability: ObservabilitySettings
@@ -341,8 +419,86 @@ def _read_network(r: _Reader, stack: StackSettings) -> NetworkSettings:
     )
 
 
+def _window_minutes(window: str, *, weekly: bool) -> tuple[int, int] | None:
+    """A `hh:mm-hh:mm` (daily) or `ddd:hh:mm-ddd:hh:mm` (weekly) UTC window as (start, length)
+    in minutes from Monday 00:00 (weekly) or midnight (daily); None if it does not parse."""
+    pattern = WEEKLY_WINDOW if weekly else DAILY_WINDOW
+    match = pattern.fullmatch(window)
+    if match is None:
+        return None
+    period = WEEK_MINUTES if weekly else DAY_MINUTES
+    parts = match.groups()
+    if weekly:
+        start = WEEKDAYS.index(parts[0]) * DAY_MINUTES + int(parts[1]) * 60 + int(parts[2])
+        end = WEEKDAYS.index(parts[3]) * DAY_MINUTES + int(parts[4]) * 60 + int(parts[5])
+    else:
+        start = int(parts[0]) * 60 + int(parts[1])
+        end = int(parts[2]) * 60 + int(parts[3])
+    return start, (end - start) % period
+
+
+def _read_window(r: _Reader, key: str, *, weekly: bool, minimum_minutes: int) -> tuple[str, tuple[int, int]]:
+    window = r.string(key)
+    parsed = _window_minutes(window, weekly=weekly)
+    shape = "ddd:hh:mm-ddd:hh:mm, e.g. 'sun:03:00-sun:04:00'" if weekly else "hh:mm-hh:mm, e.g. '02:00-02:30'"
+    if parsed is None:
+        r.fail(key, window, f"expected a UTC window {shape}")
+        return window, (0, minimum_minutes)
+    r.check(
+        parsed[1] >= minimum_minutes,
+        key,
+        window,
+        f"expected a window of at least {minimum_minutes} minutes ({shape})",
+    )
+    return window, parsed
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int], period: int) -> bool:
+    return (b[0] - a[0]) % period < a[1] or (a[0] - b[0]) % period < b[1]
+
+
+def _read_data(r: _Reader, stack: StackSettings) -> DataSettings:
+    keep_data = r.boolean("keepData")
+    if stack.is_production:
+        r.check(
+            keep_data,
+            "keepData",
+            keep_data,
+            f"true is {PRODUCTION_REQUIRED}: without it a mistaken `pulumi destroy` or a replacement "
+            "deletes the database, the cache and the buckets and leaves no final snapshot",
+        )
+    return DataSettings(
+        keep_data=keep_data,
+        kms_deletion_window_days=r.integer("kmsKeyDeletionWindowDays", minimum=7, maximum=30),
+    )
+
+
 def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
+    version = r.string("dbEngineVersion")
+    match = re.fullmatch(r"(\d+)(\.\d+)?", version)
+    r.check(
+        match is not None and match.group(1) in POSTGRES_MAJORS,
+        "dbEngineVersion",
+        version,
+        f"expected a PostgreSQL major ({', '.join(POSTGRES_MAJORS)}) or major.minor such as '17.4'",
+    )
+    instance_class = r.string("dbInstanceClass")
+    r.check(
+        bool(re.fullmatch(r"db\.[a-z0-9-]+\.[a-z0-9]+", instance_class)),
+        "dbInstanceClass",
+        instance_class,
+        "expected an RDS instance class such as 'db.t4g.micro' or 'db.m7g.large'",
+    )
+    allocated = r.integer("dbAllocatedStorageGb", minimum=20, maximum=65536)
+    max_allocated = r.integer("dbMaxAllocatedStorageGb", minimum=20, maximum=65536)
+    r.check(
+        max_allocated >= allocated,
+        "dbMaxAllocatedStorageGb",
+        max_allocated,
+        f"expected at least dbAllocatedStorageGb ({allocated}): it is the ceiling storage autoscaling grows to",
+    )
     multi_az = r.boolean("dbMultiAz")
+    retention = r.integer("dbBackupRetentionDays", minimum=1, maximum=35)
     if stack.is_production:
         r.check(
             multi_az,
@@ -350,11 +506,191 @@ def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
             multi_az,
             f"true is {PRODUCTION_REQUIRED}: a single-AZ database is down for the length of an AZ outage",
         )
-    return DatabaseSettings(multi_az=multi_az)
+        r.check(
+            retention >= 7,
+            "dbBackupRetentionDays",
+            retention,
+            f"at least 7 is {PRODUCTION_REQUIRED}: damage noticed a few days late must still be restorable",
+        )
+    backup_window, backup = _read_window(r, "dbBackupWindow", weekly=False, minimum_minutes=30)
+    maintenance_window, maintenance = _read_window(r, "dbMaintenanceWindow", weekly=True, minimum_minutes=30)
+    r.check(
+        not any(
+            _overlap((day * DAY_MINUTES + backup[0], backup[1]), maintenance, WEEK_MINUTES)
+            for day in range(7)
+        ),
+        "dbMaintenanceWindow",
+        maintenance_window,
+        f"expected a window that does not overlap the daily dbBackupWindow ({backup_window}); RDS refuses both at once",
+    )
+    slow_query_ms = r.integer("dbSlowQueryMs", minimum=-1, maximum=3_600_000)
+    r.check(
+        slow_query_ms == -1 or slow_query_ms >= 50,
+        "dbSlowQueryMs",
+        slow_query_ms,
+        "expected -1 (off) or at least 50: lower thresholds log nearly every statement, parameters included",
+    )
+    return DatabaseSettings(
+        engine_version=version,
+        instance_class=instance_class,
+        allocated_storage_gb=allocated,
+        max_allocated_storage_gb=max_allocated,
+        multi_az=multi_az,
+        read_replica_count=r.integer("dbReadReplicaCount", minimum=0, maximum=5),
+        backup_retention_days=retention,
+        backup_window=backup_window,
+        maintenance_window=maintenance_window,
+        performance_insights=r.boolean("dbPerformanceInsights"),
+        monitoring_interval_seconds=r.integer("dbMonitoringIntervalSeconds", choices=MONITORING_INTERVALS),
+        log_exports=r.string_list("dbLogExports", choices=DB_LOG_EXPORTS),
+        slow_query_ms=slow_query_ms,
+    )
+
+
+def _check_auth_token(full_key: str) -> Callable[[str], str]:
+    def check(token: str) -> str:
+        # An unset secret is already reported by the reader; its empty stand-in is not checked again.
+        if token and (len(token) > 128 or any(c not in AUTH_TOKEN_CHARACTERS for c in token)):
+            raise pulumi.RunError(
+                f"{full_key}: the secret is {len(token)} characters long or has characters ElastiCache refuses; "
+                "expected 16 to 128 printable ASCII characters without spaces, '\"', '/' or '@'"
+            )
+        return token
+
+    return check
 
 
 def _read_cache(r: _Reader, stack: StackSettings) -> CacheSettings:
-    return CacheSettings()
+    engine = r.string("cacheEngine", choices=CACHE_ENGINES)
+    version = r.string("cacheEngineVersion")
+    match = re.fullmatch(r"(\d+)\.(\d+)", version)
+    oldest = CACHE_OLDEST_VERSIONS.get(engine, (0, 0))
+    r.check(
+        match is not None and (int(match.group(1)), int(match.group(2))) >= oldest,
+        "cacheEngineVersion",
+        version,
+        f"expected a {engine} major.minor version of at least {oldest[0]}.{oldest[1]}, e.g. '7.1'",
+    )
+    node_type = r.string("cacheNodeType")
+    r.check(
+        bool(re.fullmatch(r"cache\.[a-z0-9-]+\.[a-z0-9]+", node_type)),
+        "cacheNodeType",
+        node_type,
+        "expected an ElastiCache node type such as 'cache.t4g.micro' or 'cache.m7g.large'",
+    )
+    replicas = r.integer("cacheReplicaCount", minimum=0, maximum=5)
+    failover = r.boolean("cacheAutomaticFailover")
+    multi_az = r.boolean("cacheMultiAz")
+    r.check(
+        not failover or replicas >= 1,
+        "cacheAutomaticFailover",
+        failover,
+        "true needs cacheReplicaCount of at least 1: failover promotes a replica",
+    )
+    r.check(
+        not multi_az or failover,
+        "cacheMultiAz",
+        multi_az,
+        "true needs cacheAutomaticFailover: true; ElastiCache refuses Multi-AZ without it",
+    )
+    if stack.is_production:
+        r.check(
+            replicas >= 1,
+            "cacheReplicaCount",
+            replicas,
+            f"at least 1 is {PRODUCTION_REQUIRED}: with no replica, a node failure loses the sessions and the queued tasks",
+        )
+        r.check(
+            failover,
+            "cacheAutomaticFailover",
+            failover,
+            f"true is {PRODUCTION_REQUIRED}: without it a failed primary stays down until someone promotes a replica",
+        )
+        r.check(
+            multi_az,
+            "cacheMultiAz",
+            multi_az,
+            f"true is {PRODUCTION_REQUIRED}: with every node in one AZ, an AZ outage takes the broker down",
+        )
+    cluster_mode = r.string("cacheClusterMode", choices=CACHE_CLUSTER_MODES)
+    if cluster_mode in CACHE_CLUSTER_MODES:
+        r.check(
+            cluster_mode == "disabled",
+            "cacheClusterMode",
+            cluster_mode,
+            "only 'disabled' while the Celery worker uses this cache as its broker: Celery's Redis "
+            "transport cannot use cluster-mode Redis (its multi-key commands fail with CROSSSLOT errors)",
+        )
+    maintenance_window, _ = _read_window(r, "cacheMaintenanceWindow", weekly=True, minimum_minutes=60)
+    token = r.secret("cacheAuthToken", min_length=16)
+    return CacheSettings(
+        engine=engine,  # type: ignore[arg-type]  # checked against CACHE_ENGINES
+        engine_version=version,
+        node_type=node_type,
+        replica_count=replicas,
+        automatic_failover=failover,
+        multi_az=multi_az,
+        snapshot_retention_days=r.integer("cacheSnapshotRetentionDays", minimum=0, maximum=35),
+        maintenance_window=maintenance_window,
+        cluster_mode="disabled",
+        auth_token=token.apply(_check_auth_token(r.full_name("cacheAuthToken"))),
+    )
+
+
+def _read_storage(r: _Reader, stack: StackSettings) -> StorageSettings:
+    ia_days = r.integer("storageIaTransitionDays", minimum=30, maximum=3650)
+    glacier_days = r.integer("storageGlacierTransitionDays", minimum=60, maximum=3650)
+    r.check(
+        glacier_days >= ia_days + 30,
+        "storageGlacierTransitionDays",
+        glacier_days,
+        f"expected at least storageIaTransitionDays + 30 ({ia_days + 30}): S3 keeps an object 30 days "
+        "in Standard-IA before it may move on",
+    )
+    origins = r.string_list("storageCorsOrigins")
+    for origin in origins:
+        if origin == "*" or not (HTTPS_ORIGIN.fullmatch(origin) or LOCAL_ORIGIN.fullmatch(origin)):
+            r.fail(
+                "storageCorsOrigins",
+                origin,
+                "expected origins such as 'https://app.example.com' (scheme and host, no path, no "
+                "wildcard), or 'http://localhost:8000' outside production",
+            )
+        elif LOCAL_ORIGIN.fullmatch(origin) and stack.is_production:
+            r.fail(
+                "storageCorsOrigins",
+                origin,
+                f"https origins only are {PRODUCTION_REQUIRED}: a local origin lets any developer "
+                "machine upload to the production bucket",
+            )
+    replication_region = r.string("storageReplicationRegion")
+    own_region = pulumi.Config("aws").get("region")
+    if replication_region:
+        r.check(
+            bool(REGION_PATTERN.fullmatch(replication_region)) and replication_region != own_region,
+            "storageReplicationRegion",
+            replication_region,
+            f"expected an AWS region other than the stack's own ({own_region}), e.g. 'eu-central-1', or '' for none",
+        )
+    return StorageSettings(
+        ia_transition_days=ia_days,
+        glacier_transition_days=glacier_days,
+        noncurrent_expiration_days=r.integer("storageNoncurrentExpirationDays", minimum=1, maximum=3650),
+        log_expiration_days=r.integer("storageLogExpirationDays", minimum=1, maximum=3650),
+        cors_origins=origins,
+        replication_region=replication_region,
+    )
+
+
+def _read_bastion(r: _Reader, stack: StackSettings) -> BastionSettings:
+    instance_type = r.string("bastionInstanceType")
+    r.check(
+        bool(GRAVITON_INSTANCE_TYPE.fullmatch(instance_type)),
+        "bastionInstanceType",
+        instance_type,
+        "expected a Graviton (arm64) instance type such as 't4g.nano': the bastion boots the arm64 Amazon Linux 2023 image",
+    )
+    return BastionSettings(enabled=r.boolean("bastionEnabled"), instance_type=instance_type)
 
 
 def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
@@ -393,8 +729,11 @@ def load_settings(
     settings = Settings(
         stack=stack,
         network=_read_network(r, stack),
+        data=_read_data(r, stack),
         database=_read_database(r, stack),
         cache=_read_cache(r, stack),
+        storage=_read_storage(r, stack),
+        bastion=_read_bastion(r, stack),
         app=_read_app(r, stack),
         edge=_read_edge(r, stack),
         observability=_read_observability(r, stack),

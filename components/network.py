@@ -41,6 +41,9 @@ class NetworkArgs:
     """Interface endpoint services (e.g. `ecr.api`, `logs`) placed in the app subnets. Default: none."""
     flow_logs_retention_days: int = 90
     """Days CloudWatch keeps the VPC flow logs. Default: 90."""
+    kms_key_arn: pulumi.Input[str] | None = None
+    """KMS key that encrypts the flow-log group (its policy must admit CloudWatch Logs).
+    Default: None (CloudWatch Logs' own encryption)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
@@ -257,6 +260,7 @@ class Network(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             retention_in_days=args.flow_logs_retention_days,
+            kms_key_id=args.kms_key_arn,
             tags=merge_tags(args.tags, Name=f"{name}-flow-logs"),
             opts=child,
         )

@@ -65,6 +65,8 @@ class RegisteredResource:
     wire_inputs: struct_pb2.Struct
     """The serialized inputs, unknowns and secrets included, to forward to an analyzer."""
     outputs: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+    """The physical id the provider (here the mocks) answered; empty for components."""
 
     @property
     def parent_name(self) -> str:
@@ -196,6 +198,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
                 wire_inputs=wire,
                 outputs=rpc.deserialize_properties(response.object, keep_unknowns=True),
+                id=response.id or "",
             )
         )
         return response

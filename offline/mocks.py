@@ -138,3 +138,131 @@ def _vpc_state(
 
 
 AwsMocks.state_hooks["aws:ec2/vpc:Vpc"] = _vpc_state
+
+
+# --- data tier (issue 4): outputs AWS computes for RDS, ElastiCache, S3, EC2, KMS, Secrets Manager
+
+
+def _rds_instance_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    identifier = str(state.get("identifier") or resource_id)
+    state["identifier"] = identifier
+    address = f"{identifier}.c{_digest(ACCOUNT_ID, region, length=11)}.{region}.rds.amazonaws.com"
+    port = int(state.get("port") or 5432)
+    state.update(
+        arn=f"arn:aws:rds:{region}:{ACCOUNT_ID}:db:{identifier}",
+        address=address,
+        endpoint=f"{address}:{port}",
+        port=port,
+        resourceId=f"db-{_digest(identifier, length=26).upper()}",
+        hostedZoneId="Z29XKXDKYMONMX",
+    )
+    if state.get("manageMasterUserPassword"):
+        state["masterUserSecrets"] = [
+            {
+                "secretArn": f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!db-"
+                f"{_digest(identifier, 'secret', length=8)}-{_digest(identifier, length=6)}",
+                "kmsKeyId": state.get("masterUserSecretKmsKeyId") or "",
+                "secretStatus": "active",
+            }
+        ]
+
+
+def _replication_group_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    group_id = str(state.get("replicationGroupId") or resource_id)
+    parts = region.split("-")
+    short_region = f"{parts[0]}{''.join(p[0] for p in parts[1:-1])}{parts[-1]}"
+    suffix = f"{_digest(group_id, length=6)}.{short_region}.cache.amazonaws.com"
+    nodes = int(state.get("numCacheClusters") or 1)
+    state.update(
+        replicationGroupId=group_id,
+        arn=f"arn:aws:elasticache:{region}:{ACCOUNT_ID}:replicationgroup:{group_id}",
+        primaryEndpointAddress=f"master.{group_id}.{suffix}",
+        readerEndpointAddress=f"replica.{group_id}.{suffix}",
+        port=int(state.get("port") or 6379),
+        memberClusters=[f"{group_id}-{n:03d}" for n in range(1, nodes + 1)],
+    )
+
+
+def _bucket_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    bucket = str(state["bucket"])
+    bucket_region = str(state.get("region") or region)
+    state.update(
+        region=bucket_region,
+        bucketDomainName=f"{bucket}.s3.amazonaws.com",
+        bucketRegionalDomainName=f"{bucket}.s3.{bucket_region}.amazonaws.com",
+    )
+
+
+def _instance_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    octets = [int(_digest(resource_id, str(n), length=2), 16) for n in range(2)]
+    private_ip = f"10.0.{octets[0]}.{octets[1] or 1}"
+    state.update(
+        arn=f"arn:aws:ec2:{region}:{ACCOUNT_ID}:instance/{resource_id}",
+        privateIp=private_ip,
+        privateDns=f"ip-{private_ip.replace('.', '-')}.{region}.compute.internal",
+        publicIp="",
+        instanceState="running",
+    )
+
+
+def _kms_key_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    raw = _digest("kms", args.name, length=32)
+    key_id = f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    key_region = str(state.get("region") or region)
+    state.update(keyId=key_id, arn=f"arn:aws:kms:{key_region}:{ACCOUNT_ID}:key/{key_id}")
+
+
+def _kms_alias_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    state["arn"] = f"arn:aws:kms:{region}:{ACCOUNT_ID}:{state.get('name') or resource_id}"
+
+
+def _secret_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    state["arn"] = (
+        f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{state['name']}-{_digest(resource_id, length=6)}"
+    )
+
+
+def _instance_profile_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{state['name']}"
+
+
+def _ssm_parameter_call(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name = str(args.get("name", ""))
+    value = f"ami-{_digest(name, region)}" if "/ami-" in name else f"value-of-{name}"
+    return {
+        "id": name,
+        "name": name,
+        "arn": f"arn:aws:ssm:{region}::parameter{name}",
+        "type": "String",
+        "value": value,
+        "insecureValue": value,
+        "version": 1,
+        "withDecryption": bool(args.get("withDecryption", True)),
+    }
+
+
+AwsMocks.state_hooks["aws:rds/instance:Instance"] = _rds_instance_state
+AwsMocks.state_hooks["aws:elasticache/replicationGroup:ReplicationGroup"] = _replication_group_state
+AwsMocks.state_hooks["aws:s3/bucket:Bucket"] = _bucket_state
+AwsMocks.state_hooks["aws:ec2/instance:Instance"] = _instance_state
+AwsMocks.state_hooks["aws:kms/key:Key"] = _kms_key_state
+AwsMocks.state_hooks["aws:kms/alias:Alias"] = _kms_alias_state
+AwsMocks.state_hooks["aws:secretsmanager/secret:Secret"] = _secret_state
+AwsMocks.state_hooks["aws:iam/instanceProfile:InstanceProfile"] = _instance_profile_state
+AwsMocks.call_hooks["aws:ssm/getParameter:getParameter"] = _ssm_parameter_call

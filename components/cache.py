@@ -1,0 +1,207 @@
+"""ElastiCache (Redis or Valkey) for Django sessions and cache and as the Celery broker.
+
+A replication group with cluster mode disabled (Celery's Redis transport cannot use cluster mode),
+in the isolated data subnets, admitting 6379 only from the security groups handed in. Traffic is
+TLS only (`transit_encryption_mode=required`) and authenticated with an AUTH token that comes from
+the stack's secret config; the token is also stored in Secrets Manager, encrypted with the stack
+key, which is where the app's tasks read it. Data at rest is encrypted with the stack key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from ._base import merge_tags, type_token
+
+PORT = 6379
+ENGINES = ("redis", "valkey")
+# ElastiCache replication group ids: up to 40 lower-case letters, digits and single hyphens.
+GROUP_ID_PATTERN = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]$")
+
+
+@dataclass(frozen=True)
+class CacheArgs:
+    replication_group_id: str
+    """Replication group id, unique in the account and region, e.g. `epicvibe-prod`. Required."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The isolated data subnets. Required."""
+    vpc_id: pulumi.Input[str]
+    """VPC of the subnets. Required."""
+    kms_key_arn: pulumi.Input[str]
+    """Stack KMS key: data at rest, the auth secret and the slow-log group. Required."""
+    auth_token: pulumi.Input[str]
+    """Redis AUTH token (a stack secret, 16 to 128 characters). Required."""
+    client_security_group_ids: Sequence[pulumi.Input[str]] = ()
+    """Security groups admitted on 6379 (web, worker). Default: none (nothing can connect)."""
+    engine: str = "redis"
+    """`redis` or `valkey`. Default: "redis"."""
+    engine_version: str = "7.1"
+    """Engine major.minor. Default: "7.1"."""
+    node_type: str = "cache.t4g.micro"
+    """Node type of every node. Default: "cache.t4g.micro"."""
+    replica_count: int = 0
+    """Replicas beside the primary (0 to 5). Default: 0."""
+    automatic_failover: bool = False
+    """Promote a replica when the primary fails; needs a replica. Default: False."""
+    multi_az: bool = False
+    """Spread nodes over AZs; needs automatic failover. Default: False."""
+    snapshot_retention_days: int = 1
+    """Daily snapshots kept (0 = none). Default: 1."""
+    maintenance_window: str = "sun:05:00-sun:06:00"
+    """Weekly UTC maintenance window. Default: "sun:05:00-sun:06:00"."""
+    log_retention_days: int = 30
+    """Retention of the slow-log group. Default: 30."""
+    keep_data: bool = False
+    """A final snapshot on deletion and Pulumi `protect` on the replication group. Default: False."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags merged into every taggable child. Default: none."""
+
+    def __post_init__(self) -> None:
+        if not GROUP_ID_PATTERN.match(self.replication_group_id):
+            raise ValueError(
+                f"replication_group_id {self.replication_group_id!r}: use 2 to 40 lower-case letters, "
+                "digits and single hyphens, starting with a letter"
+            )
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine {self.engine!r}: use one of {ENGINES}")
+        if not 0 <= self.replica_count <= 5:
+            raise ValueError(f"replica_count {self.replica_count}: use 0 to 5")
+        if self.automatic_failover and self.replica_count < 1:
+            raise ValueError(
+                "automatic_failover True needs replica_count of at least 1: failover promotes a replica"
+            )
+        if self.multi_az and not self.automatic_failover:
+            raise ValueError("multi_az True needs automatic_failover True; ElastiCache refuses it otherwise")
+        if not 0 <= self.snapshot_retention_days <= 35:
+            raise ValueError(f"snapshot_retention_days {self.snapshot_retention_days}: use 0 to 35")
+
+
+class Cache(pulumi.ComponentResource):
+    primary_address: pulumi.Output[str]
+    reader_address: pulumi.Output[str]
+    port: pulumi.Output[int]
+    auth_secret_arn: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    replication_group_id: pulumi.Output[str]
+    url_template: pulumi.Output[str]
+    """`rediss://:{auth_token}@<primary>:6379/0`: the app substitutes the (URL-quoted) token."""
+
+    def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(type_token("cache", "Cache"), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = args.tags
+
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            description=f"{args.engine} {args.replication_group_id}: {PORT} from the listed client security groups only",
+            vpc_id=args.vpc_id,
+            tags=merge_tags(tags, Name=f"{name}-sg"),
+            opts=child,
+        )
+        for index, client in enumerate(args.client_security_group_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-ingress-{index}",
+                security_group_id=security_group.id,
+                referenced_security_group_id=client,
+                ip_protocol="tcp",
+                from_port=PORT,
+                to_port=PORT,
+                description=f"{args.engine} from a client workload",
+                tags=merge_tags(tags, Name=f"{name}-ingress-{index}"),
+                opts=child,
+            )
+
+        subnet_group = aws.elasticache.SubnetGroup(
+            f"{name}-subnets",
+            description=f"Data subnets of {args.replication_group_id}",
+            subnet_ids=args.subnet_ids,
+            tags=merge_tags(tags, Name=f"{name}-subnets"),
+            opts=child,
+        )
+
+        secret = aws.secretsmanager.Secret(
+            f"{name}-auth-token",
+            description=f"AUTH token of the {args.engine} replication group {args.replication_group_id}",
+            kms_key_id=args.kms_key_arn,
+            # A deleted secret can be restored for this long; staging stacks can be rebuilt sooner.
+            recovery_window_in_days=30 if args.keep_data else 7,
+            tags=merge_tags(tags, Name=f"{name}-auth-token"),
+            opts=child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-auth-token-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(args.auth_token),
+            opts=child,
+        )
+
+        slow_log = aws.cloudwatch.LogGroup(
+            f"{name}-slow-log",
+            name=f"/aws/elasticache/{args.replication_group_id}/slow-log",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.kms_key_arn,
+            tags=merge_tags(tags, Name=f"{name}-slow-log"),
+            opts=child,
+        )
+
+        group = aws.elasticache.ReplicationGroup(
+            f"{name}-redis",
+            replication_group_id=args.replication_group_id,
+            description=f"Django sessions and cache, Celery broker ({args.replication_group_id})",
+            engine=args.engine,
+            engine_version=args.engine_version,
+            node_type=args.node_type,
+            port=PORT,
+            # Cluster mode stays off: Celery's Redis transport fails on cluster mode (CROSSSLOT).
+            cluster_mode="disabled",
+            num_cache_clusters=1 + args.replica_count,
+            automatic_failover_enabled=args.automatic_failover,
+            multi_az_enabled=args.multi_az,
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[security_group.id],
+            at_rest_encryption_enabled=True,
+            kms_key_id=args.kms_key_arn,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            auth_token=pulumi.Output.secret(args.auth_token),
+            auto_minor_version_upgrade=True,
+            snapshot_retention_limit=args.snapshot_retention_days,
+            maintenance_window=args.maintenance_window,
+            final_snapshot_identifier=f"{args.replication_group_id}-final" if args.keep_data else None,
+            log_delivery_configurations=[
+                {
+                    "destination": slow_log.name,
+                    "destination_type": "cloudwatch-logs",
+                    "log_format": "json",
+                    "log_type": "slow-log",
+                }
+            ],
+            tags=merge_tags(tags, Name=args.replication_group_id),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.keep_data),
+        )
+
+        self.primary_address = group.primary_endpoint_address
+        self.reader_address = group.reader_endpoint_address
+        self.port = group.port.apply(lambda port: int(port or PORT))
+        self.auth_secret_arn = secret.arn
+        self.security_group_id = security_group.id
+        self.replication_group_id = group.replication_group_id
+        self.url_template = pulumi.Output.concat(
+            "rediss://:{auth_token}@", group.primary_endpoint_address, f":{PORT}/0"
+        )
+        self.register_outputs(
+            {
+                "primary_address": self.primary_address,
+                "reader_address": self.reader_address,
+                "port": self.port,
+                "auth_secret_arn": self.auth_secret_arn,
+                "security_group_id": self.security_group_id,
+                "replication_group_id": self.replication_group_id,
+                "url_template": self.url_template,
+            }
+        )

@@ -1,0 +1,308 @@
+"""RDS PostgreSQL: private, in the data subnets, admitting named security groups on 5432 only,
+encrypted with the stack key, Multi-AZ and replicas per stack, data kept in production."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from components.database import Database, DatabaseArgs
+from offline.engine import ProgramRun, RegisteredResource, Registrations
+
+INSTANCE = "aws:rds/instance:Instance"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/unit"
+
+
+def primary(run: Registrations) -> RegisteredResource:
+    return run.named("epicvibe-database-primary")
+
+
+def replicas(run: Registrations) -> list[RegisteredResource]:
+    return [r for r in run.of_type(INSTANCE) if "replicateSourceDb" in r.inputs]
+
+
+def database_sg_id(run: Registrations, component: str = "epicvibe-database") -> str:
+    return run.named(f"{component}-sg").id
+
+
+def sg_ids(run: ProgramRun, *names: str) -> set[str]:
+    return {run.named(name).id for name in names}
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_only_web_worker_and_bastion_reach_5432(stack_runs: dict[str, ProgramRun], stack: str) -> None:
+    run = stack_runs[stack]
+    db_sg = database_sg_id(run)
+    assert not run.named("epicvibe-database-sg").inputs.get("ingress")
+    rules = [r.inputs for r in run.of_type(INGRESS, SG_RULE) if r.inputs.get("securityGroupId") == db_sg]
+    sources = {rule["referencedSecurityGroupId"] for rule in rules}
+    assert sources == sg_ids(
+        run, "epicvibe-workloads-web", "epicvibe-workloads-worker", "epicvibe-bastion-sg"
+    )
+    for rule in rules:
+        assert (rule["ipProtocol"], rule["fromPort"], rule["toPort"]) == ("tcp", 5432, 5432)
+        assert not {"cidrIpv4", "cidrIpv6", "prefixListId"} & set(rule)
+    # No egress at all: the database opens no connections of its own.
+    assert [r for r in run.of_type(EGRESS) if r.inputs["securityGroupId"] == db_sg] == []
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_every_instance_is_private_in_the_data_subnets_with_the_database_sg(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    subnet_group = run.named("epicvibe-database-subnets")
+    assert subnet_group.inputs["subnetIds"] == run.stack_outputs["dataSubnetIds"]
+    assert primary(run).inputs["dbSubnetGroupName"] == subnet_group.outputs["name"]
+    for instance in run.of_type(INSTANCE):
+        assert instance.inputs["publiclyAccessible"] is False, instance.name
+        assert instance.inputs["vpcSecurityGroupIds"] == [database_sg_id(run)], instance.name
+        assert instance.inputs["port"] == 5432
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_storage_secret_and_insights_are_encrypted_with_the_stack_key(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    key_arn = run.stack_outputs["kmsKeyArn"]
+    for instance in run.of_type(INSTANCE):
+        inputs = instance.inputs
+        assert inputs["storageEncrypted"] is True and inputs["kmsKeyId"] == key_arn, instance.name
+        assert inputs["storageType"] == "gp3"
+        assert inputs["performanceInsightsKmsKeyId"] == key_arn
+        assert inputs["caCertIdentifier"] == "rds-ca-rsa2048-g1"
+    main = primary(run).inputs
+    assert main["manageMasterUserPassword"] is True
+    assert main["masterUserSecretKmsKeyId"] == key_arn
+    assert "password" not in main
+    assert run.stack_outputs["databaseMasterSecretArn"].startswith(
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-"
+    )
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_parameter_group_forces_tls_and_logs_slow_queries(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    group = run.named("epicvibe-database-params")
+    assert group.inputs["family"] == "postgres17"
+    parameters = {p["name"]: p["value"] for p in group.inputs["parameters"]}
+    assert parameters == {"rds.force_ssl": "1", "log_min_duration_statement": "1000"}
+    assert all(i.inputs["parameterGroupName"] == group.outputs["name"] for i in run.of_type(INSTANCE))
+
+
+@pytest.mark.parametrize(
+    ("stack", "multi_az", "replica_count", "retention", "instance_class"),
+    [("staging", False, 0, 7, "db.t4g.micro"), ("prod", True, 1, 14, "db.m7g.large")],
+)
+def test_availability_and_size_per_stack(
+    stack_runs: dict[str, ProgramRun],
+    stack: str,
+    multi_az: bool,
+    replica_count: int,
+    retention: int,
+    instance_class: str,
+) -> None:
+    run = stack_runs[stack]
+    main = primary(run).inputs
+    assert main["multiAz"] is multi_az
+    assert main["backupRetentionPeriod"] == retention
+    assert main["instanceClass"] == instance_class
+    assert main["maxAllocatedStorage"] > main["allocatedStorage"]
+    assert len(replicas(run)) == replica_count
+    assert len(run.stack_outputs["databaseReaderAddresses"]) == replica_count
+
+
+def test_replicas_copy_the_primary_and_keep_the_same_security(run_stack: Callable[..., ProgramRun]) -> None:
+    run = run_stack("staging", dbReadReplicaCount="2")
+    main = primary(run)
+    found = replicas(run)
+    assert [r.inputs["identifier"] for r in found] == [
+        "epicvibe-staging-replica-1",
+        "epicvibe-staging-replica-2",
+    ]
+    for replica in found:
+        assert replica.inputs["replicateSourceDb"] == main.outputs["identifier"]
+        for key in (
+            "instanceClass",
+            "vpcSecurityGroupIds",
+            "parameterGroupName",
+            "kmsKeyId",
+            "publiclyAccessible",
+        ):
+            assert replica.inputs[key] == main.inputs[key], key
+        # Replicas take the source's subnet group (the data subnets) and never set their own credentials.
+        assert not {"dbSubnetGroupName", "username", "password", "manageMasterUserPassword"} & set(
+            replica.inputs
+        )
+    addresses = run.stack_outputs["databaseReaderAddresses"]
+    assert addresses == [r.outputs["address"] for r in found]
+
+
+@pytest.mark.parametrize(("stack", "kept"), [("staging", False), ("prod", True)])
+def test_data_is_kept_only_where_settings_say_so(
+    stack_runs: dict[str, ProgramRun], stack: str, kept: bool
+) -> None:
+    run = stack_runs[stack]
+    main = primary(run)
+    assert main.protect is kept
+    assert main.inputs["deletionProtection"] is kept
+    assert main.inputs["skipFinalSnapshot"] is (not kept)
+    assert main.inputs["deleteAutomatedBackups"] is (not kept)
+    if kept:
+        assert main.inputs["finalSnapshotIdentifier"] == f"epicvibe-{stack}-final"
+    else:
+        assert "finalSnapshotIdentifier" not in main.inputs
+    for replica in replicas(run):
+        assert replica.protect is kept and replica.inputs["deletionProtection"] is kept
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_logs_go_to_precreated_groups_with_retention_and_the_stack_key(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    retention = 30 if stack == "staging" else 90
+    for instance in run.of_type(INSTANCE):
+        identifier = instance.inputs["identifier"]
+        assert instance.inputs["enabledCloudwatchLogsExports"] == ["postgresql", "upgrade"]
+        groups = [
+            g
+            for g in run.of_type(LOG_GROUP)
+            if g.inputs.get("name", "").startswith(f"/aws/rds/instance/{identifier}/")
+        ]
+        assert sorted(g.inputs["name"].rsplit("/", 1)[1] for g in groups) == ["postgresql", "upgrade"]
+        for group in groups:
+            assert group.inputs["retentionInDays"] == retention
+            assert group.inputs["kmsKeyId"] == run.stack_outputs["kmsKeyArn"]
+            # RDS would create the group itself (never expiring) if the instance came first.
+            assert group.urn in instance.dependencies
+
+
+@pytest.mark.parametrize(("stack", "interval"), [("staging", 0), ("prod", 60)])
+def test_enhanced_monitoring_per_stack_with_the_aws_managed_role_policy(
+    stack_runs: dict[str, ProgramRun], stack: str, interval: int
+) -> None:
+    run = stack_runs[stack]
+    assert primary(run).inputs["monitoringInterval"] == interval
+    roles = [r for r in run.resources if r.name == "epicvibe-database-monitoring-role"]
+    if not interval:
+        assert roles == [] and "monitoringRoleArn" not in primary(run).inputs
+        return
+    (role,) = roles
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "monitoring.rds.amazonaws.com"}
+    assert primary(run).inputs["monitoringRoleArn"] == role.outputs["arn"]
+    attachment = run.named("epicvibe-database-monitoring-policy").inputs
+    assert attachment["policyArn"] == "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+def test_iam_authentication_minor_upgrades_and_snapshot_tags(stack_runs: dict[str, ProgramRun]) -> None:
+    for instance in stack_runs["prod"].of_type(INSTANCE):
+        assert instance.inputs["iamDatabaseAuthenticationEnabled"] is True
+        assert instance.inputs["autoMinorVersionUpgrade"] is True
+        assert instance.inputs["copyTagsToSnapshot"] is True
+    assert primary(stack_runs["prod"]).inputs["allowMajorVersionUpgrade"] is False
+
+
+def test_settings_reach_the_instance(run_stack: Callable[..., ProgramRun]) -> None:
+    run = run_stack(
+        "staging",
+        dbEngineVersion="16.4",
+        dbInstanceClass="db.r7g.large",
+        dbAllocatedStorageGb="40",
+        dbMaxAllocatedStorageGb="400",
+        dbBackupWindow="23:30-00:15",
+        dbMaintenanceWindow="sat:01:00-sat:02:00",
+        dbPerformanceInsights="false",
+        dbLogExports='["postgresql"]',
+        dbSlowQueryMs="-1",
+    )
+    main = primary(run).inputs
+    assert (main["engineVersion"], main["instanceClass"]) == ("16.4", "db.r7g.large")
+    assert (main["allocatedStorage"], main["maxAllocatedStorage"]) == (40, 400)
+    assert (main["backupWindow"], main["maintenanceWindow"]) == ("23:30-00:15", "sat:01:00-sat:02:00")
+    assert main["performanceInsightsEnabled"] is False and "performanceInsightsKmsKeyId" not in main
+    assert main["enabledCloudwatchLogsExports"] == ["postgresql"]
+    group = run.named("epicvibe-database-params").inputs
+    assert group["family"] == "postgres16"
+    assert [p["name"] for p in group["parameters"]] == ["rds.force_ssl"]
+
+
+def test_without_the_bastion_only_the_workloads_are_admitted(run_stack: Callable[..., ProgramRun]) -> None:
+    run = run_stack("staging", bastionEnabled="false")
+    db_sg = database_sg_id(run)
+    sources = {
+        r.inputs["referencedSecurityGroupId"]
+        for r in run.of_type(INGRESS)
+        if r.inputs["securityGroupId"] == db_sg
+    }
+    assert sources == sg_ids(run, "epicvibe-workloads-web", "epicvibe-workloads-worker")
+
+
+def test_component_built_directly_admits_exactly_the_given_groups(
+    build: Callable[..., Registrations],
+) -> None:
+    built = build(
+        lambda: Database(
+            "unit",
+            DatabaseArgs(
+                identifier="unit-db",
+                subnet_ids=["subnet-data-a", "subnet-data-b"],
+                vpc_id="vpc-0123",
+                kms_key_arn=KEY_ARN,
+                client_security_group_ids=["sg-app", "sg-ops"],
+                log_exports=(),
+                tags={"Team": "data"},
+            ),
+        )
+    )
+    rules = built.of_type(INGRESS)
+    assert sorted(r.inputs["referencedSecurityGroupId"] for r in rules) == ["sg-app", "sg-ops"]
+    assert built.named("unit-subnets").inputs["subnetIds"] == ["subnet-data-a", "subnet-data-b"]
+    assert built.named("unit-sg").inputs["vpcId"] == "vpc-0123"
+    assert built.of_type(LOG_GROUP) == []
+    main = built.named("unit-primary")
+    assert main.inputs["tags"]["Team"] == "data" and main.inputs["dbName"] == "app"
+    assert main.protect is False and main.inputs["multiAz"] is False
+
+
+def test_no_clients_means_no_ingress(build: Callable[..., Registrations]) -> None:
+    built = build(
+        lambda: Database(
+            "lonely",
+            DatabaseArgs(identifier="lonely", subnet_ids=["s-1", "s-2"], vpc_id="vpc-1", kms_key_arn=KEY_ARN),
+        )
+    )
+    assert built.of_type(INGRESS) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"identifier": "Epic_DB"}, "lower-case letters"),
+        ({"identifier": "db--x"}, "single hyphens"),
+        ({"identifier": "x" * 53}, "2 to 52"),
+        ({"database_name": "my-app"}, "underscores"),
+        ({"engine_version": "latest"}, "major"),
+        ({"allocated_storage_gb": 10}, "20 GiB or more"),
+        ({"allocated_storage_gb": 200, "max_allocated_storage_gb": 100}, "ceiling"),
+        ({"read_replica_count": 6}, "0 to 5"),
+        ({"backup_retention_days": 0}, "1 to 35"),
+        ({"monitoring_interval_seconds": 2}, "one of"),
+        ({"log_exports": ("audit",)}, "PostgreSQL exports only"),
+    ],
+)
+def test_bad_arguments_are_refused_with_the_fix(kwargs: dict, message: str) -> None:
+    base = {"identifier": "unit", "subnet_ids": ["s"], "vpc_id": "vpc", "kms_key_arn": KEY_ARN}
+    with pytest.raises(ValueError, match=message):
+        DatabaseArgs(**{**base, **kwargs})
