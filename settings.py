@@ -16,6 +16,7 @@ import difflib
 import ipaddress
 import json
 import re
+import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +25,16 @@ from typing import Any, Literal
 
 import pulumi
 import yaml
+
+from components.app_values import (
+    CERTIFICATE_ARN,
+    CONTAINER_INSIGHTS,
+    CPU_ARCHITECTURES,
+    FARGATE_SIZES,
+    SECURITY_GROUP_ID,
+    fargate_size_problem,
+    image_reference_problem,
+)
 
 PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
 
@@ -70,6 +81,9 @@ LOG_RETENTION_DAYS = (
 PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 PRODUCTION_REQUIRED = "required when stackProfile is 'production'"
 APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+PYTHON_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+WSGI_CALLABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
+SCHEDULE = re.compile(r"^(cron|rate|at)\([^()]+\)$")
 
 # --- data tier
 POSTGRES_MAJORS = ("14", "15", "16", "17")
@@ -197,7 +211,42 @@ class BastionSettings:
 
 @dataclass(frozen=True)
 class AppSettings:
-    """Placeholder: the application tier adds the ECS settings."""
+    """The ECS services, their image and scaling, and the internal load balancer."""
+
+    image: str | None
+    docker_context: str | None
+    container_port: int
+    django_settings_module: str
+    wsgi_application: str
+    celery_app: str
+    django_secret_key: pulumi.Output[str]
+    cpu_architecture: str
+    web_cpu: int
+    web_memory: int
+    web_min_tasks: int
+    web_max_tasks: int
+    web_cpu_target_percent: int
+    web_requests_per_target: int
+    worker_cpu: int
+    worker_memory: int
+    worker_min_tasks: int
+    worker_max_tasks: int
+    worker_cpu_target_percent: int
+    beat_enabled: bool
+    fargate_spot_weight: int
+    container_insights: str
+    health_check_path: str
+    health_check_grace_period_seconds: int
+    deregistration_delay_seconds: int
+    alb_certificate_arn: str | None
+    alb_deletion_protection: bool
+    alb_idle_timeout_seconds: int
+    alb_cloudfront_security_group_id: str | None
+    nightly_scale_down: bool
+    nightly_scale_down_cron: str
+    nightly_scale_up_cron: str
+    schedule_timezone: str
+    xray_enabled: bool
 
 
 @dataclass(frozen=True)
@@ -693,8 +742,150 @@ def _read_bastion(r: _Reader, stack: StackSettings) -> BastionSettings:
     return BastionSettings(enabled=r.boolean("bastionEnabled"), instance_type=instance_type)
 
 
+def _read_task_size(r: _Reader, role: str) -> tuple[int, int]:
+    cpu = r.integer(f"{role}Cpu", choices=FARGATE_SIZES)
+    memory = r.integer(f"{role}Memory", minimum=512, maximum=122880)
+    if cpu in FARGATE_SIZES:
+        problem = fargate_size_problem(cpu, memory)
+        r.check(problem is None, f"{role}Memory", memory, problem or "")
+    return cpu, memory
+
+
+def _read_task_count(r: _Reader, role: str, minimum: int) -> tuple[int, int]:
+    low = r.integer(f"{role}MinTasks", minimum=minimum, maximum=1000)
+    high = r.integer(f"{role}MaxTasks", minimum=1, maximum=1000)
+    r.check(high >= low, f"{role}MaxTasks", high, f"expected at least {role}MinTasks ({low})")
+    return low, high
+
+
 def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
-    return AppSettings()
+    image = r.string("appImage").strip()
+    context = r.string("appDockerContext").strip()
+    if bool(image) == bool(context):
+        r.fail(
+            "appImage",
+            image,
+            "set exactly one of appImage (an image pinned by tag or digest) and appDockerContext "
+            "(a directory to build); the other stays empty",
+        )
+    elif image:
+        problem = image_reference_problem(image)
+        r.check(problem is None, "appImage", image, problem or "")
+
+    for key, pattern, example in (
+        ("djangoSettingsModule", PYTHON_MODULE, "config.settings.production"),
+        ("djangoWsgiApplication", WSGI_CALLABLE, "config.wsgi:application"),
+        ("celeryApp", PYTHON_MODULE, "config"),
+    ):
+        value = r.string(key)
+        r.check(bool(pattern.match(value)), key, value, f"expected a Python path such as {example}")
+
+    web_cpu, web_memory = _read_task_size(r, "web")
+    worker_cpu, worker_memory = _read_task_size(r, "worker")
+    # One web task per AZ is what keeps the site up when an AZ is lost.
+    web_min, web_max = _read_task_count(r, "web", minimum=1)
+    if stack.is_production:
+        r.check(
+            web_min >= 2,
+            "webMinTasks",
+            web_min,
+            f"2 or more is {PRODUCTION_REQUIRED}: a single web task is a single point of failure",
+        )
+    worker_min, worker_max = _read_task_count(r, "worker", minimum=0)
+
+    spot_weight = r.integer("fargateSpotWeight", minimum=0, maximum=1000)
+    nightly = r.boolean("nightlyScaleDown")
+    if stack.is_production:
+        r.check(
+            spot_weight == 0,
+            "fargateSpotWeight",
+            spot_weight,
+            f"0 is {PRODUCTION_REQUIRED}: Spot tasks can be reclaimed with two minutes' notice",
+        )
+        r.check(
+            not nightly,
+            "nightlyScaleDown",
+            nightly,
+            f"false is {PRODUCTION_REQUIRED}: it stops the site every night",
+        )
+
+    health_check_path = r.string("healthCheckPath")
+    r.check(
+        health_check_path.startswith("/") and " " not in health_check_path,
+        "healthCheckPath",
+        health_check_path,
+        "expected an absolute URL path such as /health/",
+    )
+    certificate = r.string("albCertificateArn").strip()
+    r.check(
+        not certificate or bool(CERTIFICATE_ARN.match(certificate)),
+        "albCertificateArn",
+        certificate,
+        "expected empty or an ACM certificate ARN in the stack's region "
+        "(arn:aws:acm:<region>:<account>:certificate/<id>)",
+    )
+    cloudfront_group = r.string("albCloudFrontSecurityGroupId").strip()
+    r.check(
+        not cloudfront_group or bool(SECURITY_GROUP_ID.match(cloudfront_group)),
+        "albCloudFrontSecurityGroupId",
+        cloudfront_group,
+        "expected empty or the id (sg-...) of CloudFront-VPCOrigins-Service-SG in the stack's VPC",
+    )
+    schedules = {}
+    for key in ("nightlyScaleDownCron", "nightlyScaleUpCron"):
+        schedules[key] = r.string(key)
+        r.check(
+            bool(SCHEDULE.match(schedules[key])),
+            key,
+            schedules[key],
+            "expected an Application Auto Scaling schedule such as cron(0 20 * * ? *)",
+        )
+    timezone = r.string("scheduleTimezone")
+    known_zones = zoneinfo.available_timezones()
+    r.check(
+        not known_zones or timezone in known_zones,
+        "scheduleTimezone",
+        timezone,
+        "expected an IANA time zone such as UTC or Asia/Jakarta",
+    )
+
+    return AppSettings(
+        image=image or None,
+        docker_context=context or None,
+        container_port=r.integer("appContainerPort", minimum=1024, maximum=65535),
+        django_settings_module=r.string("djangoSettingsModule"),
+        wsgi_application=r.string("djangoWsgiApplication"),
+        celery_app=r.string("celeryApp"),
+        # Django's own deployment check asks for at least 50 characters.
+        django_secret_key=r.secret("djangoSecretKey", min_length=50),
+        cpu_architecture=r.string("cpuArchitecture", choices=CPU_ARCHITECTURES),
+        web_cpu=web_cpu,
+        web_memory=web_memory,
+        web_min_tasks=web_min,
+        web_max_tasks=web_max,
+        web_cpu_target_percent=r.integer("webCpuTargetPercent", minimum=10, maximum=90),
+        web_requests_per_target=r.integer("webRequestsPerTarget", minimum=10, maximum=100000),
+        worker_cpu=worker_cpu,
+        worker_memory=worker_memory,
+        worker_min_tasks=worker_min,
+        worker_max_tasks=worker_max,
+        worker_cpu_target_percent=r.integer("workerCpuTargetPercent", minimum=10, maximum=90),
+        beat_enabled=r.boolean("beatEnabled"),
+        fargate_spot_weight=spot_weight,
+        container_insights=r.string("containerInsights", choices=CONTAINER_INSIGHTS),
+        health_check_path=health_check_path,
+        health_check_grace_period_seconds=r.integer("healthCheckGracePeriodSeconds", minimum=0, maximum=1800),
+        deregistration_delay_seconds=r.integer("deregistrationDelaySeconds", minimum=0, maximum=3600),
+        alb_certificate_arn=certificate or None,
+        alb_deletion_protection=r.boolean("albDeletionProtection"),
+        alb_idle_timeout_seconds=r.integer("albIdleTimeoutSeconds", minimum=1, maximum=4000),
+        alb_cloudfront_security_group_id=cloudfront_group or None,
+        nightly_scale_down=nightly,
+        nightly_scale_down_cron=schedules["nightlyScaleDownCron"],
+        nightly_scale_up_cron=schedules["nightlyScaleUpCron"],
+        schedule_timezone=timezone,
+        xray_enabled=r.boolean("xrayEnabled"),
+    )
 
 
 def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:

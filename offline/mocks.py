@@ -73,6 +73,10 @@ class AwsMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("pulumi:providers:"):
             return f"{args.name}-provider-id", state
         if not args.custom:
+            # Components have no physical id; remote ones (awsx) still answer with outputs.
+            component_hook = self.state_hooks.get(args.typ)
+            if component_hook is not None:
+                component_hook(args, "", state, region)
             return None, state
 
         service, kind = _service_and_kind(args.typ)
@@ -266,3 +270,111 @@ AwsMocks.state_hooks["aws:kms/alias:Alias"] = _kms_alias_state
 AwsMocks.state_hooks["aws:secretsmanager/secret:Secret"] = _secret_state
 AwsMocks.state_hooks["aws:iam/instanceProfile:InstanceProfile"] = _instance_profile_state
 AwsMocks.call_hooks["aws:ssm/getParameter:getParameter"] = _ssm_parameter_call
+
+
+# --- application tier: load balancer, ECS, Secrets Manager, ECR (awsx) -------------------------
+# Outputs AWS computes for these types, in the shapes the tier's consumers parse: ALB and target
+# group ARNs whose suffixes feed the request-count scaling metric, ECS ARNs with task definition
+# revisions, Secrets Manager ARNs with their random six-character suffix.
+
+
+def _alb_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    name = str(state["name"])
+    suffix = f"app/{name}/{_digest(name, length=16)}"
+    state["arn"] = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:loadbalancer/{suffix}"
+    state.setdefault("arnSuffix", suffix)
+    prefix = "internal-" if state.get("internal") else ""
+    state.setdefault(
+        "dnsName", f"{prefix}{name}-{int(_digest(name, length=8), 16)}.{region}.elb.amazonaws.com"
+    )
+    state.setdefault("zoneId", "Z" + _digest(region, "elb-zone", length=13).upper())
+
+
+def _target_group_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    name = str(state["name"])
+    suffix = f"targetgroup/{name}/{_digest(name, length=16)}"
+    state["arn"] = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:{suffix}"
+    state.setdefault("arnSuffix", suffix)
+
+
+def _listener_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    state["arn"] = (
+        f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:listener/app/{args.name}/{_digest(args.name, length=16)}"
+    )
+
+
+def _ecs_cluster_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    state["arn"] = f"arn:aws:ecs:{region}:{ACCOUNT_ID}:cluster/{state['name']}"
+
+
+def _ecs_service_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    cluster = str(state.get("cluster") or "default").rsplit("/", 1)[-1]
+    state["arn"] = f"arn:aws:ecs:{region}:{ACCOUNT_ID}:service/{cluster}/{state['name']}"
+
+
+def _ecs_task_definition_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    family = str(state.get("family") or args.name)
+    state["revision"] = 1
+    state["arnWithoutRevision"] = f"arn:aws:ecs:{region}:{ACCOUNT_ID}:task-definition/{family}"
+    state["arn"] = f"{state['arnWithoutRevision']}:1"
+
+
+AwsMocks.state_hooks["aws:lb/loadBalancer:LoadBalancer"] = _alb_state
+AwsMocks.state_hooks["aws:lb/targetGroup:TargetGroup"] = _target_group_state
+AwsMocks.state_hooks["aws:lb/listener:Listener"] = _listener_state
+AwsMocks.state_hooks["aws:ecs/cluster:Cluster"] = _ecs_cluster_state
+AwsMocks.state_hooks["aws:ecs/service:Service"] = _ecs_service_state
+AwsMocks.state_hooks["aws:ecs/taskDefinition:TaskDefinition"] = _ecs_task_definition_state
+
+
+def _cloudfront_origin_facing_prefix_list(args: dict[str, Any], region: str) -> dict[str, Any]:
+    name = str(args.get("name") or "com.amazonaws.global.cloudfront.origin-facing")
+    list_id = f"pl-{_digest(region, name, length=8)}"
+    return {
+        "id": list_id,
+        "name": name,
+        "arn": f"arn:aws:ec2:{region}:aws:prefix-list/{list_id}",
+        "addressFamily": "IPv4",
+        "maxEntries": 55,
+        "ownerId": "AWS",
+        "version": 1,
+        "entries": [],
+        "tags": {},
+    }
+
+
+AwsMocks.call_hooks["aws:ec2/getManagedPrefixList:getManagedPrefixList"] = (
+    _cloudfront_origin_facing_prefix_list
+)
+
+
+# awsx's ECR components are remote components (one registration each, not custom resources): their
+# outputs come through the same hooks, called for non-custom registrations as well.
+def _awsx_repository_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    state.setdefault(
+        "url", f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{args.name}-{_digest(args.name, length=7)}"
+    )
+
+
+def _awsx_image_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> None:
+    state.setdefault("imageUri", f"{state.get('repositoryUrl')}@sha256:{_digest(args.name, length=64)}")
+
+
+AwsMocks.state_hooks["awsx:ecr:Repository"] = _awsx_repository_state
+AwsMocks.state_hooks["awsx:ecr:Image"] = _awsx_image_state

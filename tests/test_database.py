@@ -126,7 +126,7 @@ def test_replicas_copy_the_primary_and_keep_the_same_security(run_stack: Callabl
     run = run_stack("staging", dbReadReplicaCount="2")
     main = primary(run)
     found = replicas(run)
-    assert [r.inputs["identifier"] for r in found] == [
+    assert sorted(r.inputs["identifier"] for r in found) == [
         "epicvibe-staging-replica-1",
         "epicvibe-staging-replica-2",
     ]

@@ -1,0 +1,1001 @@
+"""The Django application on ECS Fargate: web (gunicorn) behind the internal ALB, Celery worker and
+optional beat, a migrations task definition, autoscaling, IAM, log groups and the SECRET_KEY secret.
+
+Everything runs in the private app subnets without public IPs. Credentials reach the containers
+only through the task definitions' `secrets` (Secrets Manager, decrypted by the execution role);
+the plain environment carries host names, ports and bucket names, nothing that grants access.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ._base import merge_tags, type_token
+from .app_values import (
+    CONTAINER_INSIGHTS,
+    CPU_ARCHITECTURES,
+    ecr_repository_arn,
+    fargate_size_problem,
+    image_reference_problem,
+)
+
+XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.x"
+XRAY_DAEMON_PORT = 2000
+# Fargate stops a container this long after SIGTERM; 120 s is its maximum. Celery finishes the tasks
+# it is running in that time (warm shutdown); gunicorn drains in-flight requests.
+WORKER_STOP_TIMEOUT = 120
+WEB_STOP_TIMEOUT = 30
+# Writable scratch space on Fargate's ephemeral storage, so the root file system can stay read-only.
+# The three SSM agent paths are what ECS Exec's agent writes to; without them it cannot start in a
+# read-only container (AWS containers-roadmap issue 1359 documents this workaround).
+WRITABLE_PATHS = {
+    "tmp": "/tmp",
+    "ssm-agent-state": "/var/lib/amazon/ssm",
+    "ssm-agent-logs": "/var/log/amazon/ssm",
+    "managed-agents": "/managed-agents",
+}
+# Environment names that look like credentials; the policy pack refuses them in plain environment.
+CREDENTIAL_WORDS = ("PASSWORD", "SECRET", "TOKEN", "KEY")
+
+
+@dataclass(frozen=True)
+class ServiceScaling:
+    """Size and scaling bounds of one ECS service."""
+
+    cpu: int = 512
+    """Task CPU units (1024 = 1 vCPU), a Fargate size. Default: 512."""
+    memory: int = 1024
+    """Task memory in MiB, one Fargate accepts with `cpu`. Default: 1024."""
+    min_tasks: int = 1
+    """Fewest tasks autoscaling keeps running. Default: 1."""
+    max_tasks: int = 4
+    """Most tasks autoscaling may start. Default: 4."""
+    cpu_target_percent: int = 60
+    """Average CPU utilisation autoscaling steers towards. Default: 60."""
+
+    def __post_init__(self) -> None:
+        problem = fargate_size_problem(self.cpu, self.memory)
+        if problem:
+            raise ValueError(f"cpu {self.cpu} / memory {self.memory}: {problem}")
+        if not 0 <= self.min_tasks <= self.max_tasks or self.max_tasks < 1:
+            raise ValueError(
+                f"min_tasks {self.min_tasks} / max_tasks {self.max_tasks}: need 0 <= min_tasks <= max_tasks, max_tasks >= 1"
+            )
+        if not 10 <= self.cpu_target_percent <= 90:
+            raise ValueError(f"cpu_target_percent {self.cpu_target_percent}: use 10 to 90")
+
+
+@dataclass(frozen=True)
+class DjangoServicesArgs:
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Private app subnets the tasks run in (never public ones). Required."""
+    web_security_group_id: pulumi.Input[str]
+    """Security group of the web tasks (the load balancer admits itself into it). Required."""
+    worker_security_group_id: pulumi.Input[str]
+    """Security group of the worker, beat and one-off tasks such as migrations. Required."""
+    target_group_arn: pulumi.Input[str]
+    """The load balancer's web target group (`LoadBalancer.target_group_arn`). Required."""
+    load_balancer_arn_suffix: pulumi.Input[str]
+    """`LoadBalancer.arn_suffix`, for the requests-per-target scaling metric. Required."""
+    target_group_arn_suffix: pulumi.Input[str]
+    """`LoadBalancer.target_group_arn_suffix`, for the requests-per-target scaling metric. Required."""
+    allowed_hosts: Sequence[pulumi.Input[str]]
+    """Host names Django accepts (ALLOWED_HOSTS): behind CloudFront's AllViewerExceptHostHeader policy,
+    the ALB's DNS name (`Edge.origin_host`). Never `*`. Required."""
+    django_secret_key: pulumi.Input[str]
+    """The Django SECRET_KEY (a stack secret); stored in Secrets Manager under the KMS key. Required."""
+    kms_key_arn: pulumi.Input[str]
+    """Stack KMS key: encrypts the secret and the log groups; decrypts via Secrets Manager and S3. Required."""
+    database_address: pulumi.Input[str]
+    """PostgreSQL primary host name. Required."""
+    database_port: pulumi.Input[int]
+    """PostgreSQL port. Required."""
+    database_name: pulumi.Input[str]
+    """Name of the application database. Required."""
+    database_reader_addresses: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Read replica host names (may be empty). Required."""
+    database_secret_arn: pulumi.Input[str]
+    """RDS-managed master secret (JSON with `username` and `password`). Required."""
+    cache_address: pulumi.Input[str]
+    """Redis primary endpoint. Required."""
+    cache_reader_address: pulumi.Input[str]
+    """Redis reader endpoint. Required."""
+    cache_port: pulumi.Input[int]
+    """Redis port. Required."""
+    cache_auth_secret_arn: pulumi.Input[str]
+    """Secret holding the Redis AUTH token. Required."""
+    media_bucket_name: pulumi.Input[str]
+    """Bucket for user uploads (presigned PUT and GET). Required."""
+    media_bucket_arn: pulumi.Input[str]
+    """ARN of the media bucket; the only bucket the task role may touch. Required."""
+    static_bucket_name: pulumi.Input[str]
+    """Bucket CloudFront serves static files from (its name is passed to Django). Required."""
+    image: str | None = None
+    """Application image, pinned by tag or digest. Default: none (then `docker_context` is required)."""
+    docker_context: str | None = None
+    """Directory to build the image from into a new ECR repository (awsx). Default: none (use `image`)."""
+    dockerfile: str | None = None
+    """Dockerfile path when it is not `<docker_context>/Dockerfile`. Default: none."""
+    container_port: int = 8000
+    """Port gunicorn listens on. Default: 8000."""
+    csrf_trusted_origins: Sequence[pulumi.Input[str]] = ()
+    """Origins (`https://host`) Django trusts for CSRF: the public site URL, since the Host Django
+    sees is the ALB's. Default: none."""
+    django_settings_module: str = "config.settings"
+    """DJANGO_SETTINGS_MODULE. Default: config.settings."""
+    wsgi_application: str = "config.wsgi:application"
+    """WSGI callable gunicorn serves. Default: config.wsgi:application."""
+    celery_app: str = "config"
+    """Module passed to `celery -A`. Default: config."""
+    cpu_architecture: str = "ARM64"
+    """Fargate CPU architecture, ARM64 (Graviton, cheaper) or X86_64; the image must match. Default: ARM64."""
+    web: ServiceScaling = field(default_factory=lambda: ServiceScaling(min_tasks=2, max_tasks=6))
+    """Size and scaling of the web service. Default: 512 CPU / 1024 MiB, 2 to 6 tasks, 60% CPU."""
+    worker: ServiceScaling = field(default_factory=ServiceScaling)
+    """Size and scaling of the Celery worker. Default: 512 CPU / 1024 MiB, 1 to 4 tasks, 60% CPU."""
+    web_requests_per_target: int = 400
+    """ALB requests per web task per minute autoscaling steers towards. Default: 400."""
+    beat_enabled: bool = True
+    """Run one Celery beat task for periodic jobs. Default: true."""
+    fargate_spot_weight: int = 0
+    """Weight of FARGATE_SPOT against FARGATE (weight 1) for web and worker tasks above the base. Default: 0 (no Spot)."""
+    fargate_base_tasks: int = 1
+    """Tasks of each service that always run on on-demand FARGATE. Default: 1."""
+    container_insights: str = "enabled"
+    """Container Insights on the cluster: enabled, enhanced or disabled. Default: enabled."""
+    health_check_grace_period: int = 60
+    """Seconds ECS ignores failing ALB health checks of a new web task while Django starts. Default: 60."""
+    load_balancer_idle_timeout: int = 60
+    """The ALB's idle timeout; gunicorn keeps connections open longer so the ALB never reuses a
+    closed one (which would surface as 502s). Default: 60."""
+    log_retention_days: int = 30
+    """Days CloudWatch keeps the task and ECS Exec logs. Default: 30."""
+    nightly_scale_down: bool = False
+    """Scale web, worker and beat to zero on `scale_down_schedule` and back on `scale_up_schedule`
+    (for non-production stacks). Default: false."""
+    scale_down_schedule: str = "cron(0 20 * * ? *)"
+    """Application Auto Scaling schedule of the nightly scale-down. Default: cron(0 20 * * ? *)."""
+    scale_up_schedule: str = "cron(0 6 ? * MON-FRI *)"
+    """Schedule that restores the normal bounds. Default: cron(0 6 ? * MON-FRI *)."""
+    schedule_timezone: str = "UTC"
+    """IANA time zone of both schedules. Default: UTC."""
+    xray_enabled: bool = False
+    """Run the X-Ray daemon as a sidecar of web and worker tasks, with its IAM. Default: false."""
+    cache_auth_secret_json_key: str | None = None
+    """JSON key of the token when the Redis secret is a JSON document. Default: none (plain string)."""
+    secret_recovery_window_days: int = 30
+    """Days a deleted SECRET_KEY secret can still be restored. Default: 30."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags merged into every taggable child. Default: none."""
+
+    def __post_init__(self) -> None:
+        if (self.image is None) == (self.docker_context is None):
+            raise ValueError(
+                f"image {self.image!r} / docker_context {self.docker_context!r}: set exactly one, "
+                "an image URI pinned by tag or digest, or a directory to build"
+            )
+        if self.image is not None:
+            problem = image_reference_problem(self.image)
+            if problem:
+                raise ValueError(f"image {self.image!r}: {problem}")
+        if not 1024 <= self.container_port <= 65535:
+            raise ValueError(f"container_port {self.container_port}: use an unprivileged port, 1024 to 65535")
+        plain_hosts = [h for h in self.allowed_hosts if isinstance(h, str)]
+        if not self.allowed_hosts or any(not h.strip() or "*" in h for h in plain_hosts):
+            raise ValueError(
+                f"allowed_hosts {list(self.allowed_hosts)!r}: name the host names Django receives "
+                "(the ALB DNS name behind CloudFront); '*' and empty names are refused"
+            )
+        if self.cpu_architecture not in CPU_ARCHITECTURES:
+            raise ValueError(f"cpu_architecture {self.cpu_architecture!r}: use one of {CPU_ARCHITECTURES}")
+        if self.container_insights not in CONTAINER_INSIGHTS:
+            raise ValueError(
+                f"container_insights {self.container_insights!r}: use one of {CONTAINER_INSIGHTS}"
+            )
+        if not 0 <= self.fargate_spot_weight <= 1000:
+            raise ValueError(f"fargate_spot_weight {self.fargate_spot_weight}: use 0 (no Spot) to 1000")
+        if not 0 <= self.fargate_base_tasks <= 100_000:
+            raise ValueError(f"fargate_base_tasks {self.fargate_base_tasks}: use 0 or more")
+        if not 10 <= self.web_requests_per_target <= 100_000:
+            raise ValueError(f"web_requests_per_target {self.web_requests_per_target}: use 10 to 100000")
+        if not 0 <= self.health_check_grace_period <= 2_147_483_647:
+            raise ValueError(
+                f"health_check_grace_period {self.health_check_grace_period}: use 0 or more seconds"
+            )
+        if not 1 <= self.load_balancer_idle_timeout <= 4000:
+            raise ValueError(
+                f"load_balancer_idle_timeout {self.load_balancer_idle_timeout}: use 1 to 4000 seconds"
+            )
+        for key in ("scale_down_schedule", "scale_up_schedule"):
+            value = getattr(self, key)
+            if not value.startswith(("cron(", "rate(", "at(")) or not value.endswith(")"):
+                raise ValueError(
+                    f"{key} {value!r}: use an Application Auto Scaling schedule, e.g. cron(0 20 * * ? *)"
+                )
+        if not 0 <= self.secret_recovery_window_days <= 30 or self.secret_recovery_window_days in range(1, 7):
+            raise ValueError(
+                f"secret_recovery_window_days {self.secret_recovery_window_days}: use 7 to 30 (or 0 to delete at once)"
+            )
+
+
+class DjangoServices(pulumi.ComponentResource):
+    """ECS cluster with the web, worker and beat services and the migrations task definition."""
+
+    cluster_name: pulumi.Output[str]
+    cluster_arn: pulumi.Output[str]
+    web_service_name: pulumi.Output[str]
+    worker_service_name: pulumi.Output[str]
+    beat_service_name: pulumi.Output[str] | None
+    migrate_task_definition_arn: pulumi.Output[str]
+    task_subnet_ids: pulumi.Output[list[str]]
+    task_security_group_ids: pulumi.Output[list[str]]
+    log_group_names: pulumi.Output[list[str]]
+    image_uri: pulumi.Output[str]
+    secret_key_secret_arn: pulumi.Output[str]
+    execution_role_arn: pulumi.Output[str]
+    task_role_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: DjangoServicesArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(type_token("django_service", "DjangoServices"), name, None, opts)
+        self._name = name
+        self._args = args
+        self._child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        self._region = aws.get_region_output(opts=invoke).region
+        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        # Physical names (task families, log groups) must differ between stacks in one account.
+        self._physical = f"{name}-{pulumi.get_stack()}"
+
+        image_uri, repository_arn = self._image()
+        secret_key = self._secret_key()
+        roles = ["web", "worker", *(["beat"] if args.beat_enabled else []), "migrate"]
+        log_groups = {role: self._log_group(role) for role in roles}
+        exec_log_group = self._log_group("exec")
+
+        execution_role = self._execution_role(secret_key, list(log_groups.values()), repository_arn)
+        task_role = self._task_role(exec_log_group)
+
+        cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            settings=[{"name": "containerInsights", "value": args.container_insights}],
+            configuration={
+                # Every ECS Exec session is recorded: who ran what in which container.
+                "execute_command_configuration": {
+                    "logging": "OVERRIDE",
+                    "log_configuration": {
+                        "cloud_watch_log_group_name": exec_log_group.name,
+                        "cloud_watch_encryption_enabled": True,
+                    },
+                }
+            },
+            tags=merge_tags(args.tags, Name=f"{name}-cluster"),
+            opts=self._child,
+        )
+        capacity = aws.ecs.ClusterCapacityProviders(
+            f"{name}-capacity",
+            cluster_name=cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategies=[{"capacity_provider": "FARGATE", "base": 0, "weight": 1}],
+            opts=self._child,
+        )
+
+        environment = self._environment()
+        secrets = self._secrets(secret_key)
+        task_defs: dict[str, aws.ecs.TaskDefinition] = {}
+        for role in roles:
+            task_defs[role] = self._task_definition(
+                role,
+                image_uri,
+                environment,
+                secrets,
+                log_groups[role],
+                execution_role,
+                task_role,
+                depends_on=[secret_key.version],
+            )
+
+        spot_strategy = self._capacity_strategy(spot=True)
+        on_demand = self._capacity_strategy(spot=False)
+        web = self._service(
+            "web",
+            cluster,
+            task_defs["web"],
+            args.web_security_group_id,
+            args.web.min_tasks,
+            spot_strategy,
+            capacity,
+            load_balancer=True,
+        )
+        worker = self._service(
+            "worker",
+            cluster,
+            task_defs["worker"],
+            args.worker_security_group_id,
+            args.worker.min_tasks,
+            spot_strategy,
+            capacity,
+        )
+        beat = None
+        if args.beat_enabled:
+            # A second beat would schedule every periodic task twice, so deployments stop the old
+            # task before starting the new one, and it never runs on interruptible Spot capacity.
+            beat = self._service(
+                "beat",
+                cluster,
+                task_defs["beat"],
+                args.worker_security_group_id,
+                1,
+                on_demand,
+                capacity,
+                minimum_healthy_percent=0,
+                maximum_percent=100,
+            )
+
+        self._autoscaling(cluster, web, worker, beat)
+
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        self.web_service_name = web.name
+        self.worker_service_name = worker.name
+        self.beat_service_name = beat.name if beat is not None else None
+        self.migrate_task_definition_arn = task_defs["migrate"].arn
+        self.task_subnet_ids = pulumi.Output.from_input(args.subnet_ids).apply(
+            lambda ids: [str(i) for i in ids]
+        )
+        self.task_security_group_ids = pulumi.Output.all(args.worker_security_group_id)
+        self.log_group_names = pulumi.Output.all(
+            *[group.name for group in log_groups.values()], exec_log_group.name
+        )
+        self.image_uri = pulumi.Output.from_input(image_uri)
+        self.secret_key_secret_arn = secret_key.arn
+        self.execution_role_arn = execution_role.arn
+        self.task_role_arn = task_role.arn
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_arn": self.cluster_arn,
+                "web_service_name": self.web_service_name,
+                "worker_service_name": self.worker_service_name,
+                "beat_service_name": self.beat_service_name,
+                "migrate_task_definition_arn": self.migrate_task_definition_arn,
+                "task_subnet_ids": self.task_subnet_ids,
+                "task_security_group_ids": self.task_security_group_ids,
+                "log_group_names": self.log_group_names,
+                "image_uri": self.image_uri,
+                "secret_key_secret_arn": self.secret_key_secret_arn,
+                "execution_role_arn": self.execution_role_arn,
+                "task_role_arn": self.task_role_arn,
+            }
+        )
+
+    # --- image ---------------------------------------------------------------------------------
+
+    def _image(self) -> tuple[pulumi.Input[str], pulumi.Output[str | None]]:
+        """The image the tasks run and the ECR repository the execution role may pull from."""
+        args = self._args
+        if args.image is not None:
+            return args.image, pulumi.Output.from_input(ecr_repository_arn(args.image))
+        # awsx only here: building and pushing an image is what it adds over pulumi-aws. Its
+        # ALB/Fargate components are not used (see the README).
+        import pulumi_awsx as awsx
+
+        repository = awsx.ecr.Repository(
+            f"{self._name}-repo",
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+            encryption_configurations=[
+                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=args.kms_key_arn)
+            ],
+            force_delete=False,
+            tags=merge_tags(args.tags, Name=f"{self._name}-repo"),
+            opts=self._child,
+        )
+        image = awsx.ecr.Image(
+            f"{self._name}-image",
+            repository_url=repository.url,
+            context=args.docker_context,
+            dockerfile=args.dockerfile,
+            platform="linux/arm64" if args.cpu_architecture == "ARM64" else "linux/amd64",
+            opts=self._child,
+        )
+        return image.image_uri, repository.url.apply(ecr_repository_arn)
+
+    # --- secrets and logs ----------------------------------------------------------------------
+
+    def _secret_key(self) -> _StoredSecret:
+        args = self._args
+        secret = aws.secretsmanager.Secret(
+            f"{self._name}-secret-key",
+            description="Django SECRET_KEY of the web, worker and beat tasks",
+            kms_key_id=args.kms_key_arn,
+            recovery_window_in_days=args.secret_recovery_window_days,
+            tags=merge_tags(args.tags, Name=f"{self._name}-secret-key"),
+            opts=self._child,
+        )
+        version = aws.secretsmanager.SecretVersion(
+            f"{self._name}-secret-key-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(args.django_secret_key),
+            opts=self._child,
+        )
+        return _StoredSecret(secret.arn, version)
+
+    def _log_group(self, role: str) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-{role}-logs",
+            name=f"/ecs/{self._physical}/{role}",
+            retention_in_days=self._args.log_retention_days,
+            kms_key_id=self._args.kms_key_arn,
+            tags=merge_tags(self._args.tags, Name=f"{self._name}-{role}-logs", Workload=role),
+            opts=self._child,
+        )
+
+    # --- IAM -----------------------------------------------------------------------------------
+
+    def _assume_role_policy(self) -> pulumi.Output[str]:
+        # Only ECS, acting for this account's tasks, may assume the roles (confused-deputy guard).
+        return pulumi.Output.all(self._region, self._account).apply(
+            lambda ra: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": ra[1]},
+                                "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{ra[0]}:{ra[1]}:*"},
+                            },
+                        }
+                    ],
+                }
+            )
+        )
+
+    def _execution_role(
+        self,
+        secret_key: _StoredSecret,
+        log_groups: Sequence[aws.cloudwatch.LogGroup],
+        repository_arn: pulumi.Output[str | None],
+    ) -> aws.iam.Role:
+        """What ECS itself needs to start a task: pull the image, read the three secrets, write logs."""
+        args = self._args
+        role = aws.iam.Role(
+            f"{self._name}-execution-role",
+            description="ECS starts the Django tasks: image pull, their secrets, their log streams",
+            assume_role_policy=self._assume_role_policy(),
+            tags=merge_tags(args.tags, Name=f"{self._name}-execution-role"),
+            opts=self._child,
+        )
+
+        def document(values: dict[str, Any]) -> str:
+            statements: list[dict[str, Any]] = [
+                {
+                    "Sid": "ReadTaskSecrets",
+                    "Effect": "Allow",
+                    "Action": "secretsmanager:GetSecretValue",
+                    "Resource": sorted({values["db"], values["cache"], values["key"]}),
+                },
+                {
+                    "Sid": "DecryptTaskSecrets",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": values["kms"],
+                    "Condition": {
+                        "StringEquals": {"kms:ViaService": f"secretsmanager.{values['region']}.amazonaws.com"}
+                    },
+                },
+                {
+                    "Sid": "WriteTaskLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": [f"{arn}:log-stream:*" for arn in values["logs"]],
+                },
+            ]
+            if values["repository"]:
+                statements += [
+                    {
+                        "Sid": "PullImage",
+                        "Effect": "Allow",
+                        "Action": [
+                            "ecr:BatchCheckLayerAvailability",
+                            "ecr:BatchGetImage",
+                            "ecr:GetDownloadUrlForLayer",
+                        ],
+                        "Resource": values["repository"],
+                    },
+                    {
+                        # GetAuthorizationToken has no resource type: IAM accepts only "*" for it.
+                        "Sid": "RegistryLogin",
+                        "Effect": "Allow",
+                        "Action": "ecr:GetAuthorizationToken",
+                        "Resource": "*",
+                    },
+                ]
+            return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+        aws.iam.RolePolicy(
+            f"{self._name}-execution-policy",
+            role=role.id,
+            policy=pulumi.Output.all(
+                db=args.database_secret_arn,
+                cache=args.cache_auth_secret_arn,
+                key=secret_key.arn,
+                kms=args.kms_key_arn,
+                region=self._region,
+                logs=pulumi.Output.all(*[group.arn for group in log_groups]),
+                repository=repository_arn,
+            ).apply(document),
+            opts=self._child,
+        )
+        return role
+
+    def _task_role(self, exec_log_group: aws.cloudwatch.LogGroup) -> aws.iam.Role:
+        """What the Django code may do: the media bucket, and ECS Exec (plus X-Ray when enabled)."""
+        args = self._args
+        role = aws.iam.Role(
+            f"{self._name}-task-role",
+            description="Django tasks: media bucket objects, ECS Exec sessions",
+            assume_role_policy=self._assume_role_policy(),
+            tags=merge_tags(args.tags, Name=f"{self._name}-task-role"),
+            opts=self._child,
+        )
+
+        def document(values: dict[str, Any]) -> str:
+            bucket = values["bucket"]
+            statements: list[dict[str, Any]] = [
+                {
+                    # Presigned URLs carry the task role's permissions, so direct uploads and
+                    # downloads from browsers and the mobile app are bounded by this statement.
+                    "Sid": "MediaObjects",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                    "Resource": f"{bucket}/*",
+                },
+                {"Sid": "MediaListing", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket},
+                {
+                    "Sid": "MediaEncryption",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource": values["kms"],
+                    "Condition": {"StringEquals": {"kms:ViaService": f"s3.{values['region']}.amazonaws.com"}},
+                },
+                {
+                    # The SSM Session Manager channel actions have no resource type; IAM accepts
+                    # only "*" for them. Who may open a session is decided by ecs:ExecuteCommand on
+                    # the caller's side, and every session is logged (cluster configuration).
+                    "Sid": "EcsExecChannels",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ssmmessages:CreateControlChannel",
+                        "ssmmessages:CreateDataChannel",
+                        "ssmmessages:OpenControlChannel",
+                        "ssmmessages:OpenDataChannel",
+                    ],
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "EcsExecAuditLog",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    "Resource": [values["exec_logs"], f"{values['exec_logs']}:log-stream:*"],
+                },
+                {
+                    # The agent checks the audit log group's encryption before writing; this
+                    # action is authorised on the account's log-group namespace, not on one group.
+                    "Sid": "EcsExecAuditLogCheck",
+                    "Effect": "Allow",
+                    "Action": "logs:DescribeLogGroups",
+                    "Resource": f"arn:aws:logs:{values['region']}:{values['account']}:log-group:*",
+                },
+            ]
+            if args.xray_enabled:
+                statements.append(
+                    {
+                        # X-Ray's trace and sampling APIs have no resource type: "*" is the only scope.
+                        "Sid": "XRayDaemon",
+                        "Effect": "Allow",
+                        "Action": [
+                            "xray:PutTraceSegments",
+                            "xray:PutTelemetryRecords",
+                            "xray:GetSamplingRules",
+                            "xray:GetSamplingTargets",
+                            "xray:GetSamplingStatisticSummaries",
+                        ],
+                        "Resource": "*",
+                    }
+                )
+            return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+        aws.iam.RolePolicy(
+            f"{self._name}-task-policy",
+            role=role.id,
+            policy=pulumi.Output.all(
+                bucket=args.media_bucket_arn,
+                kms=args.kms_key_arn,
+                region=self._region,
+                account=self._account,
+                exec_logs=exec_log_group.arn,
+            ).apply(document),
+            opts=self._child,
+        )
+        return role
+
+    # --- task definitions ----------------------------------------------------------------------
+
+    def _environment(self) -> pulumi.Output[dict[str, str]]:
+        """Plain settings every container gets: where things are, never what unlocks them."""
+        args = self._args
+        values: dict[str, pulumi.Input[Any]] = {
+            "DEBUG": "False",
+            "DJANGO_SETTINGS_MODULE": args.django_settings_module,
+            "ALLOWED_HOSTS": pulumi.Output.all(*args.allowed_hosts).apply(_allowed_hosts),
+            "AWS_REGION": self._region,
+            "MEDIA_BUCKET_NAME": args.media_bucket_name,
+            "STATIC_BUCKET_NAME": args.static_bucket_name,
+            "DATABASE_HOST": args.database_address,
+            "DATABASE_PORT": pulumi.Output.from_input(args.database_port).apply(str),
+            "DATABASE_NAME": args.database_name,
+            "DATABASE_READER_HOSTS": pulumi.Output.from_input(args.database_reader_addresses).apply(
+                lambda hosts: ",".join(str(h) for h in hosts)
+            ),
+            # libpq reads this: connections to RDS are encrypted even if the app forgets to ask.
+            "PGSSLMODE": "require",
+            "REDIS_HOST": args.cache_address,
+            "REDIS_READER_HOST": args.cache_reader_address,
+            "REDIS_PORT": pulumi.Output.from_input(args.cache_port).apply(str),
+            "REDIS_TLS": "true",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        if args.csrf_trusted_origins:
+            values["CSRF_TRUSTED_ORIGINS"] = pulumi.Output.all(*args.csrf_trusted_origins).apply(
+                lambda origins: ",".join(str(o) for o in origins)
+            )
+        if args.xray_enabled:
+            values["AWS_XRAY_DAEMON_ADDRESS"] = f"127.0.0.1:{XRAY_DAEMON_PORT}"
+        return pulumi.Output.all(**values).apply(_checked_environment)
+
+    def _secrets(self, secret_key: _StoredSecret) -> pulumi.Output[list[dict[str, str]]]:
+        """Credentials, injected by ECS from Secrets Manager at task start."""
+        args = self._args
+        json_key = args.cache_auth_secret_json_key
+        return pulumi.Output.all(args.database_secret_arn, args.cache_auth_secret_arn, secret_key.arn).apply(
+            lambda arns: [
+                # `<arn>:<json key>::` selects one field of the RDS-managed JSON secret.
+                {"name": "DATABASE_USER", "valueFrom": f"{arns[0]}:username::"},
+                {"name": "DATABASE_PASSWORD", "valueFrom": f"{arns[0]}:password::"},
+                {"name": "REDIS_AUTH_TOKEN", "valueFrom": f"{arns[1]}:{json_key}::" if json_key else arns[1]},
+                {"name": "DJANGO_SECRET_KEY", "valueFrom": arns[2]},
+            ]
+        )
+
+    def _command(self, role: str) -> list[str]:
+        args = self._args
+        if role == "web":
+            workers = max(2, 2 * args.web.cpu // 1024 + 1)
+            return [
+                "gunicorn",
+                args.wsgi_application,
+                "--bind",
+                f"0.0.0.0:{args.container_port}",
+                "--workers",
+                str(workers),
+                "--worker-tmp-dir",
+                "/tmp",
+                "--keep-alive",
+                str(args.load_balancer_idle_timeout + 5),
+                "--graceful-timeout",
+                str(WEB_STOP_TIMEOUT - 5),
+                "--access-logfile",
+                "-",
+            ]
+        if role == "worker":
+            concurrency = max(1, args.worker.cpu // 256)
+            return [
+                "celery",
+                "-A",
+                args.celery_app,
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(concurrency),
+            ]
+        if role == "beat":
+            return [
+                "celery",
+                "-A",
+                args.celery_app,
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                "/tmp/celerybeat-schedule",
+            ]
+        return ["python", "manage.py", "migrate", "--noinput"]
+
+    def _task_definition(
+        self,
+        role: str,
+        image_uri: pulumi.Input[str],
+        environment: pulumi.Output[dict[str, str]],
+        secrets: pulumi.Output[list[dict[str, str]]],
+        log_group: aws.cloudwatch.LogGroup,
+        execution_role: aws.iam.Role,
+        task_role: aws.iam.Role,
+        depends_on: Sequence[pulumi.Resource],
+    ) -> aws.ecs.TaskDefinition:
+        args = self._args
+        size = args.web if role == "web" else args.worker
+        command = self._command(role)
+        sidecar = args.xray_enabled and role in ("web", "worker")
+
+        def definitions(values: dict[str, Any]) -> str:
+            log_options = {
+                "awslogs-group": values["log_group"],
+                "awslogs-region": values["region"],
+                # Non-blocking: a CloudWatch Logs slowdown must not stall gunicorn on stdout.
+                "mode": "non-blocking",
+                "max-buffer-size": "25m",
+            }
+            app: dict[str, Any] = {
+                "name": role,
+                "image": values["image"],
+                "essential": True,
+                "command": command,
+                "environment": [{"name": k, "value": v} for k, v in sorted(values["environment"].items())],
+                "secrets": values["secrets"],
+                "readonlyRootFilesystem": True,
+                # An init process reaps the SSM agent's children in ECS Exec sessions and forwards SIGTERM.
+                "linuxParameters": {"initProcessEnabled": True},
+                "mountPoints": [
+                    {"sourceVolume": volume, "containerPath": path, "readOnly": False}
+                    for volume, path in WRITABLE_PATHS.items()
+                ],
+                "stopTimeout": WEB_STOP_TIMEOUT if role == "web" else WORKER_STOP_TIMEOUT,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {**log_options, "awslogs-stream-prefix": role},
+                },
+            }
+            if role == "web":
+                app["portMappings"] = [
+                    {"name": "http", "containerPort": args.container_port, "protocol": "tcp"}
+                ]
+                app["environment"].append({"name": "PORT", "value": str(args.container_port)})
+                app["environment"].sort(key=lambda item: item["name"])
+            containers = [app]
+            if sidecar:
+                containers.append(
+                    {
+                        "name": "xray-daemon",
+                        "image": XRAY_DAEMON_IMAGE,
+                        # Tracing must never take the application down with it.
+                        "essential": False,
+                        "cpu": 32,
+                        "memoryReservation": 64,
+                        "portMappings": [{"containerPort": XRAY_DAEMON_PORT, "protocol": "udp"}],
+                        "readonlyRootFilesystem": True,
+                        "logConfiguration": {
+                            "logDriver": "awslogs",
+                            "options": {**log_options, "awslogs-stream-prefix": "xray"},
+                        },
+                    }
+                )
+            return json.dumps(containers)
+
+        return aws.ecs.TaskDefinition(
+            f"{self._name}-{role}-task",
+            family=f"{self._physical}-{role}",
+            requires_compatibilities=["FARGATE"],
+            network_mode="awsvpc",
+            cpu=str(size.cpu),
+            memory=str(size.memory),
+            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": args.cpu_architecture},
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            volumes=[{"name": volume} for volume in WRITABLE_PATHS],
+            container_definitions=pulumi.Output.all(
+                image=image_uri,
+                environment=environment,
+                secrets=secrets,
+                log_group=log_group.name,
+                region=self._region,
+            ).apply(definitions),
+            tags=merge_tags(args.tags, Name=f"{self._name}-{role}", Workload=role),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+        )
+
+    # --- services and scaling ------------------------------------------------------------------
+
+    def _capacity_strategy(self, *, spot: bool) -> list[dict[str, Any]]:
+        args = self._args
+        strategy: list[dict[str, Any]] = [
+            {"capacity_provider": "FARGATE", "base": args.fargate_base_tasks, "weight": 1}
+        ]
+        if spot and args.fargate_spot_weight > 0:
+            strategy.append(
+                {"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": args.fargate_spot_weight}
+            )
+        return strategy
+
+    def _service(
+        self,
+        role: str,
+        cluster: aws.ecs.Cluster,
+        task_definition: aws.ecs.TaskDefinition,
+        security_group_id: pulumi.Input[str],
+        desired_count: int,
+        strategy: list[dict[str, Any]],
+        capacity: aws.ecs.ClusterCapacityProviders,
+        *,
+        load_balancer: bool = False,
+        minimum_healthy_percent: int = 100,
+        maximum_percent: int = 200,
+    ) -> aws.ecs.Service:
+        args = self._args
+        extra: dict[str, Any] = {}
+        if load_balancer:
+            extra["load_balancers"] = [
+                {
+                    "target_group_arn": args.target_group_arn,
+                    "container_name": role,
+                    "container_port": args.container_port,
+                }
+            ]
+            extra["health_check_grace_period_seconds"] = args.health_check_grace_period
+        return aws.ecs.Service(
+            f"{self._name}-{role}",
+            cluster=cluster.arn,
+            task_definition=task_definition.arn,
+            desired_count=desired_count,
+            capacity_provider_strategies=strategy,
+            platform_version="LATEST",
+            network_configuration={
+                "subnets": args.subnet_ids,
+                "security_groups": [security_group_id],
+                "assign_public_ip": False,
+            },
+            # Roll forward with new tasks next to the old ones; stop and roll back a release whose
+            # tasks keep failing to start or to pass health checks.
+            deployment_minimum_healthy_percent=minimum_healthy_percent,
+            deployment_maximum_percent=maximum_percent,
+            deployment_circuit_breaker={"enable": True, "rollback": True},
+            availability_zone_rebalancing="ENABLED",
+            enable_execute_command=True,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            tags=merge_tags(args.tags, Name=f"{self._name}-{role}", Workload=role),
+            # Autoscaling owns the running count after creation; `pulumi up` must not reset it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[capacity], ignore_changes=["desired_count"]),
+            **extra,
+        )
+
+    def _autoscaling(
+        self,
+        cluster: aws.ecs.Cluster,
+        web: aws.ecs.Service,
+        worker: aws.ecs.Service,
+        beat: aws.ecs.Service | None,
+    ) -> None:
+        args = self._args
+        targets = {
+            "web": self._scaling_target("web", cluster, web, args.web.min_tasks, args.web.max_tasks),
+            "worker": self._scaling_target(
+                "worker", cluster, worker, args.worker.min_tasks, args.worker.max_tasks
+            ),
+        }
+        self._target_tracking(
+            "web-cpu", targets["web"], args.web.cpu_target_percent, "ECSServiceAverageCPUUtilization"
+        )
+        self._target_tracking(
+            "web-requests",
+            targets["web"],
+            args.web_requests_per_target,
+            "ALBRequestCountPerTarget",
+            resource_label=pulumi.Output.concat(
+                args.load_balancer_arn_suffix, "/", args.target_group_arn_suffix
+            ),
+        )
+        self._target_tracking(
+            "worker-cpu", targets["worker"], args.worker.cpu_target_percent, "ECSServiceAverageCPUUtilization"
+        )
+        if not args.nightly_scale_down:
+            return
+        bounds = {
+            "web": (args.web.min_tasks, args.web.max_tasks),
+            "worker": (args.worker.min_tasks, args.worker.max_tasks),
+        }
+        if beat is not None:
+            # Beat has no load to scale on; its target exists so that nights stop it too, rather
+            # than filling the broker with jobs nobody consumes until morning.
+            targets["beat"] = self._scaling_target("beat", cluster, beat, 1, 1)
+            bounds["beat"] = (1, 1)
+        for role, target in targets.items():
+            low, high = bounds[role]
+            for phase, schedule, action in (
+                ("night", args.scale_down_schedule, {"min_capacity": 0, "max_capacity": 0}),
+                ("morning", args.scale_up_schedule, {"min_capacity": low, "max_capacity": high}),
+            ):
+                aws.appautoscaling.ScheduledAction(
+                    f"{self._name}-{role}-{phase}",
+                    name=f"{self._physical}-{role}-{phase}",
+                    service_namespace=target.service_namespace,
+                    resource_id=target.resource_id,
+                    scalable_dimension=target.scalable_dimension,
+                    schedule=schedule,
+                    timezone=args.schedule_timezone,
+                    scalable_target_action=action,
+                    opts=self._child,
+                )
+
+    def _scaling_target(
+        self, role: str, cluster: aws.ecs.Cluster, service: aws.ecs.Service, low: int, high: int
+    ) -> aws.appautoscaling.Target:
+        return aws.appautoscaling.Target(
+            f"{self._name}-{role}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
+            min_capacity=low,
+            max_capacity=high,
+            tags=merge_tags(self._args.tags, Name=f"{self._name}-{role}-scaling"),
+            opts=self._child,
+        )
+
+    def _target_tracking(
+        self,
+        label: str,
+        target: aws.appautoscaling.Target,
+        value: int,
+        metric: str,
+        resource_label: pulumi.Input[str] | None = None,
+    ) -> None:
+        specification: dict[str, Any] = {"predefined_metric_type": metric}
+        if resource_label is not None:
+            specification["resource_label"] = resource_label
+        aws.appautoscaling.Policy(
+            f"{self._name}-{label}",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            resource_id=target.resource_id,
+            scalable_dimension=target.scalable_dimension,
+            target_tracking_scaling_policy_configuration={
+                "target_value": value,
+                "predefined_metric_specification": specification,
+                # Add capacity quickly, give it back slowly: a spike right after scale-in hurts more.
+                "scale_out_cooldown": 60,
+                "scale_in_cooldown": 300,
+            },
+            opts=self._child,
+        )
+
+
+@dataclass(frozen=True)
+class _StoredSecret:
+    arn: pulumi.Output[str]
+    version: aws.secretsmanager.SecretVersion
+
+
+def _allowed_hosts(hosts: list[str]) -> str:
+    if not hosts or any(not host or "*" in host for host in hosts):
+        raise pulumi.RunError(f"allowed_hosts {hosts!r}: name the host names Django receives; '*' is refused")
+    return ",".join(hosts)
+
+
+def _checked_environment(values: dict[str, str]) -> dict[str, str]:
+    """Refuse a credential-looking name in plain environment (the policy pack would, later)."""
+    for name in values:
+        if any(word in name.split("_") for word in CREDENTIAL_WORDS):
+            raise pulumi.RunError(f"environment {name!r} looks like a credential; pass it as a task secret")
+    return values

@@ -1,0 +1,286 @@
+"""The internal Application Load Balancer in front of the Django web tasks.
+
+The ALB has no public address: it lives in the private app subnets and CloudFront reaches it through
+a CloudFront VPC origin, which the edge tier creates from `.arn`. Its security group admits only
+CloudFront's origin-facing addresses (or, once it exists, the service-managed group CloudFront puts
+on its VPC-origin interfaces), on the one port CloudFront uses; it can send only to the web tasks'
+group on the container port. See "Application tier" in the README for why this source was chosen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from ._base import merge_tags, type_token
+from .app_values import CERTIFICATE_ARN, SECURITY_GROUP_ID
+
+# AWS-managed prefix list of the addresses CloudFront uses to reach origins, VPC origins included.
+CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
+# TLS 1.3 with TLS 1.2 fallback and forward secrecy only: what CloudFront negotiates with origins.
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+HTTP_PORT = 80
+HTTPS_PORT = 443
+
+
+@dataclass(frozen=True)
+class LoadBalancerArgs:
+    vpc_id: pulumi.Input[str]
+    """VPC of the load balancer and its target group. Required."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """Private app subnets, one per AZ, where the ALB's interfaces live. Required."""
+    web_security_group_id: pulumi.Input[str]
+    """Security group of the web tasks; this component admits the ALB into it on the container port. Required."""
+    log_bucket_name: pulumi.Input[str]
+    """Bucket that receives the access logs (SSE-S3, ALB delivery allowed under `alb/`). Required."""
+    container_port: int = 8000
+    """Port gunicorn listens on in the web container; the target group forwards to it. Default: 8000."""
+    health_check_path: str = "/health/"
+    """Path the ALB requests on each task; a 200 marks the task healthy. Default: /health/."""
+    deregistration_delay: int = 30
+    """Seconds a draining task keeps serving in-flight requests before it is deregistered. Default: 30."""
+    certificate_arn: pulumi.Input[str] | None = None
+    """ACM certificate (in the stack's region) for an HTTPS listener; HTTP then only redirects.
+    Default: none (HTTP listener only, which CloudFront reaches over its private VPC-origin path)."""
+    deletion_protection: bool = False
+    """Refuse deletion of the ALB through the AWS API. Default: false."""
+    idle_timeout: int = 60
+    """Seconds an idle connection stays open; gunicorn's keep-alive must be longer. Default: 60."""
+    cloudfront_security_group_id: pulumi.Input[str] | None = None
+    """The `CloudFront-VPCOrigins-Service-SG` group CloudFront creates in the VPC with the first VPC
+    origin. When set, the ALB admits only that group instead of CloudFront's origin-facing prefix list.
+    Default: none (the prefix list, which works before the VPC origin exists)."""
+    access_log_prefix: str = "alb"
+    """Key prefix of the access logs in the log bucket. Default: alb."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags merged into every taggable child. Default: none."""
+
+    def __post_init__(self) -> None:
+        if not 1024 <= self.container_port <= 65535:
+            raise ValueError(
+                f"container_port {self.container_port}: use an unprivileged port from 1024 to 65535 (e.g. 8000)"
+            )
+        if not self.health_check_path.startswith("/") or len(self.health_check_path) > 1024:
+            raise ValueError(
+                f"health_check_path {self.health_check_path!r}: use an absolute path such as '/health/'"
+            )
+        if not 0 <= self.deregistration_delay <= 3600:
+            raise ValueError(f"deregistration_delay {self.deregistration_delay}: use 0 to 3600 seconds")
+        if not 1 <= self.idle_timeout <= 4000:
+            raise ValueError(f"idle_timeout {self.idle_timeout}: use 1 to 4000 seconds")
+        if isinstance(self.certificate_arn, str) and not CERTIFICATE_ARN.match(self.certificate_arn):
+            raise ValueError(
+                f"certificate_arn {self.certificate_arn!r}: use an ACM certificate ARN "
+                "(arn:aws:acm:<region>:<account>:certificate/<id>), or None for HTTP only"
+            )
+        if isinstance(self.cloudfront_security_group_id, str) and not SECURITY_GROUP_ID.match(
+            self.cloudfront_security_group_id
+        ):
+            raise ValueError(
+                f"cloudfront_security_group_id {self.cloudfront_security_group_id!r}: use the id (sg-...) "
+                "of CloudFront-VPCOrigins-Service-SG in this VPC, or None for the CloudFront prefix list"
+            )
+        if not re.fullmatch(r"[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*", self.access_log_prefix):
+            raise ValueError(
+                f"access_log_prefix {self.access_log_prefix!r}: use an S3 key prefix without leading "
+                "or trailing '/', e.g. 'alb'"
+            )
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    """Internal ALB, its security group, listeners and the web target group."""
+
+    arn: pulumi.Output[str]
+    arn_suffix: pulumi.Output[str]
+    dns_name: pulumi.Output[str]
+    zone_id: pulumi.Output[str]
+    security_group_id: pulumi.Output[str]
+    target_group_arn: pulumi.Output[str]
+    target_group_arn_suffix: pulumi.Output[str]
+    listener_port: int
+    https: bool
+
+    def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(type_token("load_balancer", "LoadBalancer"), name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = args.tags
+        self.https = args.certificate_arn is not None
+        # CloudFront reaches the ALB on exactly one port: 443 with a certificate, 80 without.
+        self.listener_port = HTTPS_PORT if self.https else HTTP_PORT
+
+        # No inline rules: every rule is its own resource below, so nothing here competes with
+        # rules other tiers add. The provider also removes the allow-all egress AWS adds by default.
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            description="Internal ALB: from CloudFront VPC origins only, to the web tasks only",
+            vpc_id=args.vpc_id,
+            tags=merge_tags(tags, Name=f"{name}-alb"),
+            opts=child,
+        )
+        self._admit_cloudfront(name, args, security_group, child)
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-to-web",
+            security_group_id=security_group.id,
+            description="To the web tasks on the container port",
+            ip_protocol="tcp",
+            from_port=args.container_port,
+            to_port=args.container_port,
+            referenced_security_group_id=args.web_security_group_id,
+            tags=merge_tags(tags, Name=f"{name}-to-web"),
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-web-from-alb",
+            security_group_id=args.web_security_group_id,
+            description="From the internal ALB on the container port",
+            ip_protocol="tcp",
+            from_port=args.container_port,
+            to_port=args.container_port,
+            referenced_security_group_id=security_group.id,
+            tags=merge_tags(tags, Name=f"{name}-web-from-alb"),
+            opts=child,
+        )
+
+        alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=True,
+            subnets=args.subnet_ids,
+            security_groups=[security_group.id],
+            drop_invalid_header_fields=True,
+            idle_timeout=args.idle_timeout,
+            enable_deletion_protection=args.deletion_protection,
+            access_logs={"bucket": args.log_bucket_name, "prefix": args.access_log_prefix, "enabled": True},
+            tags=merge_tags(tags, Name=f"{name}-alb"),
+            opts=child,
+        )
+
+        target_group = aws.lb.TargetGroup(
+            f"{name}-web",
+            target_type="ip",  # Fargate tasks register by their ENI address
+            vpc_id=args.vpc_id,
+            port=args.container_port,
+            protocol="HTTP",
+            protocol_version="HTTP1",
+            deregistration_delay=args.deregistration_delay,
+            # A slow Django view should not pile more requests onto the task that is serving it.
+            load_balancing_algorithm_type="least_outstanding_requests",
+            health_check={
+                "enabled": True,
+                "path": args.health_check_path,
+                "port": "traffic-port",
+                "protocol": "HTTP",
+                "matcher": "200",
+                "interval": 15,
+                "timeout": 5,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
+            tags=merge_tags(tags, Name=f"{name}-web"),
+            opts=child,
+        )
+
+        if args.certificate_arn is not None:
+            listener = aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=alb.arn,
+                port=HTTPS_PORT,
+                protocol="HTTPS",
+                ssl_policy=TLS_POLICY,
+                certificate_arn=args.certificate_arn,
+                default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
+                tags=merge_tags(tags, Name=f"{name}-https"),
+                opts=child,
+            )
+            # The security group does not admit port 80 (a second prefix-list rule would exceed the
+            # default rules-per-group quota); the listener exists so that plain HTTP, if it ever
+            # arrives, is answered with a redirect and never served.
+            aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=alb.arn,
+                port=HTTP_PORT,
+                protocol="HTTP",
+                default_actions=[
+                    {
+                        "type": "redirect",
+                        "redirect": {"protocol": "HTTPS", "port": str(HTTPS_PORT), "status_code": "HTTP_301"},
+                    }
+                ],
+                tags=merge_tags(tags, Name=f"{name}-http"),
+                opts=child,
+            )
+        else:
+            listener = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=alb.arn,
+                port=HTTP_PORT,
+                protocol="HTTP",
+                default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
+                tags=merge_tags(tags, Name=f"{name}-http"),
+                opts=child,
+            )
+
+        self.arn = alb.arn
+        self.arn_suffix = alb.arn_suffix
+        self.dns_name = alb.dns_name
+        self.zone_id = alb.zone_id
+        self.security_group_id = security_group.id
+        # ECS refuses a service whose target group is not yet attached to a load balancer. Resolving
+        # the ARN only after the forwarding listener exists makes every consumer wait for it.
+        self.target_group_arn = pulumi.Output.all(target_group.arn, listener.arn).apply(lambda arns: arns[0])
+        self.target_group_arn_suffix = target_group.arn_suffix
+        self.register_outputs(
+            {
+                "arn": self.arn,
+                "arn_suffix": self.arn_suffix,
+                "dns_name": self.dns_name,
+                "zone_id": self.zone_id,
+                "security_group_id": self.security_group_id,
+                "target_group_arn": self.target_group_arn,
+                "target_group_arn_suffix": self.target_group_arn_suffix,
+                "listener_port": self.listener_port,
+                "https": self.https,
+            }
+        )
+
+    def _admit_cloudfront(
+        self,
+        name: str,
+        args: LoadBalancerArgs,
+        security_group: aws.ec2.SecurityGroup,
+        child: pulumi.ResourceOptions,
+    ) -> None:
+        port = self.listener_port
+        if args.cloudfront_security_group_id is not None:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-from-cloudfront",
+                security_group_id=security_group.id,
+                description="From CloudFront VPC origin interfaces (CloudFront-VPCOrigins-Service-SG)",
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                referenced_security_group_id=args.cloudfront_security_group_id,
+                tags=merge_tags(args.tags, Name=f"{name}-from-cloudfront"),
+                opts=child,
+            )
+            return
+        prefix_list = aws.ec2.get_managed_prefix_list_output(
+            name=CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        # A rule naming this list counts as the list's maximum size (about 55) against the group's
+        # 60-rule quota, which is why CloudFront is admitted on one port only.
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-cloudfront",
+            security_group_id=security_group.id,
+            description="From CloudFront origin-facing addresses (VPC origin)",
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            prefix_list_id=prefix_list.id,
+            tags=merge_tags(args.tags, Name=f"{name}-from-cloudfront"),
+            opts=child,
+        )

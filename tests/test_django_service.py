@@ -1,0 +1,537 @@
+"""The Django services: private tasks, secrets only from Secrets Manager, scoped IAM, safe deploys."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.django_service import (
+    CREDENTIAL_WORDS,
+    XRAY_DAEMON_IMAGE,
+    DjangoServices,
+    DjangoServicesArgs,
+    ServiceScaling,
+)
+from components.load_balancer import LoadBalancer
+from offline.engine import RegisteredResource, Registrations
+from tests._app_tier import (
+    APP_SUBNETS,
+    CACHE_SECRET,
+    DB_SECRET,
+    IMAGE,
+    KMS_KEY,
+    MEDIA_ARN,
+    MEDIA_BUCKET,
+    SECRET_KEY_VALUE,
+    SITE_URL,
+    STATIC_BUCKET,
+    WEB_SG,
+    WORKER_SG,
+    app_container,
+    containers,
+    environment,
+    load_balancer_args,
+    policy,
+    services_args,
+)
+
+SERVICE = "aws:ecs/service:Service"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+SECRET = "aws:secretsmanager/secret:Secret"
+SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+LISTENER = "aws:lb/listener:Listener"
+
+Build = Callable[[Callable[[], object]], Registrations]
+SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
+# Actions IAM authorises only on "*": no statement may use "*" for anything else.
+UNSCOPABLE_ACTIONS = {
+    "ecr:GetAuthorizationToken",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:GetSamplingStatisticSummaries",
+}
+
+
+def build_services(build: Build, **changes: Any) -> Registrations:
+    return build(lambda: DjangoServices("app", services_args(**changes)))
+
+
+@pytest.fixture
+def default_tier(build: Build) -> Registrations:
+    """Load balancer and services together, as __main__ wires them, with every option on."""
+
+    def construct() -> None:
+        lb = LoadBalancer("lb", load_balancer_args())
+        DjangoServices(
+            "app", services_args(lb, xray_enabled=True, nightly_scale_down=True, fargate_spot_weight=3)
+        )
+
+    return build(construct)
+
+
+def services(built: Registrations) -> dict[str, dict[str, Any]]:
+    return {r.name.removeprefix("app-"): r.inputs for r in built.of_type(SERVICE)}
+
+
+def task_definitions(built: Registrations) -> dict[str, RegisteredResource]:
+    return {r.name.removeprefix("app-").removesuffix("-task"): r for r in built.of_type(TASK_DEFINITION)}
+
+
+def statements(built: Registrations, role: str) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in policy(built.named(f"app-{role}-policy"))["Statement"]}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# --- network --------------------------------------------------------------------------------------
+
+
+def test_every_service_runs_in_the_app_subnets_without_public_ips(default_tier: Registrations) -> None:
+    found = services(default_tier)
+    assert set(found) == {"web", "worker", "beat"}
+    for name, service in found.items():
+        network = service["networkConfiguration"]
+        assert network["assignPublicIp"] is False, name
+        assert network["subnets"] == APP_SUBNETS, name
+
+
+def test_web_tasks_use_the_web_group_and_everything_else_the_worker_group(
+    default_tier: Registrations,
+) -> None:
+    found = services(default_tier)
+    assert found["web"]["networkConfiguration"]["securityGroups"] == [WEB_SG]
+    assert found["worker"]["networkConfiguration"]["securityGroups"] == [WORKER_SG]
+    assert found["beat"]["networkConfiguration"]["securityGroups"] == [WORKER_SG]
+
+
+def test_only_web_is_registered_with_the_load_balancer_after_its_listener_exists(
+    default_tier: Registrations,
+) -> None:
+    found = services(default_tier)
+    (registration,) = found["web"]["loadBalancers"]
+    assert registration["containerName"] == "web"
+    assert registration["containerPort"] == 8000
+    assert registration["targetGroupArn"].startswith("arn:aws:elasticloadbalancing:")
+    assert "loadBalancers" not in found["worker"] and "loadBalancers" not in found["beat"]
+    web = default_tier.named("app-web")
+    listener = default_tier.of_type(LISTENER)[0]
+    assert listener.urn in web.dependencies, "ECS refuses a target group that no listener uses yet"
+
+
+# --- secrets --------------------------------------------------------------------------------------
+
+
+def test_credentials_come_only_from_secrets_manager(default_tier: Registrations) -> None:
+    secret_key_arn = default_tier.named("app-secret-key").outputs["arn"]
+    for role, definition in task_definitions(default_tier).items():
+        app = app_container(definition)
+        secrets = {s["name"]: s["valueFrom"] for s in app["secrets"]}
+        assert secrets == {
+            "DATABASE_USER": f"{DB_SECRET}:username::",
+            "DATABASE_PASSWORD": f"{DB_SECRET}:password::",
+            "REDIS_AUTH_TOKEN": CACHE_SECRET,
+            "DJANGO_SECRET_KEY": secret_key_arn,
+        }, role
+
+
+def test_plain_environment_holds_nothing_that_looks_or_is_a_credential(default_tier: Registrations) -> None:
+    for role, definition in task_definitions(default_tier).items():
+        for container in containers(definition):
+            env = environment(container)
+            for name, value in env.items():
+                assert not set(name.split("_")) & set(CREDENTIAL_WORDS), (role, name)
+                assert SECRET_KEY_VALUE not in value, (role, name)
+                assert "secretsmanager" not in value, (role, name)
+    assert SECRET_KEY_VALUE not in json.dumps([r.inputs for r in default_tier.of_type(TASK_DEFINITION)])
+
+
+def test_environment_is_production_django_with_real_hosts(default_tier: Registrations) -> None:
+    alb_dns = default_tier.named("lb-alb").outputs["dnsName"]
+    for role, definition in task_definitions(default_tier).items():
+        env = environment(app_container(definition))
+        assert env["DEBUG"] == "False", role
+        assert env["ALLOWED_HOSTS"] == alb_dns, role
+        assert "*" not in env["ALLOWED_HOSTS"]
+        assert env["CSRF_TRUSTED_ORIGINS"] == SITE_URL
+        assert env["MEDIA_BUCKET_NAME"] == MEDIA_BUCKET
+        assert env["STATIC_BUCKET_NAME"] == STATIC_BUCKET
+        assert env["AWS_REGION"] == "eu-west-1"
+        assert env["DATABASE_PORT"] == "5432" and env["REDIS_PORT"] == "6379"
+        assert env["DATABASE_READER_HOSTS"].startswith("epicvibe-db-replica-0.")
+        assert env["PGSSLMODE"] == "require" and env["REDIS_TLS"] == "true"
+
+
+def test_secret_key_is_stored_encrypted_under_the_stack_key(default_tier: Registrations) -> None:
+    (secret,) = default_tier.of_type(SECRET)
+    assert secret.inputs["kmsKeyId"] == KMS_KEY
+    (version,) = default_tier.of_type(SECRET_VERSION)
+    # The value reaches the engine marked secret (Pulumi's secret signature), so the state encrypts it.
+    wrapped = version.wire_inputs.fields["secretString"].struct_value.fields
+    assert wrapped[SECRET_SIGNATURE_KEY].string_value == SECRET_SIGNATURE
+    assert wrapped["value"].string_value == SECRET_KEY_VALUE
+    for definition in task_definitions(default_tier).values():
+        assert version.urn in definition.dependencies, "tasks must not start before the secret has a value"
+
+
+@pytest.mark.parametrize("hosts", [["*"], [".*"], []])
+def test_wildcard_or_missing_allowed_hosts_are_refused(hosts: list[str]) -> None:
+    with pytest.raises(ValueError, match="allowed_hosts"):
+        services_args(allowed_hosts=hosts)
+
+
+# --- IAM ------------------------------------------------------------------------------------------
+
+
+def test_execution_role_reads_exactly_the_three_secrets_and_its_log_groups(
+    default_tier: Registrations,
+) -> None:
+    found = statements(default_tier, "execution")
+    secret_key_arn = default_tier.named("app-secret-key").outputs["arn"]
+    assert sorted(found["ReadTaskSecrets"]["Resource"]) == sorted([DB_SECRET, CACHE_SECRET, secret_key_arn])
+    assert found["ReadTaskSecrets"]["Action"] == "secretsmanager:GetSecretValue"
+    decrypt = found["DecryptTaskSecrets"]
+    assert decrypt["Resource"] == KMS_KEY
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}
+    }
+    groups = {g.outputs["arn"] for g in default_tier.of_type(LOG_GROUP) if not g.name.endswith("-exec-logs")}
+    assert set(found["WriteTaskLogs"]["Resource"]) == {f"{arn}:log-stream:*" for arn in groups}
+    assert found["PullImage"]["Resource"] == "arn:aws:ecr:eu-west-1:123456789012:repository/epicvibe"
+
+
+def test_task_role_touches_only_the_media_bucket(default_tier: Registrations) -> None:
+    found = statements(default_tier, "task")
+    assert found["MediaObjects"]["Resource"] == f"{MEDIA_ARN}/*"
+    assert set(found["MediaObjects"]["Action"]) == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+    assert found["MediaListing"]["Resource"] == MEDIA_ARN
+    assert (
+        found["MediaEncryption"]["Condition"]["StringEquals"]["kms:ViaService"]
+        == "s3.eu-west-1.amazonaws.com"
+    )
+    s3_resources = [
+        r
+        for s in found.values()
+        if any(a.startswith("s3:") for a in as_list(s["Action"]))
+        for r in as_list(s["Resource"])
+    ]
+    assert all(r.startswith(MEDIA_ARN) for r in s3_resources)
+    assert set(found["EcsExecChannels"]["Action"]) >= {
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:OpenDataChannel",
+    }
+
+
+@pytest.mark.parametrize("role", ["execution", "task"])
+def test_no_wildcard_resource_where_iam_offers_a_scope(default_tier: Registrations, role: str) -> None:
+    for sid, statement in statements(default_tier, role).items():
+        assert statement["Effect"] == "Allow"
+        if "*" in as_list(statement["Resource"]):
+            assert set(as_list(statement["Action"])) <= UNSCOPABLE_ACTIONS, sid
+        assert not any(a.endswith(":*") or a == "*" for a in as_list(statement["Action"])), sid
+
+
+def test_roles_trust_only_ecs_tasks_of_this_account(default_tier: Registrations) -> None:
+    for name in ("app-execution-role", "app-task-role"):
+        (trust,) = json.loads(default_tier.named(name).inputs["assumeRolePolicy"])["Statement"]
+        assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        assert trust["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+
+
+def test_xray_sidecar_and_its_iam_exist_only_when_enabled(build: Build, default_tier: Registrations) -> None:
+    assert "XRayDaemon" in statements(default_tier, "task")
+    on = task_definitions(default_tier)
+    assert [c["name"] for c in containers(on["web"])] == ["web", "xray-daemon"]
+    sidecar = containers(on["web"])[1]
+    assert sidecar["image"] == XRAY_DAEMON_IMAGE and sidecar["essential"] is False
+    assert [c["name"] for c in containers(on["migrate"])] == ["migrate"]
+
+    off = build_services(build, xray_enabled=False)
+    assert "XRayDaemon" not in statements(off, "task")
+    assert all(len(containers(d)) == 1 for d in task_definitions(off).values())
+
+
+# --- containers -----------------------------------------------------------------------------------
+
+
+def test_containers_are_read_only_unprivileged_and_exec_ready(default_tier: Registrations) -> None:
+    for role, definition in task_definitions(default_tier).items():
+        for container in containers(definition):
+            assert container["readonlyRootFilesystem"] is True, (role, container["name"])
+            assert container.get("privileged") is not True
+        app = app_container(definition)
+        assert app["linuxParameters"]["initProcessEnabled"] is True
+        assert {m["containerPath"] for m in app["mountPoints"]} >= {"/tmp", "/var/lib/amazon/ssm"}
+        assert app["logConfiguration"]["logDriver"] == "awslogs"
+
+
+def test_tasks_run_arm64_fargate_by_default_and_x86_on_request(
+    build: Build, default_tier: Registrations
+) -> None:
+    for definition in task_definitions(default_tier).values():
+        assert definition.inputs["runtimePlatform"] == {
+            "operatingSystemFamily": "LINUX",
+            "cpuArchitecture": "ARM64",
+        }
+        assert definition.inputs["requiresCompatibilities"] == ["FARGATE"]
+        assert definition.inputs["networkMode"] == "awsvpc"
+    x86 = build_services(build, cpu_architecture="X86_64")
+    assert {d.inputs["runtimePlatform"]["cpuArchitecture"] for d in x86.of_type(TASK_DEFINITION)} == {
+        "X86_64"
+    }
+
+
+def test_commands_web_worker_beat_and_migrations_share_one_image(default_tier: Registrations) -> None:
+    found = task_definitions(default_tier)
+    assert set(found) == {"web", "worker", "beat", "migrate"}
+    assert {app_container(d)["image"] for d in found.values()} == {IMAGE}
+    assert app_container(found["web"])["command"][:2] == ["gunicorn", "config.wsgi:application"]
+    assert app_container(found["web"])["portMappings"][0]["containerPort"] == 8000
+    assert app_container(found["worker"])["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert app_container(found["beat"])["command"][:4] == ["celery", "-A", "config", "beat"]
+    assert app_container(found["migrate"])["command"] == ["python", "manage.py", "migrate", "--noinput"]
+
+
+def test_gunicorn_outlives_the_load_balancers_idle_connections(build: Build) -> None:
+    built = build_services(build, load_balancer_idle_timeout=120)
+    command = app_container(task_definitions(built)["web"])["command"]
+    assert int(command[command.index("--keep-alive") + 1]) > 120
+
+
+def test_log_groups_keep_logs_for_the_retention_and_encrypt_them(build: Build) -> None:
+    built = build_services(build, log_retention_days=90)
+    groups = built.of_type(LOG_GROUP)
+    assert {g.name for g in groups} == {f"app-{r}-logs" for r in ("web", "worker", "beat", "migrate", "exec")}
+    for group in groups:
+        assert group.inputs["retentionInDays"] == 90
+        assert group.inputs["kmsKeyId"] == KMS_KEY
+    for role, definition in task_definitions(built).items():
+        options = app_container(definition)["logConfiguration"]["options"]
+        assert options["awslogs-group"] == built.named(f"app-{role}-logs").inputs["name"]
+
+
+# --- deployments and capacity ---------------------------------------------------------------------
+
+
+def test_rolling_deploys_keep_capacity_and_roll_back_failures(default_tier: Registrations) -> None:
+    found = services(default_tier)
+    for name in ("web", "worker"):
+        service = found[name]
+        assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}, name
+        assert (service["deploymentMinimumHealthyPercent"], service["deploymentMaximumPercent"]) == (100, 200)
+        assert service["enableExecuteCommand"] is True
+        assert service["propagateTags"] == "SERVICE"
+    assert found["web"]["healthCheckGracePeriodSeconds"] == 60
+    # Never two beats at once: the old one stops before the new one starts.
+    beat = found["beat"]
+    assert (beat["deploymentMinimumHealthyPercent"], beat["deploymentMaximumPercent"]) == (0, 100)
+    assert beat["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+    assert beat["desiredCount"] == 1
+
+
+def test_ecs_exec_sessions_are_logged(default_tier: Registrations) -> None:
+    cluster = default_tier.named("app-cluster").inputs
+    configuration = cluster["configuration"]["executeCommandConfiguration"]
+    assert configuration["logging"] == "OVERRIDE"
+    assert configuration["logConfiguration"]["cloudWatchEncryptionEnabled"] is True
+    assert (
+        configuration["logConfiguration"]["cloudWatchLogGroupName"]
+        == default_tier.named("app-exec-logs").inputs["name"]
+    )
+    assert cluster["settings"] == [{"name": "containerInsights", "value": "enabled"}]
+
+
+def test_spot_only_when_weighted_and_never_for_beat(build: Build, default_tier: Registrations) -> None:
+    found = services(default_tier)
+    for name in ("web", "worker"):
+        providers = {s["capacityProvider"]: s for s in found[name]["capacityProviderStrategies"]}
+        assert providers["FARGATE"]["base"] == 1
+        assert providers["FARGATE_SPOT"]["weight"] == 3
+    assert [s["capacityProvider"] for s in found["beat"]["capacityProviderStrategies"]] == ["FARGATE"]
+
+    no_spot = services(build_services(build, fargate_spot_weight=0))
+    for service in no_spot.values():
+        assert [s["capacityProvider"] for s in service["capacityProviderStrategies"]] == ["FARGATE"]
+
+
+def test_beat_can_be_left_out(build: Build) -> None:
+    built = build_services(build, beat_enabled=False)
+    assert set(services(built)) == {"web", "worker"}
+    assert "beat" not in task_definitions(built)
+
+
+# --- autoscaling ----------------------------------------------------------------------------------
+
+
+def test_web_scales_on_cpu_and_requests_worker_on_cpu(build: Build) -> None:
+    captured: dict[str, str] = {}
+
+    def construct() -> None:
+        lb = LoadBalancer("lb", load_balancer_args())
+        pulumi.Output.concat(lb.arn_suffix, "/", lb.target_group_arn_suffix).apply(
+            lambda label: captured.__setitem__("label", label)
+        )
+        DjangoServices(
+            "app",
+            services_args(
+                lb,
+                web=ServiceScaling(min_tasks=3, max_tasks=12, cpu_target_percent=55),
+                worker=ServiceScaling(min_tasks=2, max_tasks=8, cpu_target_percent=70),
+                web_requests_per_target=250,
+            ),
+        )
+
+    built = build(construct)
+    targets = {t.name: t.inputs for t in built.of_type(SCALING_TARGET)}
+    assert (targets["app-web-scaling"]["minCapacity"], targets["app-web-scaling"]["maxCapacity"]) == (3, 12)
+    assert (targets["app-worker-scaling"]["minCapacity"], targets["app-worker-scaling"]["maxCapacity"]) == (
+        2,
+        8,
+    )
+    assert targets["app-web-scaling"]["resourceId"].startswith("service/app-cluster-")
+    policies = {
+        p.name: p.inputs["targetTrackingScalingPolicyConfiguration"] for p in built.of_type(SCALING_POLICY)
+    }
+    assert set(policies) == {"app-web-cpu", "app-web-requests", "app-worker-cpu"}
+    assert (
+        policies["app-web-cpu"]["predefinedMetricSpecification"]["predefinedMetricType"]
+        == "ECSServiceAverageCPUUtilization"
+    )
+    assert policies["app-web-cpu"]["targetValue"] == 55
+    requests = policies["app-web-requests"]
+    assert requests["predefinedMetricSpecification"] == {
+        "predefinedMetricType": "ALBRequestCountPerTarget",
+        "resourceLabel": captured["label"],
+    }
+    assert captured["label"].startswith("app/") and "/targetgroup/" in captured["label"]
+    assert requests["targetValue"] == 250
+    assert policies["app-worker-cpu"]["targetValue"] == 70
+    assert services(built)["web"]["desiredCount"] == 3
+
+
+def test_nightly_scale_down_stops_everything_and_restores_the_bounds(default_tier: Registrations) -> None:
+    actions = {a.name.removeprefix("app-"): a.inputs for a in default_tier.of_type(SCHEDULED_ACTION)}
+    assert set(actions) == {f"{r}-{p}" for r in ("web", "worker", "beat") for p in ("night", "morning")}
+    for role in ("web", "worker", "beat"):
+        assert actions[f"{role}-night"]["scalableTargetAction"] == {"minCapacity": 0, "maxCapacity": 0}
+    assert actions["web-morning"]["scalableTargetAction"] == {"minCapacity": 2, "maxCapacity": 6}
+    assert actions["beat-morning"]["scalableTargetAction"] == {"minCapacity": 1, "maxCapacity": 1}
+    assert actions["web-night"]["schedule"] == "cron(0 20 * * ? *)"
+
+
+def test_no_schedules_without_nightly_scale_down(build: Build) -> None:
+    built = build_services(build)
+    assert built.of_type(SCHEDULED_ACTION) == []
+    assert {t.name for t in built.of_type(SCALING_TARGET)} == {"app-web-scaling", "app-worker-scaling"}
+
+
+# --- outputs and image ----------------------------------------------------------------------------
+
+
+def test_outputs_give_a_pipeline_what_it_needs_to_run_migrations(build: Build) -> None:
+    captured: dict[str, Any] = {}
+
+    def construct() -> None:
+        app = DjangoServices("app", services_args())
+        pulumi.Output.all(
+            cluster=app.cluster_name,
+            task=app.migrate_task_definition_arn,
+            subnets=app.task_subnet_ids,
+            groups=app.task_security_group_ids,
+            web=app.web_service_name,
+            logs=app.log_group_names,
+        ).apply(captured.update)
+
+    build(construct)
+    assert captured["cluster"].startswith("app-cluster-")
+    assert captured["task"].endswith("task-definition/app-test-migrate:1")
+    assert captured["subnets"] == APP_SUBNETS
+    assert captured["groups"] == [WORKER_SG]
+    assert captured["web"].startswith("app-web-")
+    assert "/ecs/app-test/migrate" in captured["logs"]
+
+
+def test_docker_context_builds_into_a_new_ecr_repository(build: Build) -> None:
+    built = build_services(build, image=None, docker_context="./app")
+    repository = built.named("app-repo")
+    assert repository.type == "awsx:ecr:Repository"
+    assert repository.inputs["imageTagMutability"] == "IMMUTABLE"
+    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository.inputs["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": KMS_KEY}]
+    image = built.named("app-image")
+    assert image.inputs["platform"] == "linux/arm64"
+    assert image.inputs["context"] == "./app"
+    uri = image.outputs["imageUri"]
+    assert {app_container(d)["image"] for d in built.of_type(TASK_DEFINITION)} == {uri}
+    pull = statements(built, "execution")["PullImage"]["Resource"]
+    assert pull.startswith("arn:aws:ecr:eu-west-1:123456789012:repository/app-repo")
+
+
+def test_image_outside_ecr_gets_no_ecr_permissions(build: Build) -> None:
+    built = build_services(build, image="ghcr.io/epicvibe/organizer:1.4.2")
+    assert {"PullImage", "RegistryLogin"}.isdisjoint(statements(built, "execution"))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"image": None}, "set exactly one"),
+        ({"docker_context": "./app"}, "set exactly one"),
+        ({"image": "epicvibe:latest"}, "pin a release"),
+        ({"cpu_architecture": "arm"}, "ARM64"),
+        ({"container_insights": "on"}, "enabled"),
+        ({"scale_down_schedule": "0 20 * * *"}, "cron"),
+        ({"secret_recovery_window_days": 3}, "7 to 30"),
+    ],
+)
+def test_bad_arguments_are_refused_with_the_fix(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        services_args(**changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"cpu": 256, "memory": 4096},
+            "memory 4096 MiB does not fit CPU 256; with CPU 256 use 512, 1024, 2048",
+        ),
+        ({"cpu": 300, "memory": 1024}, "not a Fargate size"),
+        ({"min_tasks": 5, "max_tasks": 2}, "min_tasks 5 / max_tasks 2"),
+        ({"cpu_target_percent": 95}, "10 to 90"),
+    ],
+)
+def test_bad_service_sizes_are_refused_with_the_fix(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ServiceScaling(**changes)
+
+
+def test_args_are_a_frozen_dataclass_with_documented_defaults() -> None:
+    import dataclasses
+
+    for cls in (DjangoServicesArgs, ServiceScaling):
+        assert dataclasses.is_dataclass(cls)
+        assert cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    source = Path(DjangoServicesArgs.__module__.replace(".", "/") + ".py").read_text()
+    for item in dataclasses.fields(DjangoServicesArgs):
+        if item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING:
+            block = source.split(f"    {item.name}:", 1)[1].split('"""', 2)[1]
+            assert "Default:" in block, item.name
