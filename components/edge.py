@@ -51,7 +51,7 @@ MANAGED_RULE_GROUPS = (
     ("AWSManagedRulesSQLiRuleSet", "sqli"),
 )
 UNAVAILABLE_CODES = (502, 503, 504)
-# CloudFront standard logging (v2) fills these in per object; the log bucket admits this prefix.
+# Partition variables CloudFront standard logging (v2) fills in per object, below `log_prefix`.
 LOG_SUFFIX_PATH = "{DistributionId}/{yyyy}/{MM}/{dd}/{HH}"
 
 MAINTENANCE_PAGE = """\
@@ -256,6 +256,7 @@ class Edge(pulumi.ComponentResource):
             comment="Copies the viewer's Host into X-Forwarded-Host for Django",
             code=FORWARDED_HOST_FUNCTION,
             publish=True,
+            tags=tags,
             opts=child,
         )
 

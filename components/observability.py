@@ -272,6 +272,7 @@ class Observability(pulumi.ComponentResource):
             description=f"Encrypts the {name} alarm topic in {EDGE_REGION}",
             enable_key_rotation=True,
             deletion_window_in_days=30,
+            # In a key policy, Resource "*" means this key and nothing else.
             policy=account.apply(
                 lambda account_id: json.dumps(
                     {

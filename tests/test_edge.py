@@ -463,10 +463,21 @@ def test_amplify_builds_the_configured_branch_with_the_secret_token(
 
 def test_tags_reach_every_taggable_child(build: Callable[..., Registrations]) -> None:
     _, built = build_edge(build, domain_name=DOMAIN, hosted_zone_id=ZONE)
-    taggable = [r for r in built.resources if r.custom and "tags" in r.inputs]
-    assert {r.type for r in taggable} >= {DISTRIBUTION, VPC_ORIGIN, WEB_ACL, CERTIFICATE, LOG_SOURCE}
-    for resource in taggable:
+    taggable = {
+        DISTRIBUTION,
+        VPC_ORIGIN,
+        WEB_ACL,
+        CERTIFICATE,
+        LOG_SOURCE,
+        LOG_DESTINATION,
+        LOG_DELIVERY,
+        BUCKET_OBJECT,
+        "aws:cloudfront/function:Function",
+    }
+    for resource in built.of_type(*taggable):
         assert resource.inputs["tags"]["Owner"] == "platform-team", resource.name
+        assert resource.inputs["tags"]["Stack"] == "test", resource.name
+    assert {r.type for r in built.of_type(*taggable)} == taggable
 
 
 # --- per stack: settings drive the component the way __main__.py will --------------------------------
