@@ -109,6 +109,15 @@ REGION_PATTERN = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
 # Graviton families carry a `g` after the generation (t4g, m7g, c7gn, r8g); the bastion's image is arm64.
 GRAVITON_INSTANCE_TYPE = re.compile(r"[a-z]+\d+g[a-z]*\.[a-z0-9]+")
 
+PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+# A fully qualified host name in lower case: labels of letters, digits and inner hyphens, at least two.
+DOMAIN_PATTERN = re.compile(
+    r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
+)
+HOSTED_ZONE_PATTERN = re.compile(r"^Z[A-Z0-9]{1,31}$")
+REPOSITORY_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+/\S+[^/\s]$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
 
 @dataclass(frozen=True)
 class StackSettings:
@@ -252,11 +261,43 @@ class AppSettings:
 @dataclass(frozen=True)
 class EdgeSettings:
     waf_enabled: bool
+    waf_rate_limit: int
+    price_class: str
+    domain_name: str | None
+    """None: the site is served on the distribution's `*.cloudfront.net` name."""
+    hosted_zone_id: str | None
+    amplify_repository: str | None
+    """None: no Amplify app."""
+    amplify_branch: str
+    amplify_access_token: pulumi.Output[str] | None
+    """Read only when amplify_repository is set; None otherwise."""
+
+
+@dataclass(frozen=True)
+class AlarmThresholdSettings:
+    """Field names match `components.observability.AlarmThresholds`, so the one builds the other."""
+
+    alb_5xx_percent: int
+    response_time_p95_ms: int
+    unhealthy_hosts: int
+    ecs_cpu_percent: int
+    ecs_memory_percent: int
+    rds_cpu_percent: int
+    rds_free_storage_gib: int
+    rds_connections: int
+    rds_replica_lag_seconds: int
+    redis_cpu_percent: int
+    redis_memory_percent: int
+    redis_evictions: int
+    waf_blocked_requests: int
 
 
 @dataclass(frozen=True)
 class ObservabilitySettings:
     log_retention_days: int
+    alarm_email: str | None
+    """None: nobody is subscribed to the alarm topic."""
+    alarms: AlarmThresholdSettings
 
 
 @dataclass(frozen=True)
@@ -897,11 +938,102 @@ def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
             waf_enabled,
             f"true is {PRODUCTION_REQUIRED}: the public site must sit behind the WAF",
         )
-    return EdgeSettings(waf_enabled=waf_enabled)
+
+    domain_name = r.string("domainName").strip()
+    if domain_name:
+        r.check(
+            bool(DOMAIN_PATTERN.match(domain_name)),
+            "domainName",
+            domain_name,
+            "expected a lower-case host name such as 'www.example.com' (no scheme, path or trailing dot)",
+        )
+    elif stack.is_production:
+        r.fail(
+            "domainName",
+            domain_name,
+            f"a host name is {PRODUCTION_REQUIRED}: on the default *.cloudfront.net certificate "
+            "CloudFront accepts TLS 1.0 and 1.1, and only a certificate of our own enforces TLS 1.2",
+        )
+    hosted_zone_id = r.string("hostedZoneId").strip()
+    if hosted_zone_id:
+        r.check(
+            bool(HOSTED_ZONE_PATTERN.match(hosted_zone_id)),
+            "hostedZoneId",
+            hosted_zone_id,
+            "expected a Route 53 hosted zone id such as 'Z0123456789ABCDEFGHIJ'",
+        )
+    r.check(
+        bool(domain_name) == bool(hosted_zone_id),
+        "hostedZoneId",
+        hosted_zone_id,
+        f"set together with domainName (now {domain_name!r}): the certificate is validated and the "
+        "alias records are created in that zone",
+    )
+
+    repository = r.string("amplifyRepository").strip()
+    if repository:
+        r.check(
+            bool(REPOSITORY_PATTERN.match(repository)),
+            "amplifyRepository",
+            repository,
+            "expected the repository's HTTPS URL, e.g. 'https://github.com/acme/frontend'",
+        )
+    branch = r.string("amplifyBranch").strip()
+    r.check(bool(branch) and " " not in branch, "amplifyBranch", branch, "expected a branch name")
+    # The token is only needed with a repository. Without one it is not read at all, so a stack that
+    # does not use Amplify neither has to set it nor fails because it is unset.
+    token: pulumi.Output[str] | None = None
+    if repository:
+        token = r.secret("amplifyAccessToken", min_length=20)
+    else:
+        r.read.add("amplifyAccessToken")
+
+    return EdgeSettings(
+        waf_enabled=waf_enabled,
+        waf_rate_limit=r.integer("wafRateLimit", minimum=10, maximum=2_000_000_000),
+        price_class=r.string("priceClass", choices=PRICE_CLASSES),
+        domain_name=domain_name or None,
+        hosted_zone_id=hosted_zone_id or None,
+        amplify_repository=repository or None,
+        amplify_branch=branch,
+        amplify_access_token=token,
+    )
 
 
 def _read_observability(r: _Reader, stack: StackSettings) -> ObservabilitySettings:
-    return ObservabilitySettings(log_retention_days=r.integer("logRetentionDays", choices=LOG_RETENTION_DAYS))
+    email = r.string("alarmEmail").strip()
+    if email:
+        r.check(bool(EMAIL_PATTERN.match(email)), "alarmEmail", email, "expected an e-mail address")
+    elif stack.is_production:
+        r.fail(
+            "alarmEmail",
+            email,
+            f"an address is {PRODUCTION_REQUIRED}: alarms nobody receives do not page anyone",
+        )
+
+    def percent(key: str) -> int:
+        return r.integer(key, minimum=1, maximum=100)
+
+    alarms = AlarmThresholdSettings(
+        alb_5xx_percent=percent("alarmAlb5xxPercent"),
+        response_time_p95_ms=r.integer("alarmResponseTimeP95Ms", minimum=50, maximum=60_000),
+        unhealthy_hosts=r.integer("alarmUnhealthyHosts", minimum=1, maximum=100),
+        ecs_cpu_percent=percent("alarmEcsCpuPercent"),
+        ecs_memory_percent=percent("alarmEcsMemoryPercent"),
+        rds_cpu_percent=percent("alarmRdsCpuPercent"),
+        rds_free_storage_gib=r.integer("alarmRdsFreeStorageGib", minimum=1, maximum=65_536),
+        rds_connections=r.integer("alarmRdsConnections", minimum=1, maximum=100_000),
+        rds_replica_lag_seconds=r.integer("alarmRdsReplicaLagSeconds", minimum=1, maximum=86_400),
+        redis_cpu_percent=percent("alarmRedisCpuPercent"),
+        redis_memory_percent=percent("alarmRedisMemoryPercent"),
+        redis_evictions=r.integer("alarmRedisEvictions", minimum=0, maximum=1_000_000),
+        waf_blocked_requests=r.integer("alarmWafBlockedRequests", minimum=1, maximum=100_000_000),
+    )
+    return ObservabilitySettings(
+        log_retention_days=r.integer("logRetentionDays", choices=LOG_RETENTION_DAYS),
+        alarm_email=email or None,
+        alarms=alarms,
+    )
 
 
 def _cross_checks(r: _Reader, settings: Settings) -> None:

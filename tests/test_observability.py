@@ -1,0 +1,342 @@
+"""Observability: alarms on every tier with thresholds from settings, the topic, the dashboard."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.observability import AlarmThresholds, Observability, ObservabilityArgs
+from offline.engine import (
+    RegisteredResource,
+    Registrations,
+    activate_mocks,
+    build_components,
+    load_stack_config,
+)
+from settings import load_settings
+from tests.conftest import ROOT, STACKS
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+TOPIC = "aws:sns/topic:Topic"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
+KMS_KEY = "aws:kms/key:Key"
+PROVIDER = "pulumi:providers:aws"
+
+KMS_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+ALB = "app/epicvibe-alb/50dc6c495c0c9188"
+TARGET_GROUP = "targetgroup/epicvibe-web/6d0ecf831eec9f09"
+REPLICAS = ["epicvibe-db-replica-0", "epicvibe-db-replica-1"]
+WAF_METRIC = "epicvibe-edge-staging-waf"
+
+
+def observability_args(**overrides: Any) -> ObservabilityArgs:
+    """Stand-ins shaped like the LoadBalancer, DjangoServices, Database, Cache and Edge outputs."""
+    values: dict[str, Any] = {
+        "kms_key_arn": KMS_KEY_ARN,
+        "alb_arn_suffix": ALB,
+        "target_group_arn_suffix": TARGET_GROUP,
+        "cluster_name": "epicvibe-cluster",
+        "web_service_name": "epicvibe-web",
+        "worker_service_name": "epicvibe-worker",
+        "db_instance_identifier": "epicvibe-db",
+        "db_replica_identifiers": REPLICAS,
+        "cache_replication_group_id": "epicvibe-redis",
+        "cache_node_count": 2,
+        "waf_metric_name": WAF_METRIC,
+        "distribution_id": "E2QWRUHAPOMQZL",
+        "alarm_email": "oncall@epicvibe.example.com",
+        "tags": {"Stack": "test", "Owner": "platform-team"},
+    }
+    values.update(overrides)
+    return ObservabilityArgs(**values)
+
+
+def build_observability(build: Callable[..., Registrations], **overrides: Any) -> Registrations:
+    return build(lambda: Observability("ops", observability_args(**overrides)))
+
+
+def alarms(built: Registrations) -> dict[str, RegisteredResource]:
+    return {r.name.removeprefix("ops-"): r for r in built.of_type(ALARM)}
+
+
+def watched(alarm: RegisteredResource) -> list[tuple[str, str, dict[str, str]]]:
+    """(namespace, metric, dimensions) of everything an alarm reads."""
+    inputs = alarm.inputs
+    if inputs.get("metricQueries"):
+        return [
+            (q["metric"]["namespace"], q["metric"]["metricName"], q["metric"]["dimensions"])
+            for q in inputs["metricQueries"]
+            if "metric" in q
+        ]
+    return [(inputs["namespace"], inputs["metricName"], inputs["dimensions"])]
+
+
+EXPECTED_ALARMS = {
+    "alb-5xx-rate",
+    "response-time-p95",
+    "unhealthy-hosts",
+    "no-healthy-hosts",
+    "ecs-web-cpu",
+    "ecs-web-memory",
+    "ecs-worker-cpu",
+    "ecs-worker-memory",
+    "rds-cpu",
+    "rds-free-storage",
+    "rds-connections",
+    "rds-replica-0-lag",
+    "rds-replica-1-lag",
+    "redis-cpu",
+    "redis-memory",
+    "redis-evictions",
+    "waf-blocked-spike",
+}
+
+
+def test_every_tier_has_its_alarms(build: Callable[..., Registrations]) -> None:
+    assert set(alarms(build_observability(build))) == EXPECTED_ALARMS
+
+
+def test_alarms_watch_the_right_metrics_of_the_right_resources(build: Callable[..., Registrations]) -> None:
+    found = alarms(build_observability(build))
+    alb = {"LoadBalancer": ALB}
+    target_group = {"LoadBalancer": ALB, "TargetGroup": TARGET_GROUP}
+    assert watched(found["alb-5xx-rate"]) == [
+        ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", alb),
+        ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", alb),
+        ("AWS/ApplicationELB", "RequestCount", alb),
+    ]
+    assert watched(found["response-time-p95"]) == [("AWS/ApplicationELB", "TargetResponseTime", target_group)]
+    assert found["response-time-p95"].inputs["extendedStatistic"] == "p95"
+    assert watched(found["unhealthy-hosts"]) == [("AWS/ApplicationELB", "UnHealthyHostCount", target_group)]
+    for service in ("web", "worker"):
+        dimensions = {"ClusterName": "epicvibe-cluster", "ServiceName": f"epicvibe-{service}"}
+        assert watched(found[f"ecs-{service}-cpu"]) == [("AWS/ECS", "CPUUtilization", dimensions)]
+        assert watched(found[f"ecs-{service}-memory"]) == [("AWS/ECS", "MemoryUtilization", dimensions)]
+    primary = {"DBInstanceIdentifier": "epicvibe-db"}
+    assert watched(found["rds-cpu"]) == [("AWS/RDS", "CPUUtilization", primary)]
+    assert watched(found["rds-free-storage"]) == [("AWS/RDS", "FreeStorageSpace", primary)]
+    assert watched(found["rds-connections"]) == [("AWS/RDS", "DatabaseConnections", primary)]
+    for index, replica in enumerate(REPLICAS):
+        assert watched(found[f"rds-replica-{index}-lag"]) == [
+            ("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": replica})
+        ]
+    nodes = [{"CacheClusterId": "epicvibe-redis-001"}, {"CacheClusterId": "epicvibe-redis-002"}]
+    for role, metric in (
+        ("redis-cpu", "EngineCPUUtilization"),
+        ("redis-memory", "DatabaseMemoryUsagePercentage"),
+        ("redis-evictions", "Evictions"),
+    ):
+        assert watched(found[role]) == [("AWS/ElastiCache", metric, node) for node in nodes]
+    assert watched(found["waf-blocked-spike"]) == [
+        ("AWS/WAFV2", "BlockedRequests", {"WebACL": WAF_METRIC, "Rule": "ALL"})
+    ]
+
+
+def test_the_5xx_alarm_compares_a_rate_not_a_count(build: Callable[..., Registrations]) -> None:
+    queries = alarms(build_observability(build))["alb-5xx-rate"].inputs["metricQueries"]
+    (returned,) = [q for q in queries if q["returnData"]]
+    assert returned["expression"] == (
+        "IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)"
+    )
+
+
+def test_redis_alarms_judge_the_worst_node_and_the_total_evictions(
+    build: Callable[..., Registrations],
+) -> None:
+    found = alarms(build_observability(build, cache_node_count=3))
+    expressions = {
+        role: next(q["expression"] for q in found[role].inputs["metricQueries"] if q["returnData"])
+        for role in ("redis-cpu", "redis-memory", "redis-evictions")
+    }
+    assert expressions == {
+        "redis-cpu": "MAX([node1, node2, node3])",
+        "redis-memory": "MAX([node1, node2, node3])",
+        "redis-evictions": "SUM([node1, node2, node3])",
+    }
+
+
+@pytest.mark.parametrize("replicas", [[], ["db-replica-a"], ["r0", "r1", "r2"]])
+def test_one_lag_alarm_per_replica(build: Callable[..., Registrations], replicas: list[str]) -> None:
+    found = alarms(build_observability(build, db_replica_identifiers=replicas))
+    lag = sorted(role for role in found if role.endswith("-lag"))
+    assert lag == [f"rds-replica-{i}-lag" for i in range(len(replicas))]
+
+
+@pytest.mark.parametrize(
+    ("role", "treatment"),
+    [
+        ("alb-5xx-rate", "notBreaching"),
+        ("no-healthy-hosts", "breaching"),
+        ("rds-free-storage", "breaching"),
+        ("rds-replica-0-lag", "breaching"),
+        ("rds-cpu", "missing"),
+        ("waf-blocked-spike", "notBreaching"),
+        ("redis-evictions", "notBreaching"),
+    ],
+)
+def test_missing_data_is_treated_per_metric(
+    build: Callable[..., Registrations], role: str, treatment: str
+) -> None:
+    assert alarms(build_observability(build))[role].inputs["treatMissingData"] == treatment
+
+
+def test_alarms_notify_the_topic_when_they_fire_and_when_they_recover(
+    build: Callable[..., Registrations],
+) -> None:
+    built = build_observability(build)
+    topics = {r.name: r for r in built.of_type(TOPIC)}
+    regional = topics["ops-alarms"].outputs["arn"]
+    edge = topics["ops-edge-alarms"].outputs["arn"]
+    assert regional.startswith("arn:aws:sns:eu-west-1:") and edge.startswith("arn:aws:sns:us-east-1:")
+    for role, alarm in alarms(built).items():
+        expected = edge if role == "waf-blocked-spike" else regional
+        assert alarm.inputs["alarmActions"] == [expected], role
+        assert alarm.inputs["okActions"] == [expected], role
+        assert alarm.inputs["actionsEnabled"] is True
+        assert alarm.inputs["tags"]["Owner"] == "platform-team"
+
+
+def test_the_waf_alarm_lives_in_us_east_1_with_its_own_topic_and_key(
+    build: Callable[..., Registrations],
+) -> None:
+    built = build_observability(build)
+    (provider,) = built.of_type(PROVIDER)
+    assert provider.inputs["region"] == "us-east-1"
+    waf = alarms(built)["waf-blocked-spike"]
+    (key,) = built.of_type(KMS_KEY)
+    edge_topic = built.named("ops-edge-alarms")
+    for resource in (waf, key, edge_topic):
+        assert resource.provider.startswith(provider.urn), resource.name
+    assert key.inputs["enableKeyRotation"] is True
+    assert edge_topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+    publish = statements["CloudWatchAlarmsPublish"]
+    assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert set(publish["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    # Every other alarm stays in the stack's region, on the default provider.
+    assert all(not a.provider for role, a in alarms(built).items() if role != "waf-blocked-spike")
+
+
+def test_without_waf_there_is_no_us_east_1_part(build: Callable[..., Registrations]) -> None:
+    built = build_observability(build, waf_metric_name=None)
+    assert "waf-blocked-spike" not in alarms(built)
+    assert not built.of_type(PROVIDER, KMS_KEY)
+    assert [t.name for t in built.of_type(TOPIC)] == ["ops-alarms"]
+
+
+def test_the_topic_is_encrypted_and_only_cloudwatch_publishes_over_tls(
+    build: Callable[..., Registrations],
+) -> None:
+    built = build_observability(build)
+    topic = built.named("ops-alarms")
+    assert topic.inputs["kmsMasterKeyId"] == KMS_KEY_ARN
+    policy = json.loads(built.named("ops-alarms-policy").inputs["policy"])
+    allow, deny = policy["Statement"]
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Resource"] == topic.outputs["arn"]
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    assert allow["Condition"]["ArnLike"] == {
+        "aws:SourceArn": "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*"
+    }
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+@pytest.mark.parametrize(("email", "subscriptions"), [("oncall@epicvibe.example.com", 2), (None, 0)])
+def test_email_subscription_only_when_an_address_is_set(
+    build: Callable[..., Registrations], email: str | None, subscriptions: int
+) -> None:
+    built = build_observability(build, alarm_email=email)
+    found = built.of_type(SUBSCRIPTION)
+    assert len(found) == subscriptions
+    for subscription in found:
+        assert subscription.inputs["protocol"] == "email"
+        assert subscription.inputs["endpoint"] == email
+
+
+def test_the_dashboard_shows_every_metric_an_alarm_watches(build: Callable[..., Registrations]) -> None:
+    built = build_observability(build)
+    (dashboard,) = built.of_type(DASHBOARD)
+    assert dashboard.inputs["dashboardName"] == "ops-test"
+    body = json.loads(dashboard.inputs["dashboardBody"])
+    shown: set[tuple[str, str, tuple[str, ...]]] = set()
+    regions = {}
+    for widget in body["widgets"]:
+        for line in widget["properties"]["metrics"]:
+            names = [part for part in line if isinstance(part, str)]
+            if len(names) >= 2:
+                shown.add((names[0], names[1], tuple(names[2:])))
+                regions[names[0]] = widget["properties"]["region"]
+    for alarm in alarms(built).values():
+        for namespace, metric, dimensions in watched(alarm):
+            flat = tuple(part for pair in sorted(dimensions.items()) for part in pair)
+            assert any(
+                ns == namespace
+                and m == metric
+                and sorted(zip(d[::2], d[1::2], strict=True)) == sorted(dimensions.items())
+                for ns, m, d in shown
+            ), (namespace, metric, flat)
+    assert regions["AWS/WAFV2"] == "us-east-1"
+    assert regions["AWS/CloudFront"] == "us-east-1"
+    assert regions["AWS/RDS"] == "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("alb_5xx_percent", 0),
+        ("ecs_cpu_percent", 101),
+        ("redis_evictions", -1),
+        ("rds_connections", 0),
+    ],
+)
+def test_thresholds_out_of_range_are_refused(field: str, value: int) -> None:
+    with pytest.raises(ValueError, match=f"{field} {value}"):
+        AlarmThresholds(**{field: value})
+
+
+def test_args_out_of_range_are_refused() -> None:
+    with pytest.raises(ValueError, match="cache_node_count 7"):
+        observability_args(cache_node_count=7)
+    with pytest.raises(ValueError, match="alarm_email 'oncall'"):
+        observability_args(alarm_email="oncall")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_thresholds_come_from_the_stack_settings(stack: str) -> None:
+    config = load_stack_config(ROOT, stack, {"alarmRdsConnections": "321", "alarmRedisEvictions": "5"})
+    pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+    monitor = activate_mocks(config.project, stack)
+    settings = load_settings().observability
+    thresholds = AlarmThresholds(**dataclasses.asdict(settings.alarms))
+    built = build_components(
+        monitor,
+        lambda: Observability(
+            "ops", observability_args(thresholds=thresholds, alarm_email=settings.alarm_email)
+        ),
+    )
+    found = alarms(built)
+    expected = {
+        "alb-5xx-rate": thresholds.alb_5xx_percent,
+        "response-time-p95": thresholds.response_time_p95_ms / 1000,
+        "unhealthy-hosts": thresholds.unhealthy_hosts,
+        "ecs-web-cpu": thresholds.ecs_cpu_percent,
+        "ecs-worker-memory": thresholds.ecs_memory_percent,
+        "rds-cpu": thresholds.rds_cpu_percent,
+        "rds-free-storage": thresholds.rds_free_storage_gib * 1024**3,
+        "rds-connections": 321,
+        "rds-replica-0-lag": thresholds.rds_replica_lag_seconds,
+        "redis-cpu": thresholds.redis_cpu_percent,
+        "redis-memory": thresholds.redis_memory_percent,
+        "redis-evictions": 5,
+        "waf-blocked-spike": thresholds.waf_blocked_requests,
+    }
+    assert {role: found[role].inputs["threshold"] for role in expected} == expected
+    # Production pages someone; staging may leave the topic without subscribers.
+    assert bool(built.of_type(SUBSCRIPTION)) == (stack == "prod")
