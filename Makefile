@@ -7,14 +7,19 @@ STACK  ?= staging
 # The program to plan: this project by default, or e.g. PROGRAM=examples/maple_quest_current.
 PROGRAM ?= .
 PLAN_ARGS ?=
+# The Maple Quest example must FAIL its plan: the policy pack rejects its mistakes. `make plan-example`
+# (and CI) passes only then. Its stack name is set here and nowhere else.
+EXAMPLE_PROGRAM ?= examples/maple_quest_current
+EXAMPLE_STACK   ?= dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install plan test lint bench clean
+.PHONY: help install plan plan-example test lint lint-workflows bench clean
 
 help:
 	@echo "make plan [STACK=staging|prod] [PROGRAM=dir]  offline preview + policy pack (no cloud account)"
 	@echo "make test                                      unit and policy tests under Pulumi mocks and moto"
-	@echo "make lint                                      ruff and mypy"
+	@echo "make plan-example                              passes only if the policy pack rejects the Maple Quest example"
+	@echo "make lint                                      ruff, mypy and the workflow linters (offline)"
 	@echo "make bench                                     median wall time of make plan per stack"
 
 $(STAMP): pyproject.toml
@@ -28,6 +33,9 @@ install: $(STAMP)
 plan: $(STAMP)
 	$(BIN)/python -m offline.plan --program $(PROGRAM) --stack $(STACK) $(PLAN_ARGS)
 
+plan-example: $(STAMP)
+	$(BIN)/python -m scripts.expect_plan_rejected --program $(EXAMPLE_PROGRAM) --stack $(EXAMPLE_STACK)
+
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
@@ -35,6 +43,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	@$(MAKE) --no-print-directory lint-workflows
+
+# GitHub workflow files against the schema vendored in check-jsonschema, and zizmor's security
+# audits; --offline: neither touches the network.
+lint-workflows: $(STAMP)
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --no-progress .github/workflows
 
 bench: $(STAMP)
 	$(BIN)/python -m offline.bench
