@@ -1,14 +1,20 @@
 """Wires the platform's components from validated settings and exports what operators need."""
 
+import dataclasses
 from collections.abc import Callable
 
 import pulumi
+import pulumi_aws as aws
 
 from components.bastion import Bastion, BastionArgs
 from components.cache import Cache, CacheArgs
 from components.database import Database, DatabaseArgs
+from components.django_service import DjangoServices, DjangoServicesArgs, ServiceScaling
+from components.edge import Edge, EdgeArgs
 from components.kms import KmsKey, KmsKeyArgs
+from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
+from components.observability import AlarmThresholds, Observability, ObservabilityArgs
 from components.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
 from components.storage import Storage, StorageArgs
 from settings import load_settings
@@ -48,11 +54,22 @@ workloads = WorkloadSecurityGroups(
     f"{prefix}-workloads", WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, tags=tags)
 )
 
+# The distribution needs the buckets as origins, and the bucket policies must name the distribution
+# (OAC grants are limited to its ARN), as must the media bucket's CORS rule (the site's origin
+# uploads directly with presigned PUTs). Both are handed over once the edge exists, below.
+distribution_arn: pulumi.Output[str]
+resolve_distribution_arn: Callable[[pulumi.Output[str]], None]
+distribution_arn, resolve_distribution_arn = pulumi.deferred_output()
+site_origin: pulumi.Output[str]
+resolve_site_origin: Callable[[pulumi.Output[str]], None]
+site_origin, resolve_site_origin = pulumi.deferred_output()
+
 storage = Storage(
     f"{prefix}-storage",
     StorageArgs(
         kms_key_arn=kms.key_arn,
-        cors_allowed_origins=list(settings.storage.cors_origins),
+        cors_allowed_origins=[*settings.storage.cors_origins, site_origin],
+        cloudfront_distribution_arn=distribution_arn,
         ia_transition_days=settings.storage.ia_transition_days,
         glacier_transition_days=settings.storage.glacier_transition_days,
         noncurrent_expiration_days=settings.storage.noncurrent_expiration_days,
@@ -141,7 +158,150 @@ cache = Cache(
     ),
 )
 
+app = settings.app
+load_balancer = LoadBalancer(
+    f"{prefix}-lb",
+    LoadBalancerArgs(
+        vpc_id=network.vpc_id,
+        subnet_ids=network.app_subnet_ids,
+        web_security_group_id=workloads.web_security_group_id,
+        container_port=app.container_port,
+        health_check_path=app.health_check_path,
+        deregistration_delay=app.deregistration_delay_seconds,
+        certificate_arn=app.alb_certificate_arn,
+        log_bucket_name=storage.log_bucket_name,
+        deletion_protection=app.alb_deletion_protection,
+        idle_timeout=app.alb_idle_timeout_seconds,
+        cloudfront_security_group_id=app.alb_cloudfront_security_group_id,
+        tags=tags,
+    ),
+    # ELB checks that it may write access logs when the ALB is created: the log bucket policy first.
+    # Only that policy: the content buckets' policies wait for the distribution, which waits for this.
+    opts=pulumi.ResourceOptions(depends_on=[storage.log_bucket_policy]),
+)
+
+edge_settings = settings.edge
+edge = Edge(
+    f"{prefix}-edge",
+    EdgeArgs(
+        alb_arn=load_balancer.arn,
+        alb_dns_name=load_balancer.dns_name,
+        alb_https=load_balancer.https,
+        static_bucket_regional_domain_name=storage.static_bucket_regional_domain_name,
+        media_bucket_regional_domain_name=storage.media_bucket_regional_domain_name,
+        static_bucket_name=storage.static_bucket_name,
+        log_bucket_name=storage.log_bucket_name,
+        domain_name=edge_settings.domain_name,
+        hosted_zone_id=edge_settings.hosted_zone_id,
+        waf_enabled=edge_settings.waf_enabled,
+        waf_rate_limit=edge_settings.waf_rate_limit,
+        price_class=edge_settings.price_class,
+        amplify_repository=edge_settings.amplify_repository,
+        amplify_branch=edge_settings.amplify_branch,
+        amplify_access_token=edge_settings.amplify_access_token,
+        amplify_stage="PRODUCTION" if settings.stack.is_production else "DEVELOPMENT",
+        tags=tags,
+    ),
+)
+resolve_distribution_arn(edge.distribution_arn)
+resolve_site_origin(edge.site_url)
+
+services = DjangoServices(
+    f"{prefix}-app",
+    DjangoServicesArgs(
+        subnet_ids=network.app_subnet_ids,
+        web_security_group_id=workloads.web_security_group_id,
+        worker_security_group_id=workloads.worker_security_group_id,
+        target_group_arn=load_balancer.target_group_arn,
+        load_balancer_arn_suffix=load_balancer.arn_suffix,
+        target_group_arn_suffix=load_balancer.target_group_arn_suffix,
+        # Django receives the ALB's name as Host (CloudFront's AllViewerExceptHostHeader policy) and
+        # the site's host in X-Forwarded-Host; both must be allowed, nothing else.
+        allowed_hosts=[edge.origin_host, edge.site_host],
+        csrf_trusted_origins=[edge.site_url],
+        django_secret_key=app.django_secret_key,
+        kms_key_arn=kms.key_arn,
+        database_address=database.address,
+        database_port=database.port,
+        database_name=database.database_name,
+        database_reader_addresses=database.reader_addresses,
+        database_secret_arn=database.master_secret_arn,
+        cache_address=cache.primary_address,
+        cache_reader_address=cache.reader_address,
+        cache_port=cache.port,
+        cache_auth_secret_arn=cache.auth_secret_arn,
+        media_bucket_name=storage.media_bucket_name,
+        media_bucket_arn=storage.media_bucket_arn,
+        static_bucket_name=storage.static_bucket_name,
+        image=app.image,
+        docker_context=app.docker_context,
+        container_port=app.container_port,
+        django_settings_module=app.django_settings_module,
+        wsgi_application=app.wsgi_application,
+        celery_app=app.celery_app,
+        cpu_architecture=app.cpu_architecture,
+        web=ServiceScaling(
+            app.web_cpu, app.web_memory, app.web_min_tasks, app.web_max_tasks, app.web_cpu_target_percent
+        ),
+        worker=ServiceScaling(
+            app.worker_cpu,
+            app.worker_memory,
+            app.worker_min_tasks,
+            app.worker_max_tasks,
+            app.worker_cpu_target_percent,
+        ),
+        web_requests_per_target=app.web_requests_per_target,
+        beat_enabled=app.beat_enabled,
+        fargate_spot_weight=app.fargate_spot_weight,
+        container_insights=app.container_insights,
+        health_check_grace_period=app.health_check_grace_period_seconds,
+        load_balancer_idle_timeout=app.alb_idle_timeout_seconds,
+        log_retention_days=settings.observability.log_retention_days,
+        nightly_scale_down=app.nightly_scale_down,
+        scale_down_schedule=app.nightly_scale_down_cron,
+        scale_up_schedule=app.nightly_scale_up_cron,
+        schedule_timezone=app.schedule_timezone,
+        xray_enabled=app.xray_enabled,
+        tags=tags,
+    ),
+)
+
+observability = Observability(
+    f"{prefix}-ops",
+    ObservabilityArgs(
+        kms_key_arn=kms.key_arn,
+        alb_arn_suffix=load_balancer.arn_suffix,
+        target_group_arn_suffix=load_balancer.target_group_arn_suffix,
+        cluster_name=services.cluster_name,
+        web_service_name=services.web_service_name,
+        worker_service_name=services.worker_service_name,
+        db_instance_identifier=database.instance_identifier,
+        # One lag alarm per replica: the count is a setting, so it is known before deployment.
+        db_replica_identifiers=[
+            database.replica_identifiers[index] for index in range(settings.database.read_replica_count)
+        ],
+        cache_replication_group_id=cache.replication_group_id,
+        cache_node_count=1 + settings.cache.replica_count,
+        waf_metric_name=edge.waf_metric_name,
+        distribution_id=edge.distribution_id,
+        alarm_email=settings.observability.alarm_email,
+        thresholds=AlarmThresholds(**dataclasses.asdict(settings.observability.alarms)),
+        tags=tags,
+    ),
+)
+
 pulumi.export("stackProfile", settings.stack.profile)
+pulumi.export("awsRegion", aws.get_region_output().region)
+pulumi.export("siteUrl", edge.site_url)
+pulumi.export("distributionId", edge.distribution_id)
+pulumi.export("ecsClusterName", services.cluster_name)
+pulumi.export("webServiceName", services.web_service_name)
+pulumi.export("workerServiceName", services.worker_service_name)
+pulumi.export("migrateTaskDefinitionArn", services.migrate_task_definition_arn)
+pulumi.export("migrateSubnetIds", services.task_subnet_ids)
+pulumi.export("migrateSecurityGroupIds", services.task_security_group_ids)
+pulumi.export("dashboardUrl", observability.dashboard_url)
+pulumi.export("alarmTopicArn", observability.topic_arn)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("vpcCidr", network.vpc_cidr)
 pulumi.export("availabilityZones", network.availability_zones)

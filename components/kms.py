@@ -51,7 +51,8 @@ class KmsKeyArgs:
 
 def key_policy(account_id: str, region: str) -> str:
     """The key policy as JSON: account root (so IAM policies work), CloudWatch Logs for this account's
-    log groups in this region, and CloudFront distributions of this account (OAC reading SSE-KMS objects)."""
+    log groups in this region, CloudFront distributions of this account (OAC reading SSE-KMS objects), and
+    this account's CloudWatch alarms (publishing to the encrypted alarm topic)."""
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -95,6 +96,19 @@ def key_policy(account_id: str, region: str) -> str:
                     "Condition": {
                         "StringEquals": {"aws:SourceAccount": account_id},
                         "ArnLike": {"AWS:SourceArn": f"arn:aws:cloudfront::{account_id}:distribution/*"},
+                    },
+                },
+                {
+                    # Alarms publish to the KMS-encrypted alarm topic as the CloudWatch service; without
+                    # this statement SNS drops every alarm notification silently.
+                    "Sid": "CloudWatchAlarmsPublishToEncryptedTopics",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:{account_id}:alarm:*"},
                     },
                 },
             ],

@@ -267,6 +267,8 @@ class Storage(pulumi.ComponentResource):
     log_bucket_name: pulumi.Output[str]
     log_bucket_arn: pulumi.Output[str]
     log_bucket_domain_name: pulumi.Output[str]
+    log_bucket_policy: aws.s3.BucketPolicy
+    """The log bucket's policy, for resources that must not exist before log delivery is allowed."""
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("storage", "Storage"), name, None, opts)
@@ -338,7 +340,7 @@ class Storage(pulumi.ComponentResource):
                 }
             ],
         )
-        self._policy(
+        self.log_bucket_policy = self._policy(
             "logs",
             logs,
             log_guards,

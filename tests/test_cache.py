@@ -61,8 +61,7 @@ def test_auth_token_is_kept_in_a_kms_encrypted_secret(stack_runs: dict[str, Prog
     run = stack_runs[stack]
     (secret,) = [s for s in run.of_type(SECRET) if s.name == "epicvibe-cache-auth-token"]
     assert secret.inputs["kmsKeyId"] == run.stack_outputs["kmsKeyArn"]
-    (version,) = run.of_type(SECRET_VERSION)
-    assert version.inputs["secretId"] == secret.id
+    (version,) = [v for v in run.of_type(SECRET_VERSION) if v.inputs["secretId"] == secret.id]
     assert is_secret(version.inputs["secretString"])
     assert run.stack_outputs["cacheAuthSecretArn"] == secret.outputs["arn"]
 

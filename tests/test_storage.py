@@ -182,13 +182,21 @@ def test_newer_regions_use_the_log_delivery_service_principal() -> None:
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
-def test_without_origins_there_is_no_cors_and_without_a_distribution_no_read_grant(
+def test_stacks_grant_read_only_to_their_own_distribution_and_uploads_only_from_the_site(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
     run = stack_runs[stack]
-    assert run.of_type(CORS) == []
+    (distribution,) = run.of_type("aws:cloudfront/distribution:Distribution")
+    distribution_arn = distribution.outputs["arn"]
     for role in ("media", "static"):
-        assert [s["Effect"] for s in statements(run, buckets(run)[role])] == ["Deny", "Deny"]
+        found = statements(run, buckets(run)[role])
+        allows = [s for s in found if s["Effect"] == "Allow"]
+        assert [s["Principal"] for s in allows] == [{"Service": "cloudfront.amazonaws.com"}]
+        assert allows[0]["Condition"]["StringEquals"]["AWS:SourceArn"] == distribution_arn
+        assert sum(1 for s in found if s["Effect"] == "Deny") == 2
+    (cors,) = run.of_type(CORS)
+    (rule,) = cors.inputs["corsRules"]
+    assert rule["allowedOrigins"] == [run.stack_outputs["siteUrl"]]
 
 
 def test_cors_allows_presigned_uploads_from_exactly_the_configured_origins(
@@ -198,7 +206,11 @@ def test_cors_allows_presigned_uploads_from_exactly_the_configured_origins(
     (cors,) = run.of_type(CORS)
     assert cors.inputs["bucket"] == run.stack_outputs["mediaBucketName"]
     (rule,) = cors.inputs["corsRules"]
-    assert rule["allowedOrigins"] == ["https://app.example.com", "http://localhost:8000"]
+    assert rule["allowedOrigins"] == [
+        "https://app.example.com",
+        "http://localhost:8000",
+        run.stack_outputs["siteUrl"],
+    ]
     assert sorted(rule["allowedMethods"]) == ["POST", "PUT"]
     assert "*" not in rule["allowedHeaders"]
     assert rule["exposeHeaders"] == ["ETag"]
