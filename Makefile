@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy policies/__main__.py
 
 bench: $(STAMP)
 	$(BIN)/python -m offline.bench
