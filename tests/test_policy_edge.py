@@ -125,3 +125,12 @@ def test_drop_invalid_headers_applies_to_application_load_balancers_only() -> No
         HEADERS, "aws:alb/loadBalancer:LoadBalancer", {"dropInvalidHeaderFields": False}
     ).violations
     assert check_resource(HEADERS, "aws:lb/loadBalancer:LoadBalancer", {"loadBalancerType": "network"}).passed
+
+
+def test_listener_of_a_load_balancer_outside_the_stack_cannot_be_judged() -> None:
+    listener = Res(
+        "http", "aws:lb/listener:Listener", {"loadBalancerArn": "arn:existing", "protocol": "HTTP"}
+    )
+    outcome = check_stack(REDIRECTS, [listener])
+    assert not outcome.violations
+    assert outcome.not_judged and "not created by this stack" in outcome.not_judged

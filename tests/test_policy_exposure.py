@@ -289,3 +289,9 @@ def test_unknown_public_ip_mapping_is_not_judged_yet() -> None:
     ]
     outcome = check_stack(SUBNETS, resources)
     assert not outcome.violations and outcome.not_judged and "mapPublicIpOnLaunch" in outcome.not_judged
+
+
+def test_subnets_from_outside_the_stack_cannot_be_judged() -> None:
+    outcome = check_stack(SUBNETS, [Res("group", RDS_SUBNETS, {"subnetIds": ["subnet-0existing"]})])
+    assert not outcome.violations
+    assert outcome.not_judged and "not created by this stack" in outcome.not_judged

@@ -48,6 +48,7 @@ class Judge:
     def __init__(self, subject: str = "") -> None:
         self.subject = subject
         self.unknown: list[str] = []
+        self.external: list[str] = []
 
     def get(self, obj: Any, *path: str | int, label: str | None = None) -> Any:
         """The value at `path`, None when absent, UNKNOWN when preview cannot know it yet."""
@@ -111,20 +112,30 @@ class Judge:
             return UNKNOWN
 
     def note(self, what: str) -> None:
+        """`what` is unknown during preview."""
         if what not in self.unknown:
             self.unknown.append(what)
+
+    def outside(self, what: str) -> None:
+        """`what` comes from outside the stack, so this pack cannot see it at all."""
+        if what not in self.external:
+            self.external.append(what)
 
     def settle(self) -> None:
         """Tell the engine what could not be judged: the SDK turns this into an advisory
         "can't run policy ... during preview" diagnostic, after any violation already reported."""
-        if not self.unknown:
+        if not self.unknown and not self.external:
             return
-        error = UnknownValueError(UNKNOWN_STRING_VALUE, [self.unknown[0]])
-        where = f"{self.subject}: " if self.subject else ""
-        error.message = (
-            f"{where}{', '.join(self.unknown)} cannot be judged yet (unknown until the resources it "
-            "depends on exist); the rule runs again on `pulumi up` with the real values"
-        )
+        parts = []
+        if self.unknown:
+            parts.append(
+                f"{', '.join(self.unknown)} cannot be judged yet (unknown until the resources it depends "
+                "on exist); the rule judges it again on `pulumi up`"
+            )
+        if self.external:
+            parts.append(f"{', '.join(self.external)} cannot be judged (not created by this stack)")
+        error = UnknownValueError(UNKNOWN_STRING_VALUE, [(self.unknown or self.external)[0]])
+        error.message = (f"{self.subject}: " if self.subject else "") + "; ".join(parts)
         raise error
 
 

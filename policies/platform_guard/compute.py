@@ -62,8 +62,11 @@ def containers(args: ResourceValidationArgs, judge: Judge) -> list[Mapping[str, 
 
 
 def environment(container: Mapping[str, Any]) -> list[tuple[str, str]]:
-    pairs = []
-    for entry in container.get("environment") or []:
+    pairs: list[tuple[str, str]] = []
+    entries = container.get("environment")
+    if not isinstance(entries, list):
+        return pairs
+    for entry in entries:
         if isinstance(entry, Mapping) and isinstance(entry.get("name"), str):
             value = entry.get("value")
             pairs.append((entry["name"], "" if value is None else str(value)))

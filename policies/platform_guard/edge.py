@@ -137,7 +137,7 @@ def _http_listeners(args: StackValidationArgs, report: ReportViolation) -> None:
         elif str(protocol).upper() != "HTTP":
             continue
         if not balancers:
-            judge.note(f"whether the load balancer of {where} is internet-facing")
+            judge.outside(f"whether the load balancer of {where} is internet-facing")
             continue
         internal = [judge.get(b.props, "internal", label=f"{label(b)} internal") for b in balancers]
         if any(flag is UNKNOWN for flag in internal) or all(truthy(flag) for flag in internal):

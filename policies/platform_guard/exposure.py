@@ -331,7 +331,7 @@ def _subnet_groups(args: StackValidationArgs, report: ReportViolation) -> None:
         if not subnets:
             ids = judge.get(group.props, "subnetIds", label=f"{label(group)} subnetIds")
             if non_empty(ids) and ids is not UNKNOWN:
-                judge.note(f"{label(group)} subnets (not created by this stack)")
+                judge.outside(f"the subnets of {label(group)}")
             continue
         exposed = [public[s.urn] for s in subnets if s.urn in public]
         if exposed:

@@ -71,7 +71,7 @@ def _buckets_encrypted(args: StackValidationArgs, report: ReportViolation) -> No
                 config.urn,
             )
         if not index.owners(config):
-            judge.note(f"the bucket of {label(config)}")
+            judge.outside(f"the bucket of {label(config)}")
     for bucket in index.buckets:
         if configs[bucket.urn]:
             continue
