@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,22 @@ def test_the_pack_is_stopped_when_the_program_fails(
     assert code == 2 and "test" in err
     [process] = started
     assert process._process is not None and process._process.poll() is not None
+
+
+def test_findings_not_judged_yet_are_listed_apart_and_do_not_fail_the_plan() -> None:
+    finding = analyzer.Finding(
+        policy="ecs-no-plaintext-secrets",
+        level="advisory",
+        message="web: containerDefinitions cannot be judged yet",
+        description="",
+        urn="urn:x",
+        resource_type="aws:ecs/taskDefinition:TaskDefinition",
+        resource_name="web",
+        phase="resource",
+        not_judged=True,
+    )
+    analysis = analyzer.Analysis("pack", "1.0.0", [], {}, [finding], Counter(), 1, [])
+    lines = plan.render_findings(analysis)
+    assert lines[1] == "    not judged yet (values unknown until `pulumi up`) (1):"
+    assert lines[2] == "      [ecs-no-plaintext-secrets]  aws:ecs/taskDefinition:TaskDefinition  web"
+    assert not analysis.mandatory
