@@ -99,3 +99,7 @@ def test_cache_clusters_in_transit() -> None:
     assert check_resource(TRANSIT, CACHE_CLUSTER, {"engine": "memcached"}).violations
     assert check_resource(TRANSIT, CACHE_CLUSTER, {"engine": "redis"}).violations
     assert check_resource(TRANSIT, CACHE_CLUSTER, {"replicationGroupId": "sessions"}).passed
+
+
+def test_a_replica_whose_source_is_not_known_yet_inherits_encryption() -> None:
+    assert check_resource(STORAGE, RDS, {"replicateSourceDb": UNKNOWN}).passed

@@ -120,3 +120,14 @@ def test_unknown_web_acl_is_not_judged_yet() -> None:
         rule, "aws:cloudfront/distribution:Distribution", {"webAclId": UNKNOWN}, profile="production"
     )
     assert not outcome.violations and outcome.not_judged
+
+
+def test_a_replica_whose_source_is_not_known_yet_is_still_a_replica() -> None:
+    # replicate_source_db=primary.identifier: the identifier is autonamed, unknown in preview.
+    for name in (
+        "prod-database-multi-az",
+        "prod-stateful-resources-protected",
+        "prod-database-final-snapshot",
+    ):
+        outcome = check_resource(BY_NAME[name], RDS, {"replicateSourceDb": UNKNOWN}, profile="production")
+        assert outcome.passed, (name, outcome)

@@ -75,6 +75,17 @@ class Judge:
                 return UNKNOWN
         return current
 
+    def is_set(self, obj: Any, key: str) -> bool:
+        """Whether the program set `key` at all: an unknown value counts (a read replica whose source
+        identifier is not known yet is still a replica) and is not noted as unjudged."""
+        if not isinstance(obj, Mapping):
+            return False
+        try:
+            value = obj.get(key)
+        except UnknownValueError:
+            return True
+        return value == UNKNOWN_STRING_VALUE or non_empty(value)
+
     def items(self, obj: Any, *path: str | int, label: str | None = None) -> list[tuple[int, Any]]:
         """The elements of the list at `path` with their index; unknown elements come back as UNKNOWN.
         A single object where a list is expected counts as a list of one (some providers accept both)."""

@@ -21,12 +21,9 @@ REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 CACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
 
 
-def is_replica(judge: Judge, args: ResourceValidationArgs) -> bool | None:
-    """A read replica (None when preview cannot tell yet)."""
-    source = judge.get(args.props, "replicateSourceDb")
-    if source is UNKNOWN:
-        return None
-    return non_empty(source)
+def is_replica(judge: Judge, args: ResourceValidationArgs) -> bool:
+    """A read replica: `replicateSourceDb` is set, even to a value preview does not know yet."""
+    return judge.is_set(args.props, "replicateSourceDb")
 
 
 # --- database-storage-encrypted --------------------------------------------------------------
@@ -38,12 +35,9 @@ def _storage_encrypted(args: ResourceValidationArgs, report: ReportViolation) ->
     fix = "Set storage_encrypted=True with the stack's KMS key (kms_key_id); it cannot be changed later without a snapshot restore."
     if args.resource_type == RDS_INSTANCE:
         flag = judge.get(props, "storageEncrypted")
-        replica = is_replica(judge, args)
         if flag is UNKNOWN:
             pass
-        elif replica is None and not truthy(flag):
-            judge.note("replicateSourceDb")
-        elif replica:
+        elif is_replica(judge, args):
             # A replica inherits its source's encryption; only an explicit false is a mistake.
             if falsy_explicit(flag):
                 report("storageEncrypted is false on a read replica. Leave it unset or true.", None)

@@ -348,10 +348,10 @@ def _subnet_groups(args: StackValidationArgs, report: ReportViolation) -> None:
                 group.urn,
             )
     for store in (r for r in args.resources if r.resource_type in NEEDS_SUBNET_GROUP):
-        if store.resource_type == "aws:rds/instance:Instance":
-            source = judge.get(store.props, "replicateSourceDb", label=f"{label(store)} replicateSourceDb")
-            if source is UNKNOWN or non_empty(source):
-                continue  # a same-region replica lives in its source's subnet group
+        if store.resource_type == "aws:rds/instance:Instance" and judge.is_set(
+            store.props, "replicateSourceDb"
+        ):
+            continue  # a same-region replica lives in its source's subnet group
         group_name = judge.get(
             store.props, NEEDS_SUBNET_GROUP[store.resource_type], label=f"{label(store)} subnet group"
         )

@@ -81,7 +81,7 @@ def _primary_database(args: ResourceValidationArgs, judge: Judge) -> bool:
     """An RDS instance that is not a read replica, or a database cluster."""
     if args.resource_type in CLUSTERS_WITH_STORAGE_FLAG:
         return True
-    return args.resource_type == RDS_INSTANCE and is_replica(judge, args) is False
+    return args.resource_type == RDS_INSTANCE and not is_replica(judge, args)
 
 
 def _multi_az(args: ResourceValidationArgs, report: ReportViolation) -> None:
