@@ -43,6 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy policies/__main__.py
 	@$(MAKE) --no-print-directory lint-workflows
 
 # GitHub workflow files against the schema vendored in check-jsonschema, and zizmor's security

@@ -67,8 +67,11 @@ class RegisteredResource:
     wire_inputs: struct_pb2.Struct
     """The serialized inputs, unknowns and secrets included, to forward to an analyzer."""
     outputs: dict[str, Any] = field(default_factory=dict)
+    wire_outputs: struct_pb2.Struct = field(default_factory=struct_pb2.Struct)
+    """The serialized outputs the engine would hold after the step (what AnalyzeStack receives)."""
     id: str = ""
-    """The physical id the provider (here the mocks) answered; empty for components."""
+    """The physical id the provider (here the mocks) answered; empty for components. It is what a
+    reference to this resource becomes on the wire."""
 
     @property
     def parent_name(self) -> str:
@@ -186,6 +189,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return response
         wire = struct_pb2.Struct()
         wire.CopyFrom(request.object)
+        wire_outputs = struct_pb2.Struct()
+        wire_outputs.CopyFrom(response.object)
         self.registrations.append(
             RegisteredResource(
                 urn=response.urn,
@@ -200,6 +205,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
                 wire_inputs=wire,
                 outputs=rpc.deserialize_properties(response.object, keep_unknowns=True),
+                wire_outputs=wire_outputs,
                 id=response.id or "",
             )
         )

@@ -1,12 +1,15 @@
-"""`make plan`: an offline `pulumi preview` of one stack.
+"""`make plan`: an offline `pulumi preview --policy-pack policies` of one stack.
 
 Runs the program under the mock engine with the stack's real config and prints the resources the
-way `pulumi preview` does: a tree by parent with type and name, then a count summary.
+way `pulumi preview` does (a tree by parent with type and name, then a count summary). Meanwhile it
+starts the policy pack as the CLI does and drives it over the analyzer protocol (offline/analyzer.py),
+then prints the findings by enforcement level. Exits 1 on any mandatory finding, 2 on an error.
 
     python -m offline.plan --stack staging
     python -m offline.plan --stack prod --json
     python -m offline.plan --program examples/maple_quest_current --stack dev
     python -m offline.plan --stack staging -c natStrategy=one-per-az
+    python -m offline.plan --stack prod --policy-pack-config policy-config.json
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +25,18 @@ from typing import Any
 
 import pulumi
 
-from .engine import PlanError, ProgramRun, RegisteredResource, run_program
+from .analyzer import (
+    DEFAULT_PACK_DIR,
+    Analysis,
+    Finding,
+    PackError,
+    PolicyConfigEntry,
+    PolicyConfigError,
+    analyze,
+    load_policy_config,
+    policy_pack,
+)
+from .engine import PlanError, ProgramRun, RegisteredResource, load_stack_config, run_program
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -80,6 +95,47 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
+LEVEL_ORDER = ("mandatory", "remediate", "advisory")
+
+
+def render_findings(analysis: Analysis) -> list[str]:
+    """Findings grouped by enforcement level, each with its policy, resource type and name."""
+    judged = [f for f in analysis.findings if not f.not_judged]
+    pending = [f for f in analysis.findings if f.not_judged]
+    groups: list[tuple[str, list[Finding]]] = [
+        (level, [f for f in judged if f.level == level]) for level in LEVEL_ORDER
+    ]
+    groups.append(("not judged yet (values unknown until `pulumi up`)", pending))
+    lines = [f"Policies: {analysis.pack_name}@v{analysis.pack_version}"]
+    if not analysis.findings:
+        lines.append("    no violations")
+    for title, findings in groups:
+        if not findings:
+            continue
+        lines.append(f"    {title} ({len(findings)}):")
+        for finding in sorted(findings, key=lambda f: (f.policy, f.resource_type, f.resource_name)):
+            lines.append(f"      [{finding.policy}]  {finding.resource_type}  {finding.resource_name}")
+            lines += textwrap.wrap(
+                finding.message, width=108, initial_indent=" " * 10, subsequent_indent=" " * 10
+            )
+    return lines
+
+
+def _policy_summary(analysis: Analysis) -> list[str]:
+    counts = Counter("not judged" if f.not_judged else f.level for f in analysis.findings)
+    parts = [f"{counts.get(level, 0)} {level}" for level in ("mandatory", "advisory")]
+    if counts.get("not judged"):
+        parts.append(f"{counts['not judged']} not judged yet")
+    inactive = sorted(analysis.not_applicable)
+    lines = [
+        f"Policy summary: {', '.join(parts)} "
+        f"({len(analysis.policies)} policies over {analysis.analyzed} resources)"
+    ]
+    if inactive:
+        lines.append(f"    not applicable to this stack: {', '.join(inactive)}")
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make plan", description=__doc__.splitlines()[0])
     parser.add_argument("--program", default=".", help="folder with Pulumi.yaml and __main__.py (default: .)")
@@ -94,18 +150,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="KEY=VALUE",
         help="override a config value for this plan, as `pulumi preview -c` does",
     )
+    parser.add_argument(
+        "--policy-pack",
+        default=str(DEFAULT_PACK_DIR),
+        metavar="DIR",
+        help="policy pack folder with PulumiPolicy.yaml (default: this repository's policies/)",
+    )
+    parser.add_argument(
+        "--policy-pack-config",
+        metavar="FILE",
+        help="JSON overriding policy levels and settings, as `pulumi preview --policy-pack-config`",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document for machines")
     args = parser.parse_args(argv)
 
     try:
         overrides = _parse_overrides(args.config)
-        run = run_program(Path(args.program), args.stack, overrides=overrides)
-    except PlanError as error:
+        policy_config: dict[str, PolicyConfigEntry] = (
+            load_policy_config(args.policy_pack_config) if args.policy_pack_config else {}
+        )
+        config = load_stack_config(Path(args.program), args.stack, overrides)
+        # The pack starts while the program runs, as the CLI loads it before the preview begins.
+        with policy_pack(args.policy_pack, config) as pack:
+            run = run_program(Path(args.program), args.stack, overrides=overrides)
+            analysis = analyze(run, pack, policy_config)
+    except (PlanError, PolicyConfigError, PackError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except pulumi.RunError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+
+    for warning in analysis.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    code = EXIT_FINDINGS if analysis.mandatory else EXIT_OK
 
     if args.json:
         document = {
@@ -124,21 +202,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             ],
             "counts": dict(Counter(r.type for r in run.resources)),
             "outputs": _plain(run.stack_outputs),
+            "policy": analysis.as_json(),
         }
         print(json.dumps(document, indent=2, sort_keys=True))
-        return EXIT_OK
+        return code
 
     print(
         f"Previewing update ({run.config.stack}) of project {run.config.project}, offline: mock engine, no cloud calls\n"
     )
     print("\n".join(render_tree(run)))
+    print()
+    print("\n".join(render_findings(analysis)))
     print("\nOutputs:")
     for key, value in sorted(run.stack_outputs.items()):
         shown = "[unknown]" if value is None else json.dumps(_plain(value))
         print(f"    {key}: {shown}")
     print()
     print("\n".join(_summary(run)))
-    return EXIT_OK
+    print("\n".join(_policy_summary(analysis)))
+    if code:
+        print(
+            f"error: preview failed: {len(analysis.mandatory)} mandatory policy violation(s)",
+            file=sys.stderr,
+        )
+    return code
 
 
 if __name__ == "__main__":

@@ -145,7 +145,8 @@ def test_replicas_copy_the_primary_and_keep_the_same_security(run_stack: Callabl
             replica.inputs
         )
     addresses = run.stack_outputs["databaseReaderAddresses"]
-    assert addresses == [r.outputs["address"] for r in found]
+    # In replica order: replica-1 first, whatever order the engine registered them in.
+    assert addresses == [r.outputs["address"] for r in sorted(found, key=lambda r: r.inputs["identifier"])]
 
 
 @pytest.mark.parametrize(("stack", "kept"), [("staging", False), ("prod", True)])

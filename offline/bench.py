@@ -1,0 +1,76 @@
+"""`make bench`: median wall time of the full `make plan` path per stack.
+
+Each run is what `make plan STACK=<stack>` runs, `python -m offline.plan --stack <stack>`, in a
+fresh process: interpreter start, the program under the mock engine, the policy pack started as
+the CLI starts it and driven over gRPC, the printed preview. Not a test: the figures depend on
+the machine and its load.
+
+    python -m offline.bench              # 5 runs of each stack
+    python -m offline.bench --runs 9 --stack prod
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {
+    "staging": ["--stack", "staging"],
+    "prod": ["--stack", "prod"],
+    "example": ["--program", "examples/maple_quest_current", "--stack", "dev"],
+}
+
+
+def time_plan(args: Sequence[str]) -> tuple[float, int]:
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "offline.plan", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"error: `make plan {' '.join(args)}` failed:\n{result.stderr}")
+    return elapsed, result.returncode
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per target (default: 5)")
+    parser.add_argument(
+        "--stack",
+        action="append",
+        choices=sorted(TARGETS),
+        help="what to plan (repeatable; default: staging and prod; `example` is the Maple Quest example)",
+    )
+    args = parser.parse_args(argv)
+    targets = args.stack or ["staging", "prod"]
+
+    print(
+        f"median wall time of `make plan` over {args.runs} runs (program + policy pack, fresh process each)"
+    )
+    print(f"  {'target':<10}{'median':>9}{'min':>9}{'max':>9}  exit")
+    for target in targets:
+        times, codes = [], set()
+        for _ in range(args.runs):
+            elapsed, code = time_plan(TARGETS[target])
+            times.append(elapsed)
+            codes.add(code)
+        print(
+            f"  {target:<10}{statistics.median(times):>8.2f}s{min(times):>8.2f}s{max(times):>8.2f}s"
+            f"  {','.join(map(str, sorted(codes)))}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

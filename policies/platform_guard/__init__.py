@@ -1,0 +1,26 @@
+"""The django-platform policy pack's rules, importable without starting the pack.
+
+`policies/__main__.py` only builds the `PolicyPack` from `POLICIES`; tests import the rules from
+here and run their validators directly.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+from . import compute, data, edge, exposure, operations, storage
+
+PACK_NAME = "django-platform-policies"
+
+POLICIES: list[Policy] = [
+    *exposure.POLICIES,
+    *data.POLICIES,
+    *storage.POLICIES,
+    *compute.POLICIES,
+    *edge.POLICIES,
+    *operations.POLICIES,
+]
+
+BY_NAME: dict[str, Policy] = {policy.name: policy for policy in POLICIES}
+
+__all__ = ["BY_NAME", "PACK_NAME", "POLICIES"]

@@ -1,0 +1,287 @@
+"""Log retention everywhere, and what a production-shaped stack owes its data and its users.
+
+Production-shaped means the stack's config says `<project>:stackProfile: production` (read from the
+config the engine passes to the pack, never from the stack name); in other stacks the production
+rules report themselves not applicable.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from ._shape import UNKNOWN, Judge, as_int, config_int, is_production, non_empty, stack_profile, truthy
+from .data import CLUSTERS_WITH_STORAGE_FLAG, RDS_INSTANCE, REPLICATION_GROUP, is_replica
+from .edge import DISTRIBUTION
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+
+# --- cloudwatch-log-retention ----------------------------------------------------------------
+
+
+def _log_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != LOG_GROUP:
+        return
+    judge = Judge(args.name)
+    config = args.get_config()
+    production = is_production()
+    minimum = config_int(
+        config, "productionMinimumDays" if production else "minimumDays", 90 if production else 30
+    )
+    days = judge.get(args.props, "retentionInDays")
+    if days is not UNKNOWN:
+        value = as_int(days)
+        if not value:
+            report(
+                "retentionInDays is not set, so CloudWatch keeps these logs forever: storage cost grows "
+                f"without bound and personal data outlives any need. Set a retention of at least {minimum} days.",
+                None,
+            )
+        elif value < minimum:
+            scope = "a production stack" if production else "this stack"
+            report(
+                f"retentionInDays is {value}: {scope} keeps logs at least {minimum} days so that an "
+                "incident noticed late can still be investigated.",
+                None,
+            )
+    judge.settle()
+
+
+cloudwatch_log_retention = ResourceValidationPolicy(
+    name="cloudwatch-log-retention",
+    description=(
+        "CloudWatch log groups set a retention: never unlimited, at least 30 days (90 in production) so "
+        "that incidents can be investigated."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "minimumDays": {"type": "integer", "minimum": 1, "default": 30},
+            "productionMinimumDays": {"type": "integer", "minimum": 1, "default": 90},
+        }
+    ),
+    validate=_log_retention,
+)
+
+
+# --- production rules ------------------------------------------------------------------------
+
+
+def _require_production(args: ResourceValidationArgs) -> None:
+    if not is_production():
+        args.not_applicable(f"the stack is not production-shaped (stackProfile is '{stack_profile()}')")
+
+
+def _primary_database(args: ResourceValidationArgs, judge: Judge) -> bool:
+    """An RDS instance that is not a read replica, or a database cluster."""
+    if args.resource_type in CLUSTERS_WITH_STORAGE_FLAG:
+        return True
+    return args.resource_type == RDS_INSTANCE and not is_replica(judge, args)
+
+
+def _multi_az(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != RDS_INSTANCE:
+        return
+    _require_production(args)
+    judge = Judge(args.name)
+    if _primary_database(args, judge):
+        flag = judge.get(args.props, "multiAz")
+        if flag is not UNKNOWN and not truthy(flag):
+            report(
+                "multiAz is not true: losing one availability zone takes the database down until it is "
+                "restored. Set multi_az=True.",
+                None,
+            )
+    judge.settle()
+
+
+prod_database_multi_az = ResourceValidationPolicy(
+    name="prod-database-multi-az",
+    description="In production, the primary RDS instance runs Multi-AZ with a synchronous standby.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_multi_az,
+)
+
+
+def _backup_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != RDS_INSTANCE and args.resource_type not in CLUSTERS_WITH_STORAGE_FLAG:
+        return
+    _require_production(args)
+    judge = Judge(args.name)
+    minimum = config_int(args.get_config(), "minimumDays", 7)
+    if _primary_database(args, judge):
+        days = judge.get(args.props, "backupRetentionPeriod")
+        if days is not UNKNOWN and (as_int(days) or 0) < minimum:
+            shown = as_int(days) if days is not None else "not set (AWS default 1)"
+            report(
+                f"backupRetentionPeriod is {shown}: point-in-time recovery reaches back fewer than "
+                f"{minimum} days. Set backup_retention_period to {minimum} or more.",
+                None,
+            )
+    judge.settle()
+
+
+prod_database_backup_retention = ResourceValidationPolicy(
+    name="prod-database-backup-retention",
+    description="In production, databases keep automated backups (point-in-time recovery) for at least 7 days.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={"minimumDays": {"type": "integer", "minimum": 1, "default": 7}}
+    ),
+    validate=_backup_retention,
+)
+
+
+def _deletion_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != RDS_INSTANCE and args.resource_type not in CLUSTERS_WITH_STORAGE_FLAG:
+        return
+    _require_production(args)
+    judge = Judge(args.name)
+    if _primary_database(args, judge):
+        flag = judge.get(args.props, "deletionProtection")
+        if flag is not UNKNOWN and not truthy(flag):
+            report(
+                "deletionProtection is not true: one API call or console click deletes the database. "
+                "Set deletion_protection=True.",
+                None,
+            )
+    judge.settle()
+
+
+prod_database_deletion_protection = ResourceValidationPolicy(
+    name="prod-database-deletion-protection",
+    description="In production, databases have AWS deletion protection on.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_deletion_protection,
+)
+
+
+def _final_snapshot(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != RDS_INSTANCE and args.resource_type not in CLUSTERS_WITH_STORAGE_FLAG:
+        return
+    _require_production(args)
+    judge = Judge(args.name)
+    if _primary_database(args, judge):
+        skip = judge.get(args.props, "skipFinalSnapshot")
+        name = judge.get(args.props, "finalSnapshotIdentifier")
+        if skip is not UNKNOWN and truthy(skip):
+            report("skipFinalSnapshot is true: deleting the database keeps no copy of its data.", None)
+        elif skip is not UNKNOWN and name is not UNKNOWN and not non_empty(name):
+            report(
+                "no finalSnapshotIdentifier: with skipFinalSnapshot false AWS requires one, so the final "
+                "snapshot cannot be taken. Name it (e.g. '<db>-final').",
+                None,
+            )
+    judge.settle()
+
+
+prod_database_final_snapshot = ResourceValidationPolicy(
+    name="prod-database-final-snapshot",
+    description="In production, deleting a database takes a final snapshot (skipFinalSnapshot false, identifier set).",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_final_snapshot,
+)
+
+
+STATEFUL_TYPES = frozenset(
+    {
+        RDS_INSTANCE,
+        *CLUSTERS_WITH_STORAGE_FLAG,
+        REPLICATION_GROUP,
+        "aws:s3/bucket:Bucket",
+        "aws:s3/bucketV2:BucketV2",
+        "aws:dynamodb/table:Table",
+        "aws:efs/fileSystem:FileSystem",
+    }
+)
+
+
+def _protected(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in STATEFUL_TYPES:
+        return
+    _require_production(args)
+    judge = Judge(args.name)
+    if args.resource_type == RDS_INSTANCE and not _primary_database(args, judge):
+        judge.settle()
+        return  # a replica is rebuilt from its source
+    if not args.opts.protect:
+        report(
+            "the resource holds data but is not `protect`ed: a refactor that renames it, or a "
+            "`pulumi destroy`, deletes it. Set opts=ResourceOptions(protect=True).",
+            None,
+        )
+    judge.settle()
+
+
+prod_stateful_resources_protected = ResourceValidationPolicy(
+    name="prod-stateful-resources-protected",
+    description=(
+        "In production, resources that hold data (RDS instances and clusters, ElastiCache replication "
+        "groups, S3 buckets, DynamoDB tables, EFS) carry Pulumi's `protect` option."
+    ),
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_protected,
+)
+
+
+def _automatic_failover(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != REPLICATION_GROUP:
+        return
+    _require_production(args)
+    judge = Judge(args.name)
+    flag = judge.get(args.props, "automaticFailoverEnabled")
+    if flag is not UNKNOWN and not truthy(flag):
+        report(
+            "automaticFailoverEnabled is not true: if the primary node fails, sessions and the Celery "
+            "broker stay down until someone intervenes. Enable it with at least one replica in another AZ.",
+            None,
+        )
+    judge.settle()
+
+
+prod_redis_automatic_failover = ResourceValidationPolicy(
+    name="prod-redis-automatic-failover",
+    description="In production, ElastiCache replication groups fail over automatically to a replica.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_automatic_failover,
+)
+
+
+def _waf(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != DISTRIBUTION:
+        return
+    _require_production(args)
+    judge = Judge(args.name)
+    acl = judge.get(args.props, "webAclId")
+    if acl is not UNKNOWN and not non_empty(acl):
+        report(
+            "no web ACL: the distribution forwards every request, including known exploit patterns and "
+            "floods, to the application. Attach the WAFv2 web ACL (web_acl_id).",
+            None,
+        )
+    judge.settle()
+
+
+prod_cloudfront_waf = ResourceValidationPolicy(
+    name="prod-cloudfront-waf",
+    description="In production, the CloudFront distribution has a WAF web ACL attached.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_waf,
+)
+
+
+POLICIES = [
+    cloudwatch_log_retention,
+    prod_database_multi_az,
+    prod_database_backup_retention,
+    prod_database_deletion_protection,
+    prod_database_final_snapshot,
+    prod_stateful_resources_protected,
+    prod_redis_automatic_failover,
+    prod_cloudfront_waf,
+]
