@@ -8,6 +8,7 @@ placeholders: nothing here can decrypt them, and nothing needs to.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import runpy
@@ -23,7 +24,7 @@ import yaml
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
-from pulumi.runtime.settings import ROOT
+from pulumi.runtime.settings import ROOT, SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
@@ -218,6 +219,9 @@ def activate_mocks(
     """Point the Pulumi runtime at a fresh recording mock engine."""
     monitor = RecordingMonitor(mocks or AwsMocks())
     ROOT.set(None)  # a fresh root stack per run, or exports from an earlier run would leak in
+    # Outputs an earlier run left pending (a failed apply, say) would otherwise be awaited, and their
+    # errors raised, by the next run.
+    SETTINGS.outputs.clear()
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     return monitor
 
@@ -241,8 +245,30 @@ def _program_environment(program_dir: Path) -> Iterator[None]:
                 del sys.modules[name]
 
 
+# A real program under mocks finishes in about a second; one still running after this long is waiting
+# on something that never comes.
+PROGRAM_TIMEOUT_SECONDS = 120.0
+
+
+def _run_to_completion(execute: Callable[[], None], timeout: float) -> None:
+    """Run a program function and wait for every registration and output, or fail with a diagnosis."""
+    try:
+        _sync_await(asyncio.wait_for(run_pulumi_func(execute), timeout))
+    except asyncio.TimeoutError:
+        raise PlanError(
+            f"the program did not finish within {timeout:.0f} s: some output never resolves. Look for a "
+            "pulumi.deferred_output() that is never resolved, or for depends_on that makes two resources "
+            "wait for each other (e.g. on a whole component whose children wait for the dependent)."
+        ) from None
+
+
 def run_program(
-    program_dir: Path | str, stack: str, *, preview: bool = True, overrides: dict[str, str] | None = None
+    program_dir: Path | str,
+    stack: str,
+    *,
+    preview: bool = True,
+    overrides: dict[str, str] | None = None,
+    timeout: float = PROGRAM_TIMEOUT_SECONDS,
 ) -> ProgramRun:
     """Run `<program_dir>/__main__.py` for `stack` under mocks and return what it registered.
 
@@ -258,7 +284,7 @@ def run_program(
         runpy.run_path(str(main), run_name="__main__")
 
     with _program_environment(config.program_dir):
-        _sync_await(run_pulumi_func(execute))
+        _run_to_completion(execute, timeout)
 
     root = ROOT.get()
     exported = dict(getattr(root, "outputs", {}) or {})
@@ -273,7 +299,7 @@ def build_components(monitor: RecordingMonitor, construct: Callable[[], object])
     def execute() -> None:
         construct()
 
-    _sync_await(run_pulumi_func(execute))
+    _run_to_completion(execute, PROGRAM_TIMEOUT_SECONDS)
     return Registrations(monitor.registrations[before:])
 
 

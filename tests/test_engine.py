@@ -1,0 +1,37 @@
+"""The offline engine: what it reports when a program cannot finish, and that runs do not leak."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from offline.engine import PlanError, run_program
+from tests.conftest import ROOT
+
+
+def _program(folder: Path, main: str) -> Path:
+    (folder / "Pulumi.yaml").write_text("name: scratch\nruntime: python\n")
+    (folder / "Pulumi.dev.yaml").write_text("config: {}\n")
+    (folder / "__main__.py").write_text(main)
+    return folder
+
+
+def test_a_deferred_output_never_resolved_is_reported_instead_of_hanging(tmp_path: Path) -> None:
+    program = _program(
+        tmp_path,
+        "import pulumi\nnever, _resolve = pulumi.deferred_output()\npulumi.export('never', never)\n",
+    )
+    with pytest.raises(PlanError, match="did not finish within 2 s: .*deferred_output"):
+        run_program(program, "dev", timeout=2)
+
+
+def test_a_failed_output_left_behind_does_not_fail_the_next_run() -> None:
+    # As a settings test does: build an Output whose apply fails, outside any program run.
+    def fail(_: object) -> None:
+        raise pulumi.RunError("boom from an earlier test")
+
+    pulumi.Output.from_input(1).apply(fail)
+    run = run_program(ROOT, "staging")
+    assert run.stack_outputs["stackProfile"] == "development"
