@@ -23,7 +23,7 @@ def test_a_deferred_output_never_resolved_is_reported_instead_of_hanging(tmp_pat
         tmp_path,
         "import pulumi\nnever, _resolve = pulumi.deferred_output()\npulumi.export('never', never)\n",
     )
-    with pytest.raises(PlanError, match="did not finish within 2 s: .*deferred_output"):
+    with pytest.raises(PlanError, match=r"did not finish within 2 s: .*deferred_output"):
         run_program(program, "dev", timeout=2)
 
 
