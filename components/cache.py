@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._base import merge_tags, type_token
+from ._data_store import client_only_security_group
 
 PORT = 6379
 ENGINES = ("redis", "valkey")
@@ -96,25 +97,16 @@ class Cache(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = args.tags
 
-        security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
+        security_group = client_only_security_group(
+            name,
+            service=args.engine,
             description=f"{args.engine} {args.replication_group_id}: {PORT} from the listed client security groups only",
             vpc_id=args.vpc_id,
-            tags=merge_tags(tags, Name=f"{name}-sg"),
-            opts=child,
+            port=PORT,
+            client_security_group_ids=args.client_security_group_ids,
+            tags=tags,
+            parent=self,
         )
-        for index, client in enumerate(args.client_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-ingress-{index}",
-                security_group_id=security_group.id,
-                referenced_security_group_id=client,
-                ip_protocol="tcp",
-                from_port=PORT,
-                to_port=PORT,
-                description=f"{args.engine} from a client workload",
-                tags=merge_tags(tags, Name=f"{name}-ingress-{index}"),
-                opts=child,
-            )
 
         subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",

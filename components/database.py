@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._base import merge_tags, type_token
+from ._data_store import client_only_security_group
 
 PORT = 5432
 IDENTIFIER_PATTERN = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,50}[a-z0-9]$")
@@ -150,27 +151,16 @@ class Database(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = args.tags
 
-        security_group = aws.ec2.SecurityGroup(
-            f"{name}-sg",
+        security_group = client_only_security_group(
+            name,
+            service="PostgreSQL",
             description=f"PostgreSQL {args.identifier}: {PORT} from the listed client security groups only",
             vpc_id=args.vpc_id,
-            tags=merge_tags(tags, Name=f"{name}-sg"),
-            opts=child,
+            port=PORT,
+            client_security_group_ids=args.client_security_group_ids,
+            tags=tags,
+            parent=self,
         )
-        # One rule resource per client instead of inline rules: adding or removing a client changes
-        # one rule, and nothing else may add rules inline behind this component's back.
-        for index, client in enumerate(args.client_security_group_ids):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-ingress-{index}",
-                security_group_id=security_group.id,
-                referenced_security_group_id=client,
-                ip_protocol="tcp",
-                from_port=PORT,
-                to_port=PORT,
-                description="PostgreSQL from a client workload",
-                tags=merge_tags(tags, Name=f"{name}-ingress-{index}"),
-                opts=child,
-            )
 
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",

@@ -1,0 +1,50 @@
+"""What the data stores share: a security group that admits one port from named client groups only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from ._base import merge_tags
+
+
+def client_only_security_group(
+    name: str,
+    *,
+    service: str,
+    description: str,
+    vpc_id: pulumi.Input[str],
+    port: int,
+    client_security_group_ids: Sequence[pulumi.Input[str]],
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.ec2.SecurityGroup:
+    """`{name}-sg` admitting `port` from each client security group, and from nothing else.
+
+    One rule resource per client instead of inline rules: adding or removing a client changes one
+    rule, and nothing else may add rules inline behind the owning component's back. No address range
+    is ever admitted, so the store stays unreachable from the internet whatever the subnets do.
+    """
+    child = pulumi.ResourceOptions(parent=parent)
+    security_group = aws.ec2.SecurityGroup(
+        f"{name}-sg",
+        description=description,
+        vpc_id=vpc_id,
+        tags=merge_tags(tags, Name=f"{name}-sg"),
+        opts=child,
+    )
+    for index, client in enumerate(client_security_group_ids):
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-ingress-{index}",
+            security_group_id=security_group.id,
+            referenced_security_group_id=client,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=f"{service} from a client workload",
+            tags=merge_tags(tags, Name=f"{name}-ingress-{index}"),
+            opts=child,
+        )
+    return security_group
