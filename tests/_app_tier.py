@@ -1,5 +1,5 @@
-"""Stand-ins for the other tiers' outputs, and the app tier wired from a stack's real settings the way
-`__main__.py` wires it, so the app tier's tests do not wait for the data and edge tiers."""
+"""Stand-ins for the other tiers' outputs, for the app tier's component tests, and helpers to read what
+the app tier registered. Stack-level tests run the real program (`stack_runs`, `run_stack`)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,9 @@ from typing import Any
 
 import pulumi
 
-from components.django_service import DjangoServices, DjangoServicesArgs, ServiceScaling
+from components.django_service import DjangoServicesArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
-from offline.engine import (
-    RegisteredResource,
-    Registrations,
-    activate_mocks,
-    build_components,
-    load_stack_config,
-)
-from settings import Settings, load_settings
+from offline.engine import RegisteredResource
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -81,78 +74,6 @@ def services_args(lb: LoadBalancer | None = None, **changes: Any) -> DjangoServi
         tags={"Stack": "test"},
     )
     return replace(args, **changes)
-
-
-def wire_app_tier(settings: Settings, name: str = "epicvibe") -> None:
-    """The app tier as `__main__.py` wires it (the snippet in the report), other tiers stood in."""
-    app = settings.app
-    tags = settings.stack.tags
-    load_balancer = LoadBalancer(
-        f"{name}-lb",
-        LoadBalancerArgs(
-            vpc_id=VPC_ID,
-            subnet_ids=APP_SUBNETS,
-            web_security_group_id=WEB_SG,
-            container_port=app.container_port,
-            health_check_path=app.health_check_path,
-            deregistration_delay=app.deregistration_delay_seconds,
-            certificate_arn=app.alb_certificate_arn,
-            log_bucket_name=LOG_BUCKET,
-            deletion_protection=app.alb_deletion_protection,
-            idle_timeout=app.alb_idle_timeout_seconds,
-            cloudfront_security_group_id=app.alb_cloudfront_security_group_id,
-            tags=tags,
-        ),
-    )
-    DjangoServices(
-        f"{name}-app",
-        replace(
-            services_args(load_balancer),
-            image=app.image,
-            docker_context=app.docker_context,
-            container_port=app.container_port,
-            django_settings_module=app.django_settings_module,
-            wsgi_application=app.wsgi_application,
-            celery_app=app.celery_app,
-            django_secret_key=app.django_secret_key,
-            cpu_architecture=app.cpu_architecture,
-            web=ServiceScaling(
-                cpu=app.web_cpu,
-                memory=app.web_memory,
-                min_tasks=app.web_min_tasks,
-                max_tasks=app.web_max_tasks,
-                cpu_target_percent=app.web_cpu_target_percent,
-            ),
-            worker=ServiceScaling(
-                cpu=app.worker_cpu,
-                memory=app.worker_memory,
-                min_tasks=app.worker_min_tasks,
-                max_tasks=app.worker_max_tasks,
-                cpu_target_percent=app.worker_cpu_target_percent,
-            ),
-            web_requests_per_target=app.web_requests_per_target,
-            beat_enabled=app.beat_enabled,
-            fargate_spot_weight=app.fargate_spot_weight,
-            container_insights=app.container_insights,
-            health_check_grace_period=app.health_check_grace_period_seconds,
-            load_balancer_idle_timeout=app.alb_idle_timeout_seconds,
-            log_retention_days=settings.observability.log_retention_days,
-            nightly_scale_down=app.nightly_scale_down,
-            scale_down_schedule=app.nightly_scale_down_cron,
-            scale_up_schedule=app.nightly_scale_up_cron,
-            schedule_timezone=app.schedule_timezone,
-            xray_enabled=app.xray_enabled,
-            tags=tags,
-        ),
-    )
-
-
-def build_stack_app_tier(root: Any, stack: str, **overrides: str) -> Registrations:
-    """Load a stack's real settings (plus overrides) and build the app tier from them under mocks."""
-    config = load_stack_config(root, stack, overrides)
-    pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
-    monitor = activate_mocks(config.project, stack)
-    return build_components(monitor, lambda: wire_app_tier(load_settings()))
 
 
 def containers(task_definition: RegisteredResource) -> list[dict[str, Any]]:

@@ -1,15 +1,17 @@
-"""The app tier built from each stack's real settings: the shape differs only through config."""
+"""The app tier as the whole program builds it from each stack's real settings: the shape differs only
+through config."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pulumi
 import pytest
 
 from offline.engine import ProgramRun, Registrations, activate_mocks, build_components, load_stack_config
 from settings import Settings, load_settings
-from tests._app_tier import app_container, build_stack_app_tier, environment
+from tests._app_tier import app_container, environment
 from tests.conftest import ROOT
 
 KEY = "django-platform:"
@@ -18,14 +20,6 @@ STACK_SHAPES = {
     "staging": (1, 3, 1, 2, 3, True, False),
     "prod": (3, 12, 2, 8, 0, False, True),
 }
-
-
-@pytest.fixture(scope="module")
-def tiers() -> dict[str, Registrations]:
-    built = {}
-    for stack in STACK_SHAPES:
-        built[stack] = build_stack_app_tier(ROOT, stack)
-    return built
 
 
 def load(stack: str = "staging", **overrides: str) -> Settings:
@@ -46,9 +40,9 @@ def by_name(built: Registrations, token: str) -> dict[str, dict[str, Any]]:
 
 
 @pytest.mark.parametrize("stack", list(STACK_SHAPES))
-def test_scaling_bounds_follow_the_stack_settings(tiers: dict[str, Registrations], stack: str) -> None:
+def test_scaling_bounds_follow_the_stack_settings(stack_runs: dict[str, ProgramRun], stack: str) -> None:
     web_min, web_max, worker_min, worker_max, *_ = STACK_SHAPES[stack]
-    targets = by_name(tiers[stack], "aws:appautoscaling/target:Target")
+    targets = by_name(stack_runs[stack], "aws:appautoscaling/target:Target")
     web = targets["epicvibe-app-web-scaling"]
     worker = targets["epicvibe-app-worker-scaling"]
     assert (web["minCapacity"], web["maxCapacity"]) == (web_min, web_max)
@@ -56,9 +50,9 @@ def test_scaling_bounds_follow_the_stack_settings(tiers: dict[str, Registrations
 
 
 @pytest.mark.parametrize("stack", list(STACK_SHAPES))
-def test_spot_runs_in_staging_only(tiers: dict[str, Registrations], stack: str) -> None:
+def test_spot_runs_in_staging_only(stack_runs: dict[str, ProgramRun], stack: str) -> None:
     spot_weight = STACK_SHAPES[stack][4]
-    services = by_name(tiers[stack], "aws:ecs/service:Service")
+    services = by_name(stack_runs[stack], "aws:ecs/service:Service")
     for name, service in services.items():
         weights = {s["capacityProvider"]: s.get("weight") for s in service["capacityProviderStrategies"]}
         if spot_weight and not name.endswith("-beat"):
@@ -68,31 +62,43 @@ def test_spot_runs_in_staging_only(tiers: dict[str, Registrations], stack: str) 
 
 
 @pytest.mark.parametrize("stack", list(STACK_SHAPES))
-def test_nightly_scale_down_in_staging_only(tiers: dict[str, Registrations], stack: str) -> None:
+def test_nightly_scale_down_in_staging_only(stack_runs: dict[str, ProgramRun], stack: str) -> None:
     nightly = STACK_SHAPES[stack][5]
-    actions = tiers[stack].of_type("aws:appautoscaling/scheduledAction:ScheduledAction")
+    actions = stack_runs[stack].of_type("aws:appautoscaling/scheduledAction:ScheduledAction")
     assert bool(actions) is nightly
 
 
 @pytest.mark.parametrize("stack", list(STACK_SHAPES))
 def test_both_stacks_run_private_arm64_tasks_behind_an_internal_alb(
-    tiers: dict[str, Registrations], stack: str
+    stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
-    built = tiers[stack]
+    built = stack_runs[stack]
     (alb,) = built.of_type("aws:lb/loadBalancer:LoadBalancer")
     assert alb.inputs["internal"] is True and alb.inputs["dropInvalidHeaderFields"] is True
     assert alb.inputs["enableDeletionProtection"] is (stack == "prod")
-    for service in by_name(built, "aws:ecs/service:Service").values():
+    services = by_name(built, "aws:ecs/service:Service")
+    assert sorted(services) == ["epicvibe-app-beat", "epicvibe-app-web", "epicvibe-app-worker"]
+    for service in services.values():
         assert service["networkConfiguration"]["assignPublicIp"] is False
         assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
     xray = STACK_SHAPES[stack][6]
-    for definition in built.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+    # Django gets the ALB's name as Host and the site's host through X-Forwarded-Host.
+    site_host = urlsplit(built.stack_outputs["siteUrl"]).hostname
+    definitions = built.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    assert sorted(d.name.removeprefix("epicvibe-app-") for d in definitions) == sorted(
+        ["web-task", "worker-task", "beat-task", "migrate-task"]
+    )
+    for definition in definitions:
         assert definition.inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"
         env = environment(app_container(definition))
         assert env["DEBUG"] == "False"
-        assert env["ALLOWED_HOSTS"] == alb.outputs["dnsName"]
+        assert sorted(env["ALLOWED_HOSTS"].split(",")) == sorted([alb.outputs["dnsName"], site_host])
         assert ("AWS_XRAY_DAEMON_ADDRESS" in env) is xray
-    for group in built.of_type("aws:cloudwatch/logGroup:LogGroup"):
+    # The app tier's log groups (the VPC flow logs keep their own retention setting).
+    app_groups = built.children_of(built.named("epicvibe-app"))
+    log_groups = [r for r in app_groups if r.type == "aws:cloudwatch/logGroup:LogGroup"]
+    assert log_groups
+    for group in log_groups:
         assert group.inputs["retentionInDays"] == (90 if stack == "prod" else 30)
 
 

@@ -133,7 +133,7 @@ def test_only_web_is_registered_with_the_load_balancer_after_its_listener_exists
     assert registration["targetGroupArn"].startswith("arn:aws:elasticloadbalancing:")
     assert "loadBalancers" not in found["worker"] and "loadBalancers" not in found["beat"]
     web = default_tier.named("app-web")
-    listener = default_tier.of_type(LISTENER)[0]
+    (listener,) = default_tier.of_type(LISTENER)
     assert listener.urn in web.dependencies, "ECS refuses a target group that no listener uses yet"
 
 
