@@ -286,6 +286,7 @@ observability = Observability(
         distribution_id=edge.distribution_id,
         alarm_email=settings.observability.alarm_email,
         thresholds=AlarmThresholds(**dataclasses.asdict(settings.observability.alarms)),
+        keep_data=settings.data.keep_data,
         tags=tags,
     ),
 )

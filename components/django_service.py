@@ -753,7 +753,13 @@ class DjangoServices(pulumi.ComponentResource):
                 "image": values["image"],
                 "essential": True,
                 "command": command,
-                "environment": [{"name": k, "value": v} for k, v in sorted(values["environment"].items())],
+                "environment": [
+                    {"name": k, "value": v}
+                    for k, v in sorted(values["environment"].items())
+                    # Only tasks with the daemon sidecar may point the SDK at it; elsewhere traces would
+                    # be sent to a port nothing listens on.
+                    if sidecar or k != "AWS_XRAY_DAEMON_ADDRESS"
+                ],
                 "secrets": values["secrets"],
                 "readonlyRootFilesystem": True,
                 # An init process reaps the SSM agent's children in ECS Exec sessions and forwards SIGTERM.

@@ -98,6 +98,8 @@ class ObservabilityArgs:
     """Address subscribed to the topics. Default: None (no subscription)."""
     thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
     """When each alarm fires. Default: `AlarmThresholds()`."""
+    keep_data: bool = False
+    """Protect the us-east-1 key that encrypts the edge alarm topic (like the stack key). Default: False."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
@@ -298,7 +300,7 @@ class Observability(pulumi.ComponentResource):
                 )
             ),
             tags=merge_tags(args.tags, Name=f"{name}-edge-alarms"),
-            opts=at_edge,
+            opts=pulumi.ResourceOptions.merge(at_edge, pulumi.ResourceOptions(protect=args.keep_data)),
         )
         topic = aws.sns.Topic(
             f"{name}-edge-alarms",
@@ -535,7 +537,8 @@ class Observability(pulumi.ComponentResource):
                 metric=rds("DatabaseConnections", "Maximum", primary, 300),
             ),
         ]
-        for index, replica in enumerate(args.db_replica_identifiers):
+        # Numbered from 1, like the replicas' identifiers (`<stack>-replica-1`).
+        for index, replica in enumerate(args.db_replica_identifiers, start=1):
             specs.append(
                 _Alarm(
                     role=f"rds-replica-{index}-lag",

@@ -35,7 +35,7 @@ class WorkloadSecurityGroups(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: WorkloadSecurityGroupsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(type_token("security", "WorkloadSecurityGroups"), name, None, opts)
+        super().__init__(type_token("security_groups", "WorkloadSecurityGroups"), name, None, opts)
         groups = {
             role: aws.ec2.SecurityGroup(
                 f"{name}-{role}",

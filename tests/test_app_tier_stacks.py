@@ -93,7 +93,9 @@ def test_both_stacks_run_private_arm64_tasks_behind_an_internal_alb(
         env = environment(app_container(definition))
         assert env["DEBUG"] == "False"
         assert sorted(env["ALLOWED_HOSTS"].split(",")) == sorted([alb.outputs["dnsName"], site_host])
-        assert ("AWS_XRAY_DAEMON_ADDRESS" in env) is xray
+        # Only the tasks that run the X-Ray daemon sidecar (web, worker) are told where it listens.
+        has_sidecar = xray and definition.name.removeprefix("epicvibe-app-") in ("web-task", "worker-task")
+        assert ("AWS_XRAY_DAEMON_ADDRESS" in env) is has_sidecar
     # The app tier's log groups (the VPC flow logs keep their own retention setting).
     app_groups = built.children_of(built.named("epicvibe-app"))
     log_groups = [r for r in app_groups if r.type == "aws:cloudwatch/logGroup:LogGroup"]

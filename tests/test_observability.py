@@ -32,7 +32,7 @@ PROVIDER = "pulumi:providers:aws"
 KMS_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 ALB = "app/epicvibe-alb/50dc6c495c0c9188"
 TARGET_GROUP = "targetgroup/epicvibe-web/6d0ecf831eec9f09"
-REPLICAS = ["epicvibe-db-replica-0", "epicvibe-db-replica-1"]
+REPLICAS = ["epicvibe-db-replica-1", "epicvibe-db-replica-2"]
 WAF_METRIC = "epicvibe-edge-staging-waf"
 
 
@@ -90,8 +90,8 @@ EXPECTED_ALARMS = {
     "rds-cpu",
     "rds-free-storage",
     "rds-connections",
-    "rds-replica-0-lag",
     "rds-replica-1-lag",
+    "rds-replica-2-lag",
     "redis-cpu",
     "redis-memory",
     "redis-evictions",
@@ -123,7 +123,7 @@ def test_alarms_watch_the_right_metrics_of_the_right_resources(build: Callable[.
     assert watched(found["rds-cpu"]) == [("AWS/RDS", "CPUUtilization", primary)]
     assert watched(found["rds-free-storage"]) == [("AWS/RDS", "FreeStorageSpace", primary)]
     assert watched(found["rds-connections"]) == [("AWS/RDS", "DatabaseConnections", primary)]
-    for index, replica in enumerate(REPLICAS):
+    for index, replica in enumerate(REPLICAS, start=1):
         assert watched(found[f"rds-replica-{index}-lag"]) == [
             ("AWS/RDS", "ReplicaLag", {"DBInstanceIdentifier": replica})
         ]
@@ -166,7 +166,7 @@ def test_redis_alarms_judge_the_worst_node_and_the_total_evictions(
 def test_one_lag_alarm_per_replica(build: Callable[..., Registrations], replicas: list[str]) -> None:
     found = alarms(build_observability(build, db_replica_identifiers=replicas))
     lag = sorted(role for role in found if role.endswith("-lag"))
-    assert lag == [f"rds-replica-{i}-lag" for i in range(len(replicas))]
+    assert lag == [f"rds-replica-{i}-lag" for i in range(1, len(replicas) + 1)]
 
 
 @pytest.mark.parametrize(
@@ -175,7 +175,7 @@ def test_one_lag_alarm_per_replica(build: Callable[..., Registrations], replicas
         ("alb-5xx-rate", "notBreaching"),
         ("no-healthy-hosts", "breaching"),
         ("rds-free-storage", "breaching"),
-        ("rds-replica-0-lag", "breaching"),
+        ("rds-replica-1-lag", "breaching"),
         ("rds-cpu", "missing"),
         ("waf-blocked-spike", "notBreaching"),
         ("redis-evictions", "notBreaching"),
@@ -331,7 +331,7 @@ def test_thresholds_come_from_the_stack_settings(stack: str) -> None:
         "rds-cpu": thresholds.rds_cpu_percent,
         "rds-free-storage": thresholds.rds_free_storage_gib * 1024**3,
         "rds-connections": 321,
-        "rds-replica-0-lag": thresholds.rds_replica_lag_seconds,
+        "rds-replica-1-lag": thresholds.rds_replica_lag_seconds,
         "redis-cpu": thresholds.redis_cpu_percent,
         "redis-memory": thresholds.redis_memory_percent,
         "redis-evictions": 5,

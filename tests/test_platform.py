@@ -336,20 +336,7 @@ def test_data_stores_are_protected_exactly_when_the_stack_keeps_data(
     assert wrong == []
 
 
-@pytest.mark.parametrize(
-    "stack",
-    [
-        "staging",
-        pytest.param(
-            "prod",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="prod: KMS key epicvibe-ops-edge-alarms-key (Observability, us-east-1, encrypts "
-                "the edge alarm topic) is not protect-ed; the stack key and the media replica key are",
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("stack", ["staging", "prod"])
 def test_kms_keys_are_protected_exactly_when_the_stack_keeps_data(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -427,16 +414,6 @@ def test_every_component_is_one_of_ours(stack_runs: dict[str, ProgramRun], stack
 
 
 def _token_case(stack: str, type_name: str) -> Any:
-    if type_name == "WorkloadSecurityGroups":
-        return pytest.param(
-            stack,
-            type_name,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="components/security_groups.py registers django-platform:security:"
-                "WorkloadSecurityGroups (module security_groups); tests/test_security_groups.py pins it",
-            ),
-        )
     return pytest.param(stack, type_name)
 
 

@@ -15,7 +15,7 @@ SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 def test_web_and_worker_groups_have_no_ingress(stack_runs: dict[str, ProgramRun], stack: str) -> None:
     run = stack_runs[stack]
     component = run.named("epicvibe-workloads")
-    assert component.type == "django-platform:security:WorkloadSecurityGroups"
+    assert component.type == "django-platform:security_groups:WorkloadSecurityGroups"
     groups = {r.name: r.inputs for r in run.children_of(component) if r.type == SECURITY_GROUP}
     assert set(groups) == {"epicvibe-workloads-web", "epicvibe-workloads-worker"}
     for name, inputs in groups.items():
