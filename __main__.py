@@ -187,6 +187,7 @@ edge = Edge(
         alb_arn=load_balancer.arn,
         alb_dns_name=load_balancer.dns_name,
         alb_https=load_balancer.https,
+        origin_domain_name=app.alb_origin_domain_name,
         static_bucket_regional_domain_name=storage.static_bucket_regional_domain_name,
         media_bucket_regional_domain_name=storage.media_bucket_regional_domain_name,
         static_bucket_name=storage.static_bucket_name,

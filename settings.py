@@ -248,6 +248,7 @@ class AppSettings:
     health_check_grace_period_seconds: int
     deregistration_delay_seconds: int
     alb_certificate_arn: str | None
+    alb_origin_domain_name: str | None
     alb_deletion_protection: bool
     alb_idle_timeout_seconds: int
     alb_cloudfront_security_group_id: str | None
@@ -865,6 +866,21 @@ def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
         "expected empty or an ACM certificate ARN in the stack's region "
         "(arn:aws:acm:<region>:<account>:certificate/<id>)",
     )
+    origin_domain = r.string("albOriginDomainName").strip().lower()
+    if origin_domain:
+        r.check(
+            bool(DOMAIN_PATTERN.match(origin_domain)),
+            "albOriginDomainName",
+            origin_domain,
+            "expected a host name such as 'origin.epicvibe.example.com'",
+        )
+    r.check(
+        bool(certificate) == bool(origin_domain),
+        "albOriginDomainName",
+        origin_domain,
+        "set it together with albCertificateArn, to a name that certificate covers: CloudFront checks the "
+        "ALB's certificate against the origin's name, and no certificate can cover the ALB's own DNS name",
+    )
     cloudfront_group = r.string("albCloudFrontSecurityGroupId").strip()
     r.check(
         not cloudfront_group or bool(SECURITY_GROUP_ID.match(cloudfront_group)),
@@ -918,6 +934,7 @@ def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
         health_check_grace_period_seconds=r.integer("healthCheckGracePeriodSeconds", minimum=0, maximum=1800),
         deregistration_delay_seconds=r.integer("deregistrationDelaySeconds", minimum=0, maximum=3600),
         alb_certificate_arn=certificate or None,
+        alb_origin_domain_name=origin_domain or None,
         alb_deletion_protection=r.boolean("albDeletionProtection"),
         alb_idle_timeout_seconds=r.integer("albIdleTimeoutSeconds", minimum=1, maximum=4000),
         alb_cloudfront_security_group_id=cloudfront_group or None,

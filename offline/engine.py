@@ -102,6 +102,25 @@ class Registrations:
 class ProgramRun(Registrations):
     config: StackConfig
     stack_outputs: dict[str, Any]
+    config_read: frozenset[str] = frozenset()
+    """Config keys the program read."""
+
+    @property
+    def placeholder_secrets(self) -> tuple[str, ...]:
+        """Secrets the program used that the stack has not set: `pulumi up` would refuse them."""
+        return tuple(key for key in self.config.unset_secrets if key in self.config_read)
+
+
+class _ReadTrackingConfig(dict[str, Any]):
+    """The runtime's config map, remembering which keys the program read."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
 
 
 def _config_string(value: Any) -> str:
@@ -276,6 +295,8 @@ def run_program(
     """
     config = load_stack_config(program_dir, stack, overrides)
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+    tracked = _ReadTrackingConfig(pulumi.runtime.config.CONFIG.get())
+    pulumi.runtime.config.CONFIG.set(tracked)
     monitor = activate_mocks(config.project, config.stack, preview=preview)
 
     main = config.program_dir / "__main__.py"
@@ -288,7 +309,7 @@ def run_program(
 
     root = ROOT.get()
     exported = dict(getattr(root, "outputs", {}) or {})
-    return ProgramRun(monitor.registrations, config, _resolve_outputs(exported))
+    return ProgramRun(monitor.registrations, config, _resolve_outputs(exported), frozenset(tracked.read))
 
 
 def build_components(monitor: RecordingMonitor, construct: Callable[[], object]) -> Registrations:

@@ -183,6 +183,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     for warning in analysis.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    for key in run.placeholder_secrets:
+        # Planned with a placeholder so a fresh clone can plan; `pulumi up` would stop here.
+        print(
+            f"warning: {key} is not set for stack '{run.config.stack}' (planned with a placeholder); "
+            f"set it before `pulumi up`: pulumi config set --secret {key.split(':', 1)[1]} <value>",
+            file=sys.stderr,
+        )
     code = EXIT_FINDINGS if analysis.mandatory else EXIT_OK
 
     if args.json:
@@ -202,6 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ],
             "counts": dict(Counter(r.type for r in run.resources)),
             "outputs": _plain(run.stack_outputs),
+            "placeholderSecrets": list(run.placeholder_secrets),
             "policy": analysis.as_json(),
         }
         print(json.dumps(document, indent=2, sort_keys=True))

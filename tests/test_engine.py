@@ -35,3 +35,13 @@ def test_a_failed_output_left_behind_does_not_fail_the_next_run() -> None:
     pulumi.Output.from_input(1).apply(fail)
     run = run_program(ROOT, "staging")
     assert run.stack_outputs["stackProfile"] == "development"
+
+
+def test_the_plan_names_secrets_it_planned_with_placeholders_and_only_those_used() -> None:
+    run = run_program(ROOT, "staging")
+    # Amplify's token is read only when a repository is configured; staging has none.
+    assert sorted(run.placeholder_secrets) == [
+        "django-platform:cacheAuthToken",
+        "django-platform:djangoSecretKey",
+    ]
+    assert "django-platform:amplifyAccessToken" in run.config.unset_secrets

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pulumi
 import pytest
 import yaml
 
-from offline.engine import activate_mocks, load_stack_config
+from offline.engine import ProgramRun, activate_mocks, load_stack_config
 from settings import Settings, declared_keys, load_settings
 from tests.conftest import ROOT
 
@@ -154,3 +156,37 @@ def test_bad_config_stops_the_plan_with_a_message_and_no_traceback() -> None:
     assert result.returncode == 2
     assert f"{KEY}azCount: got '9'; expected a whole number from 2 to 3" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0f0e0d0c-1111-2222-3333-444455556666"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"albCertificateArn": CERTIFICATE}, {"albOriginDomainName": "origin.epicvibe.example.com"}],
+)
+def test_alb_certificate_and_origin_name_go_together(overrides: dict[str, str]) -> None:
+    message = refusal(**overrides)
+    assert f"{KEY}albOriginDomainName:" in message
+    assert "no certificate can cover the ALB's own DNS name" in message
+
+
+def test_alb_origin_name_must_be_a_host_name() -> None:
+    message = refusal(albCertificateArn=CERTIFICATE, albOriginDomainName="https://origin/")
+    assert f"{KEY}albOriginDomainName: got 'https://origin/'; expected a host name" in message
+
+
+def test_https_origin_uses_the_certificate_name_and_django_accepts_it(
+    run_stack: Callable[..., ProgramRun],
+) -> None:
+    run = run_stack(
+        "staging", albCertificateArn=CERTIFICATE, albOriginDomainName="origin.epicvibe.example.com"
+    )
+    (distribution,) = run.of_type("aws:cloudfront/distribution:Distribution")
+    vpc_origins = [o for o in distribution.inputs["origins"] if "vpcOriginConfig" in o]
+    assert [o["domainName"] for o in vpc_origins] == ["origin.epicvibe.example.com"]
+    (web,) = [t for t in run.of_type("aws:ecs/taskDefinition:TaskDefinition") if t.name.endswith("web-task")]
+    environment = {
+        e["name"]: e["value"] for e in json.loads(web.inputs["containerDefinitions"])[0]["environment"]
+    }
+    assert "origin.epicvibe.example.com" in environment["ALLOWED_HOSTS"].split(",")
