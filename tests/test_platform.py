@@ -461,3 +461,12 @@ def test_the_stack_exports_what_the_deploy_pipeline_needs(
     command = outputs["bastionPortForwardCommand"]
     assert bastion.id in command and outputs["databaseAddress"] in command
     assert str(int(outputs["databasePort"])) in command
+
+
+@pytest.mark.parametrize(("stack", "days"), [("staging", 7), ("prod", 30)])
+def test_deleted_secrets_stay_recoverable_longest_where_data_is_kept(
+    stack_runs: dict[str, ProgramRun], stack: str, days: int
+) -> None:
+    secrets = stack_runs[stack].of_type("aws:secretsmanager/secret:Secret")
+    assert sorted(s.name for s in secrets) == ["epicvibe-app-secret-key", "epicvibe-cache-auth-token"]
+    assert {s.inputs["recoveryWindowInDays"] for s in secrets} == {days}
