@@ -156,21 +156,6 @@ def test_bad_app_value_is_refused_naming_key_value_and_what_is_allowed(
     assert allowed in line, line
 
 
-@pytest.mark.parametrize(
-    ("key", "value", "why"),
-    [
-        ("fargateSpotWeight", "2", "reclaimed"),
-        ("nightlyScaleDown", "true", "stops the site"),
-        ("webMinTasks", "1", "single point of failure"),
-    ],
-)
-def test_production_refuses_spot_nightly_stops_and_a_single_web_task(key: str, value: str, why: str) -> None:
-    message = refusal("prod", **{key: value})
-    line = next(line for line in message.splitlines() if f"{KEY}{key}:" in line)
-    assert "required when stackProfile is 'production'" in line
-    assert why in line
-
-
 def secret_key_length(stack: str, **overrides: str) -> int:
     """Use the SECRET_KEY setting inside a program run, where its length rule is enforced."""
     config = load_stack_config(ROOT, stack, overrides)

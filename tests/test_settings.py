@@ -98,6 +98,9 @@ def test_bad_value_is_refused_naming_key_value_and_what_is_allowed(
         ("natStrategy", "single", "losing its AZ"),
         ("dbMultiAz", "false", "single-AZ database"),
         ("wafEnabled", "false", "behind the WAF"),
+        ("fargateSpotWeight", "2", "reclaimed"),
+        ("nightlyScaleDown", "true", "stops the site"),
+        ("webMinTasks", "1", "single point of failure"),
     ],
 )
 def test_production_profile_refuses_single_points_of_failure(key: str, value: str, why: str) -> None:
