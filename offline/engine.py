@@ -293,7 +293,13 @@ def run_program(
 
     A `pulumi.RunError` from the program (invalid settings) propagates unchanged.
     """
-    config = load_stack_config(program_dir, stack, overrides)
+    return run_with_config(load_stack_config(program_dir, stack, overrides), preview=preview, timeout=timeout)
+
+
+def run_with_config(
+    config: StackConfig, *, preview: bool = True, timeout: float = PROGRAM_TIMEOUT_SECONDS
+) -> ProgramRun:
+    """`run_program` for a stack config already loaded (`load_stack_config`)."""
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
     tracked = _ReadTrackingConfig(pulumi.runtime.config.CONFIG.get())
     pulumi.runtime.config.CONFIG.set(tracked)

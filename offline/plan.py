@@ -36,7 +36,7 @@ from .analyzer import (
     load_policy_config,
     policy_pack,
 )
-from .engine import PlanError, ProgramRun, RegisteredResource, load_stack_config, run_program
+from .engine import PlanError, ProgramRun, RegisteredResource, load_stack_config, run_with_config
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -73,7 +73,8 @@ def render_tree(run: ProgramRun) -> list[str]:
             walk(resource.urn, prefix + ("   " if last else "│  "))
 
     # Top-level resources have the stack as their parent URN.
-    roots = {r.parent for r in run.resources if r.parent not in {x.urn for x in run.resources}}
+    urns = {r.urn for r in run.resources}
+    roots = {r.parent for r in run.resources if r.parent not in urns}
     for root in sorted(roots):
         walk(root, "")
     width = max(len(type_col) for _, type_col, _ in rows) + 2
@@ -172,12 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_stack_config(Path(args.program), args.stack, overrides)
         # The pack starts while the program runs, as the CLI loads it before the preview begins.
         with policy_pack(args.policy_pack, config) as pack:
-            run = run_program(Path(args.program), args.stack, overrides=overrides)
+            run = run_with_config(config)
             analysis = analyze(run, pack, policy_config)
-    except (PlanError, PolicyConfigError, PackError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except pulumi.RunError as error:
+    except (PlanError, PolicyConfigError, PackError, pulumi.RunError) as error:
+        # Invalid settings arrive as the program's RunError: shown like the rest, without a traceback.
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
 

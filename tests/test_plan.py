@@ -133,7 +133,7 @@ def test_the_pack_is_stopped_when_the_program_fails(
         raise pulumi.RunError("invalid configuration for stack 'staging': test")
 
     monkeypatch.setattr(analyzer.PolicyPackProcess, "start", start)
-    monkeypatch.setattr(plan, "run_program", failing_program)
+    monkeypatch.setattr(plan, "run_with_config", failing_program)
     code, _, err = run_plan(capsys, "--stack", "staging")
     assert code == 2 and "test" in err
     [process] = started
