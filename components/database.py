@@ -10,7 +10,6 @@ stack key instead of the never-expiring groups RDS would create on its own.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._base import merge_tags, type_token
+from ._base import merge_tags, service_trust_policy, type_token
 from ._data_store import client_only_security_group
 
 PORT = 5432
@@ -196,18 +195,7 @@ class Database(pulumi.ComponentResource):
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring-role",
                 description=f"Enhanced monitoring of {args.identifier}",
-                assume_role_policy=json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                            }
-                        ],
-                    }
-                ),
+                assume_role_policy=service_trust_policy("monitoring.rds.amazonaws.com"),
                 tags=tags,
                 opts=child,
             )

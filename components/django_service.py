@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._base import merge_tags, type_token
+from ._base import merge_tags, service_trust_policy, type_token
 from .app_values import (
     CONTAINER_INSIGHTS,
     CPU_ARCHITECTURES,
@@ -443,21 +443,12 @@ class DjangoServices(pulumi.ComponentResource):
     def _assume_role_policy(self) -> pulumi.Output[str]:
         # Only ECS, acting for this account's tasks, may assume the roles (confused-deputy guard).
         return pulumi.Output.all(self._region, self._account).apply(
-            lambda ra: json.dumps(
+            lambda ra: service_trust_policy(
+                "ecs-tasks.amazonaws.com",
                 {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": ra[1]},
-                                "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{ra[0]}:{ra[1]}:*"},
-                            },
-                        }
-                    ],
-                }
+                    "StringEquals": {"aws:SourceAccount": ra[1]},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{ra[0]}:{ra[1]}:*"},
+                },
             )
         )
 

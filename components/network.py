@@ -11,7 +11,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from ._base import merge_tags, type_token
+from ._base import merge_tags, service_trust_policy, type_token
 
 TIERS = ("public", "app", "data")
 # The VPC range is cut into 16 equal blocks; tier t in AZ a takes block 4*t + a. Blocks 3, 7, 11 and
@@ -266,18 +266,7 @@ class Network(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
             tags=args.tags,
             opts=child,
         )

@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._base import merge_tags, type_token
+from ._base import merge_tags, service_trust_policy, type_token
 
 # Regions opened before August 2022 deliver ALB access logs from a regional Elastic Load Balancing
 # account; newer ones from the `logdelivery.elasticloadbalancing.amazonaws.com` service principal.
@@ -543,18 +543,8 @@ class Storage(pulumi.ComponentResource):
             f"{name}-replication-role",
             description="S3 replication of the media bucket",
             assume_role_policy=account_id.apply(
-                lambda account: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "s3.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
-                            }
-                        ],
-                    }
+                lambda account: service_trust_policy(
+                    "s3.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}
                 )
             ),
             tags=args.tags,
