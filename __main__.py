@@ -114,7 +114,9 @@ database = Database(
             workloads.worker_security_group_id,
             *([bastion.security_group_id] if bastion else []),
         ],
-        database_name=prefix.replace("-", "_"),
+        # A restored primary keeps the snapshot's databases; RDS cannot name one on restore.
+        database_name=None if settings.database.snapshot_identifier else prefix.replace("-", "_"),
+        snapshot_identifier=settings.database.snapshot_identifier or None,
         engine_version=settings.database.engine_version,
         instance_class=settings.database.instance_class,
         allocated_storage_gb=settings.database.allocated_storage_gb,

@@ -35,6 +35,7 @@ from components.app_values import (
     fargate_size_problem,
     image_reference_problem,
 )
+from components.database import snapshot_identifier_problem
 
 PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
 
@@ -180,6 +181,8 @@ class DatabaseSettings:
     monitoring_interval_seconds: int
     log_exports: tuple[str, ...]
     slow_query_ms: int
+    snapshot_identifier: str = ""
+    """DB snapshot the primary is restored from when created; "" creates an empty database."""
 
     @property
     def major_version(self) -> str:
@@ -628,6 +631,10 @@ def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
         slow_query_ms,
         "expected -1 (off) or at least 50: lower thresholds log nearly every statement, parameters included",
     )
+    snapshot = r.string("dbSnapshotIdentifier")
+    if snapshot:
+        problem = snapshot_identifier_problem(snapshot, pulumi.Config("aws").get("region"))
+        r.check(problem is None, "dbSnapshotIdentifier", snapshot, problem or "")
     return DatabaseSettings(
         engine_version=version,
         instance_class=instance_class,
@@ -642,6 +649,7 @@ def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
         monitoring_interval_seconds=r.integer("dbMonitoringIntervalSeconds", choices=MONITORING_INTERVALS),
         log_exports=r.string_list("dbLogExports", choices=DB_LOG_EXPORTS),
         slow_query_ms=slow_query_ms,
+        snapshot_identifier=snapshot,
     )
 
 
