@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.settings import ROOT, SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
+from ruamel.yaml import YAML, MappingNode, ScalarNode
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from .mocks import AwsMocks
 
@@ -128,8 +129,38 @@ def _config_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value)
+        return json.dumps(value, default=str)
     return str(value)
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """A project or stack file as the Pulumi CLI reads it: YAML 1.2, and each `config:` value that is a
+    scalar kept as its text. The CLI stores every config value as a string (a map or list as JSON), so
+    `keepData: yes` is the string "yes", not true, and `dbEngineVersion: 16.10` is "16.10", not 16.1.
+
+    Returns the document (YAML 1.2 types, for everything but scalar config values) and the scalar
+    config values' text by key; an empty or null scalar is "" as it is for the CLI."""
+    loader = YAML(typ="safe", pure=True)  # YAML 1.2 core schema unless the file says otherwise
+    try:
+        text = path.read_text()
+        document = loader.load(text) or {}
+        root = loader.compose(text)
+    except MarkedYAMLError as error:
+        where = f" line {error.problem_mark.line + 1}" if error.problem_mark else ""
+        raise PlanError(f"{path.name}{where} is not valid YAML: {error.problem}") from None
+    except YAMLError as error:
+        raise PlanError(f"{path.name} is not valid YAML: {error}") from None
+    if not isinstance(document, dict):
+        raise PlanError(f"{path.name}: expected a mapping at the top level")
+    scalars: dict[str, str] = {}
+    top = root.value if root is not None else []
+    config_node = next((value for key, value in top if key.value == "config"), None)
+    if isinstance(config_node, MappingNode):
+        for key_node, value_node in config_node.value:
+            if isinstance(value_node, ScalarNode):
+                null = str(value_node.tag).endswith(":null")
+                scalars[str(key_node.value)] = "" if null else str(value_node.value)
+    return document, scalars
 
 
 def _qualify(project: str, key: str) -> str:
@@ -158,7 +189,9 @@ def load_stack_config(
     project_file = program_dir / "Pulumi.yaml"
     if not project_file.is_file():
         raise PlanError(f"{program_dir} is not a Pulumi project: it has no Pulumi.yaml")
-    project_doc = yaml.safe_load(project_file.read_text()) or {}
+    project_doc, _ = _read_yaml(project_file)
+    if not project_doc.get("name"):
+        raise PlanError(f"{project_file} has no project name (`name:`)")
     project = str(project_doc["name"])
 
     stack_file = program_dir / f"Pulumi.{stack}.yaml"
@@ -167,7 +200,7 @@ def load_stack_config(
         raise PlanError(
             f"unknown stack {stack!r} for project {project!r}: no {stack_file.name} (known stacks: {stacks})"
         )
-    stack_doc = yaml.safe_load(stack_file.read_text()) or {}
+    stack_doc, stack_text = _read_yaml(stack_file)
 
     values: dict[str, str] = {}
     secret_keys: list[str] = []
@@ -184,7 +217,7 @@ def load_stack_config(
             values[full_key] = SECRET_PLACEHOLDER
             secret_keys.append(full_key)
         else:
-            values[full_key] = _config_string(value)
+            values[full_key] = stack_text[key] if key in stack_text else _config_string(value)
     for key, value in (overrides or {}).items():
         values[_qualify(project, key)] = value
     # A secret the stack has not set yet (`pulumi config set --secret`) still gets planned, with a
