@@ -14,6 +14,7 @@ PROGRAM ?= .
 PLAN_ARGS ?=
 #: -c KEY=VALUE sets a value for this one plan; Pulumi.<stack>.yaml is not changed (`pulumi preview
 #: -c` would also save the value into it). A key without a namespace is the project's.
+#: Policy levels and settings: make plan PLAN_ARGS="--policy-pack-config examples/policy-config.json"
 # The Maple Quest example must FAIL its plan: the policy pack rejects its mistakes. `make plan-example`
 # (and CI) passes only then. Its stack name is set here and nowhere else.
 EXAMPLE_PROGRAM ?= examples/maple_quest_current

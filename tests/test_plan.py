@@ -281,3 +281,42 @@ def test_a_usage_error_in_json_mode_is_a_json_document(capsys: pytest.CaptureFix
     code, out, _ = run_plan(capsys, "--stack", "qa", "--json")
     assert code == 2
     assert json.loads(out)["error"]["message"].startswith("unknown stack 'qa'")
+
+
+# --- examples/policy-config.json, the file the README's policy section uses ------------------------
+
+POLICY_CONFIG = ROOT / "examples" / "policy-config.json"
+
+
+def test_the_example_policy_config_turns_one_rule_advisory_and_sets_one_setting() -> None:
+    shipped = json.loads(POLICY_CONFIG.read_text())
+    assert shipped == {
+        "lb-http-redirects-to-https": "advisory",
+        "cloudwatch-log-retention": {"minimumDays": 7},
+    }
+    default_code, default_out, _ = cached_plan("--program", str(EXAMPLE), "--stack", "dev", "--json")
+    code, out, err = cached_plan(
+        "--program", str(EXAMPLE), "--stack", "dev", "--json", "--policy-pack-config", str(POLICY_CONFIG)
+    )
+    before = {(f["policy"], f["name"]): f["level"] for f in findings(default_out)}
+    after = {(f["policy"], f["name"]): f["level"] for f in findings(out)}
+    # The rule made advisory still reports, without failing the plan on its account.
+    assert before[("lb-http-redirects-to-https", "maple-quest-http")] == "mandatory"
+    assert after[("lb-http-redirects-to-https", "maple-quest-http")] == "advisory"
+    # The example keeps logs 7 days: refused at the default 30, accepted with minimumDays 7.
+    assert before[("cloudwatch-log-retention", "maple-quest-logs")] == "mandatory"
+    assert ("cloudwatch-log-retention", "maple-quest-logs") not in after
+    # Everything else is as before: the example is still rejected.
+    rest = {
+        k: v
+        for k, v in before.items()
+        if k[0] not in ("lb-http-redirects-to-https", "cloudwatch-log-retention")
+    }
+    assert {k: v for k, v in after.items() if k in rest} == rest
+    assert code == default_code == 1
+    assert json.loads(out)["policy"]["warnings"] == []  # every name in it is one of the pack's
+
+
+def test_the_example_policy_config_leaves_our_stacks_passing() -> None:
+    code, out, _ = cached_plan("--stack", "staging", "--json", "--policy-pack-config", str(POLICY_CONFIG))
+    assert code == 0 and not [f for f in findings(out) if f["level"] == "mandatory"]
