@@ -295,7 +295,7 @@ def test_the_example_policy_config_turns_one_rule_advisory_and_sets_one_setting(
         "cloudwatch-log-retention": {"minimumDays": 7},
     }
     default_code, default_out, _ = cached_plan("--program", str(EXAMPLE), "--stack", "dev", "--json")
-    code, out, err = cached_plan(
+    code, out, _ = cached_plan(
         "--program", str(EXAMPLE), "--stack", "dev", "--json", "--policy-pack-config", str(POLICY_CONFIG)
     )
     before = {(f["policy"], f["name"]): f["level"] for f in findings(default_out)}
