@@ -26,9 +26,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.settings import ROOT, SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
-from ruamel.yaml import YAML, MappingNode, ScalarNode
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from . import yaml12
 from .mocks import AwsMocks
 
 # Long enough for every length rule on a secret (Django asks for 50 characters), short enough for
@@ -134,33 +133,11 @@ def _config_string(value: Any) -> str:
 
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    """A project or stack file as the Pulumi CLI reads it: YAML 1.2, and each `config:` value that is a
-    scalar kept as its text. The CLI stores every config value as a string (a map or list as JSON), so
-    `keepData: yes` is the string "yes", not true, and `dbEngineVersion: 16.10` is "16.10", not 16.1.
-
-    Returns the document (YAML 1.2 types, for everything but scalar config values) and the scalar
-    config values' text by key; an empty or null scalar is "" as it is for the CLI."""
-    loader = YAML(typ="safe", pure=True)  # YAML 1.2 core schema unless the file says otherwise
+    """A project or stack file as the CLI reads it (YAML 1.2; config scalars kept as their text)."""
     try:
-        text = path.read_text()
-        document = loader.load(text) or {}
-        root = loader.compose(text)
-    except MarkedYAMLError as error:
-        where = f" line {error.problem_mark.line + 1}" if error.problem_mark else ""
-        raise PlanError(f"{path.name}{where} is not valid YAML: {error.problem}") from None
-    except YAMLError as error:
-        raise PlanError(f"{path.name} is not valid YAML: {error}") from None
-    if not isinstance(document, dict):
-        raise PlanError(f"{path.name}: expected a mapping at the top level")
-    scalars: dict[str, str] = {}
-    top = root.value if root is not None else []
-    config_node = next((value for key, value in top if key.value == "config"), None)
-    if isinstance(config_node, MappingNode):
-        for key_node, value_node in config_node.value:
-            if isinstance(value_node, ScalarNode):
-                null = str(value_node.tag).endswith(":null")
-                scalars[str(key_node.value)] = "" if null else str(value_node.value)
-    return document, scalars
+        return yaml12.read(path)
+    except yaml12.YamlError as error:
+        raise PlanError(str(error)) from None
 
 
 def _qualify(project: str, key: str) -> str:

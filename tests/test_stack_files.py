@@ -61,6 +61,8 @@ def problems(message: str) -> list[str]:
         ("", ""),
         ("true", "true"),
         ("[logs, yes, 16.10]", '["logs", "yes", 16.1]'),  # structured values travel as JSON
+        # ... with YAML 1.2 core types inside: 012 is twelve, no timestamps, only true/false
+        ("[012, 0o12, 0x1f, on, 2026-01-31, ~, True]", '[12, 10, 31, "on", "2026-01-31", null, true]'),
     ],
 )
 def test_config_scalars_reach_the_program_as_their_text(tmp_path: Path, written: str, received: str) -> None:
@@ -75,7 +77,9 @@ def test_yes_is_refused_as_a_boolean_with_the_key_named(tmp_path: Path) -> None:
 
 def test_a_duplicate_key_is_refused_with_its_line(tmp_path: Path) -> None:
     program = stack_dir(tmp_path, staging_plus(f"{PROJECT}:azCount: 2", f"{PROJECT}:azCount: 3"))
-    with pytest.raises(PlanError, match=r"Pulumi\.t\.yaml line \d+ is not valid YAML: found duplicate key"):
+    with pytest.raises(
+        PlanError, match=r"Pulumi\.t\.yaml line \d+: key 'django-platform:azCount' is already set above"
+    ):
         load_stack_config(program, "t")
 
 
