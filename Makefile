@@ -37,8 +37,8 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
 	@echo "[2/3] upgrading pip in $(VENV)" >&2
 	@$(BIN)/python -m pip install --quiet --upgrade pip >&2
-	@echo "[3/3] installing the dependencies from pyproject.toml into $(VENV), about a minute the" \
-		"first time; pip's progress follows" >&2
+	@echo "[3/3] installing the dependencies into $(VENV): about a minute the first time;" \
+		"pip's progress follows" >&2
 	@$(BIN)/python -m pip install '.[dev]' >&2
 	@touch $(STAMP)
 	@echo "$(VENV) is ready" >&2
