@@ -68,7 +68,7 @@ def test_make_reports_its_own_exit_code_and_names_the_plans() -> None:
 
 def test_install_says_what_it_does_and_installs_only_the_dependencies() -> None:
     recipe = make("-n", "-B", ".venv/.installed").stdout
-    steps = [line for line in recipe.splitlines() if line.startswith("echo \"[")]
+    steps = [line for line in recipe.splitlines() if line.startswith('echo "[')]
     assert [step[6:11] for step in steps] == ["[1/3]", "[2/3]", "[3/3]"]
     assert "installing the dependencies into .venv: about a minute the first time" in recipe
     assert "pip install '.[dev]' >&2" in recipe  # progress on stderr: stdout stays the plan's
