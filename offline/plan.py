@@ -3,13 +3,18 @@
 Runs the program under the mock engine with the stack's real config and prints the resources the
 way `pulumi preview` does (a tree by parent with type and name, then a count summary). Meanwhile it
 starts the policy pack as the CLI does and drives it over the analyzer protocol (offline/analyzer.py),
-then prints the findings by enforcement level. Exits 1 on any mandatory finding, 2 on an error.
+then prints the findings by enforcement level. Exits 1 on any mandatory finding, 2 on an error (run
+directly, as below, to keep that code: through make, every failure is make's 2).
+
+Text lines fit 100 columns (long values cut in the middle; `--json` has them in full) and outputs
+the mock engine made up are marked `(mock)`. With `--json`, stdout is one JSON document, also on an
+error: `{"error": {"message", "problems": [{"key", "value", "allowed", "message"}]}}`.
 
     python -m offline.plan --stack staging
     python -m offline.plan --stack prod --json
     python -m offline.plan --program examples/maple_quest_current --stack dev
     python -m offline.plan --stack staging -c natStrategy=one-per-az
-    python -m offline.plan --stack prod --policy-pack-config policy-config.json
+    python -m offline.plan --stack prod --policy-pack-config examples/policy-config.json
 """
 
 from __future__ import annotations
