@@ -304,7 +304,7 @@ def error_document(error: Exception, program: str, stack: str) -> dict[str, Any]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make plan", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m offline.plan", description=__doc__.splitlines()[0])
     parser.add_argument("--program", default=".", help="folder with Pulumi.yaml and __main__.py (default: .)")
     parser.add_argument(
         "--stack", default="staging", help="stack whose Pulumi.<stack>.yaml to use (default: staging)"
