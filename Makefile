@@ -1,59 +1,78 @@
 # Every target sets up what it needs: a fresh clone runs `make plan` or `make test` directly.
+# `make help` is made from the marks below (scripts/make_help.awk): `target: ... ## what it does`,
+# `## what it is` on the line above a variable a user sets, and `#:` lines of notes.
+## interpreter that creates .venv (3.10 or newer)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+## stack to plan: staging or prod (its values: Pulumi.<stack>.yaml)
 STACK  ?= staging
-# The program to plan: this project by default, or e.g. PROGRAM=examples/maple_quest_current.
+## program folder to plan, e.g. examples/maple_quest_current (with STACK=dev)
 PROGRAM ?= .
+## more plan flags: --json, -c KEY=VALUE (repeatable), --policy-pack-config FILE
 PLAN_ARGS ?=
+#: -c KEY=VALUE sets a value for this one plan; Pulumi.<stack>.yaml is not changed (`pulumi preview
+#: -c` would also save the value into it). A key without a namespace is the project's.
+#: Policy levels and settings: make plan PLAN_ARGS="--policy-pack-config examples/policy-config.json"
 # The Maple Quest example must FAIL its plan: the policy pack rejects its mistakes. `make plan-example`
 # (and CI) passes only then. Its stack name is set here and nowhere else.
 EXAMPLE_PROGRAM ?= examples/maple_quest_current
 EXAMPLE_STACK   ?= dev
 
+# The plan's recipe is not echoed, installing reports on stderr and a recursive make announces no
+# directory, so that `make plan PLAN_ARGS=--json` prints one JSON document and nothing else.
+MAKEFLAGS += --no-print-directory
+
 .DEFAULT_GOAL := help
 .PHONY: help install plan plan-example test lint lint-workflows bench clean
 
-help:
-	@echo "make plan [STACK=staging|prod] [PROGRAM=dir]  offline preview + policy pack (no cloud account)"
-	@echo "make test                                      unit and policy tests under Pulumi mocks and moto"
-	@echo "make plan-example                              passes only if the policy pack rejects the Maple Quest example"
-	@echo "make lint                                      ruff, mypy and the workflow linters (offline)"
-	@echo "make bench                                     median wall time of make plan per stack"
+help: ## list targets and variables (this text)
+	@awk -f scripts/make_help.awk $(MAKEFILE_LIST)
 
+# pyproject.toml installs no package of its own (see [tool.setuptools]): installing it pulls only the
+# dependencies. Nothing from here goes to stdout.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "[1/3] creating $(VENV) with $(PYTHON)" >&2
+	@$(PYTHON) -m venv $(VENV)
+	@echo "[2/3] upgrading pip in $(VENV)" >&2
+	@$(BIN)/python -m pip install --quiet --upgrade pip >&2
+	@echo "[3/3] installing the dependencies into $(VENV): about a minute the first time;" \
+		"pip's progress follows" >&2
+	@$(BIN)/python -m pip install '.[dev]' >&2
+	@touch $(STAMP)
+	@echo "$(VENV) is ready" >&2
 
-install: $(STAMP)
+install: $(STAMP) ## create .venv and install the dependencies (every target does this first)
 
-plan: $(STAMP)
-	$(BIN)/python -m offline.plan --program $(PROGRAM) --stack $(STACK) $(PLAN_ARGS)
+#: Exit codes: the plan exits 0 when clean, 1 on a mandatory policy violation and 2 on an error,
+#: but make turns any failure into its own 2 (its message, "make: *** [...] Error 1", shows the
+#: plan's). To keep the plan's code, run it directly, with the same flags as PLAN_ARGS:
+#:   .venv/bin/python -m offline.plan --stack prod [--json] [-c KEY=VALUE]; echo $?
+plan: $(STAMP) ## offline preview + policy pack of STACK (no cloud account, no Pulumi CLI)
+	@$(BIN)/python -m offline.plan --program $(PROGRAM) --stack $(STACK) $(PLAN_ARGS)
 
-plan-example: $(STAMP)
-	$(BIN)/python -m scripts.expect_plan_rejected --program $(EXAMPLE_PROGRAM) --stack $(EXAMPLE_STACK)
+plan-example: $(STAMP) ## passes only if the policy pack rejects the Maple Quest example (CI runs it)
+	@$(BIN)/python -m scripts.expect_plan_rejected --program $(EXAMPLE_PROGRAM) --stack $(EXAMPLE_STACK)
 
-test: $(STAMP)
+test: $(STAMP) ## unit, component and policy tests under Pulumi mocks and moto
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff, mypy and the workflow linters, all offline
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/mypy policies/__main__.py
-	@$(MAKE) --no-print-directory lint-workflows
+	$(MAKE) lint-workflows
 
 # GitHub workflow files against the schema vendored in check-jsonschema, and zizmor's security
 # audits; --offline: neither touches the network.
-lint-workflows: $(STAMP)
+lint-workflows: $(STAMP) ## the GitHub workflow files: check-jsonschema and zizmor (offline)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --no-progress .github/workflows
 
-bench: $(STAMP)
+bench: $(STAMP) ## median wall time of the plan per stack (a fresh process per run)
 	$(BIN)/python -m offline.bench
 
-clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+clean: ## remove .venv and the tool caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info build

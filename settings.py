@@ -469,6 +469,58 @@ def _present_keys(project: str) -> set[str]:
     return {name[len(prefix) :] for name in names if name.startswith(prefix)}
 
 
+def _all_config_keys() -> set[str]:
+    return set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
+
+
+def _near_miss(namespace: str, project: str) -> bool:
+    """A namespace that is the project's name misspelled (`django_platform`, `django-platfrom`), as
+    opposed to a provider's (`aws`, `pulumi`): the same letters and digits, or a close spelling."""
+    letters = re.compile(r"[^a-z0-9]")
+    if letters.sub("", namespace.lower()) == letters.sub("", project.lower()):
+        return True
+    return difflib.SequenceMatcher(None, namespace.lower(), project.lower()).ratio() >= 0.8
+
+
+def _misplaced_keys(project: str, declared: Mapping[str, DeclaredKey]) -> list[str]:
+    """Keys that nobody would read: under a misspelled project namespace, or one of this project's
+    keys under another namespace (`aws:natStrategy`). The CLI hands them over without a word."""
+    errors = []
+    for name in sorted(_all_config_keys()):
+        namespace, _, key = name.partition(":")
+        if namespace == project or not key:
+            continue
+        if _near_miss(namespace, project) or key in declared:
+            close = difflib.get_close_matches(key, declared, n=1)
+            meant = f"{project}:{close[0] if close else key}"
+            # A secret's value is never repeated, even under the wrong namespace.
+            got = (
+                ""
+                if pulumi.runtime.is_config_secret(name)
+                else f"got {_describe(pulumi.runtime.get_config(name))}; "
+            )
+            errors.append(
+                f"{name}: {got}'{namespace}' is not this project's namespace, so nothing reads this "
+                f"key; did you mean '{meant}'?"
+            )
+    return errors
+
+
+def _check_region(r: _Reader) -> None:
+    """`aws:region` must be set: without it the plan would assume us-east-1 while `pulumi up` would
+    deploy wherever the shell's AWS credentials or AWS_REGION point."""
+    if pulumi.Config("aws").get("region"):
+        return
+    near = difflib.get_close_matches(
+        "aws:region", sorted(k for k in _all_config_keys() if k.startswith("aws:"))
+    )
+    hint = f" (is '{near[0]}' a misspelling of it?)" if near else ""
+    r.errors.append(
+        f"aws:region: not set{hint}; `pulumi up` would deploy to whatever region the shell's AWS "
+        "credentials name; set it: pulumi config set aws:region <region>, e.g. eu-west-1"
+    )
+
+
 def _read_stack(r: _Reader) -> StackSettings:
     profile = r.string("stackProfile", choices=PROFILES)
     app_name = r.string("appName")
@@ -1099,6 +1151,8 @@ def load_settings(
         close = difflib.get_close_matches(unknown, declared, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         r.errors.append(f"{r.full_name(unknown)}: unknown key; {hint}declared keys are listed in Pulumi.yaml")
+    r.errors.extend(_misplaced_keys(config.name, declared))
+    _check_region(r)
 
     unread = set(declared) - r.read
     if unread:

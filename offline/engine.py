@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
@@ -28,6 +27,7 @@ from pulumi.runtime.settings import ROOT, SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from . import yaml12
 from .mocks import AwsMocks
 
 # Long enough for every length rule on a secret (Django asks for 50 characters), short enough for
@@ -128,8 +128,16 @@ def _config_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
-        return json.dumps(value)
+        return json.dumps(value, default=str)
     return str(value)
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """A project or stack file as the CLI reads it (YAML 1.2; config scalars kept as their text)."""
+    try:
+        return yaml12.read(path)
+    except yaml12.YamlError as error:
+        raise PlanError(str(error)) from None
 
 
 def _qualify(project: str, key: str) -> str:
@@ -158,7 +166,9 @@ def load_stack_config(
     project_file = program_dir / "Pulumi.yaml"
     if not project_file.is_file():
         raise PlanError(f"{program_dir} is not a Pulumi project: it has no Pulumi.yaml")
-    project_doc = yaml.safe_load(project_file.read_text()) or {}
+    project_doc, _ = _read_yaml(project_file)
+    if not project_doc.get("name"):
+        raise PlanError(f"{project_file} has no project name (`name:`)")
     project = str(project_doc["name"])
 
     stack_file = program_dir / f"Pulumi.{stack}.yaml"
@@ -167,7 +177,7 @@ def load_stack_config(
         raise PlanError(
             f"unknown stack {stack!r} for project {project!r}: no {stack_file.name} (known stacks: {stacks})"
         )
-    stack_doc = yaml.safe_load(stack_file.read_text()) or {}
+    stack_doc, stack_text = _read_yaml(stack_file)
 
     values: dict[str, str] = {}
     secret_keys: list[str] = []
@@ -184,7 +194,7 @@ def load_stack_config(
             values[full_key] = SECRET_PLACEHOLDER
             secret_keys.append(full_key)
         else:
-            values[full_key] = _config_string(value)
+            values[full_key] = stack_text[key] if key in stack_text else _config_string(value)
     for key, value in (overrides or {}).items():
         values[_qualify(project, key)] = value
     # A secret the stack has not set yet (`pulumi config set --secret`) still gets planned, with a

@@ -3,23 +3,30 @@
 Runs the program under the mock engine with the stack's real config and prints the resources the
 way `pulumi preview` does (a tree by parent with type and name, then a count summary). Meanwhile it
 starts the policy pack as the CLI does and drives it over the analyzer protocol (offline/analyzer.py),
-then prints the findings by enforcement level. Exits 1 on any mandatory finding, 2 on an error.
+then prints the findings by enforcement level. Exits 1 on any mandatory finding, 2 on an error (run
+directly, as below, to keep that code: through make, every failure is make's 2).
+
+Text lines fit 100 columns (long values cut in the middle; `--json` has them in full) and outputs
+the mock engine made up are marked `(mock)`. With `--json`, stdout is one JSON document, also on an
+error: `{"error": {"message", "problems": [{"key", "value", "allowed", "message"}]}}`.
 
     python -m offline.plan --stack staging
     python -m offline.plan --stack prod --json
     python -m offline.plan --program examples/maple_quest_current --stack dev
     python -m offline.plan --stack staging -c natStrategy=one-per-az
-    python -m offline.plan --stack prod --policy-pack-config policy-config.json
+    python -m offline.plan --stack prod --policy-pack-config examples/policy-config.json
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
+import re
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +48,49 @@ from .engine import PlanError, ProgramRun, RegisteredResource, load_stack_config
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+
+# The text output fits a 100-column terminal; `--json` carries every value in full.
+WIDTH = 100
+ELLIPSIS = "…"
+
+
+def cut_middle(text: str, width: int) -> str:
+    """`text` shortened to `width` characters by cutting out its middle: both ends of an ARN, a
+    command or a resource name say more than either end alone."""
+    if len(text) <= width:
+        return text
+    if width <= len(ELLIPSIS):
+        return text[:width]
+    keep = width - len(ELLIPSIS)
+    head = (keep + 1) // 2
+    return text[:head] + ELLIPSIS + text[len(text) - (keep - head) :]
+
+
+def wrap(text: str, indent: str = "", subsequent: str | None = None) -> list[str]:
+    """A paragraph wrapped at WIDTH; a single word longer than a line is cut in the middle."""
+    lines = textwrap.wrap(
+        text,
+        width=WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent if subsequent is None else subsequent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [cut_middle(line, WIDTH) for line in lines] or [indent.rstrip()]
+
+
+def wrap_message(message: str, first: str = "") -> str:
+    """A multi-line message (an error with `  - ` items) wrapped line by line, items hanging."""
+    out: list[str] = []
+    for number, line in enumerate(message.splitlines() or [""]):
+        body = line.lstrip(" ")
+        lead = (first if number == 0 else "") + line[: len(line) - len(body)]
+        if len(lead) + len(body) <= WIDTH:
+            out.append(lead + body)
+            continue
+        hang = " " * (len(lead) + (2 if body.startswith("- ") else 0))
+        out += wrap(body, lead, hang)
+    return "\n".join(out)
 
 
 def _parse_overrides(pairs: Sequence[str]) -> dict[str, str]:
@@ -69,7 +119,7 @@ def render_tree(run: ProgramRun) -> list[str]:
             last = index == len(kids) - 1
             mark = "└─ " if last else "├─ "
             flags = " [protect]" if resource.protect else ""
-            rows.append(("+", f"{prefix}{mark}{resource.type}", resource.name + flags))
+            rows.append(("+", f"{prefix}{mark}{display_type(resource.type)}", resource.name + flags))
             walk(resource.urn, prefix + ("   " if last else "│  "))
 
     # Top-level resources have the stack as their parent URN.
@@ -77,10 +127,33 @@ def render_tree(run: ProgramRun) -> list[str]:
     roots = {r.parent for r in run.resources if r.parent not in urns}
     for root in sorted(roots):
         walk(root, "")
-    width = max(len(type_col) for _, type_col, _ in rows) + 2
+    return _columns(rows)
+
+
+# Where the Name column starts (after " +   "): long enough for most tree rows; a longer type pushes
+# its own name right, and a row still too long for WIDTH has its name cut in the middle.
+TYPE_COLUMN = 44
+
+
+def _columns(rows: list[tuple[str, str, str]]) -> list[str]:
+    width = min(max(len(type_col) for _, type_col, _ in rows) + 2, TYPE_COLUMN)
     lines = [f"     {'Type':<{width}}Name"]
-    lines += [f" {op}   {type_col:<{width}}{name}" for op, type_col, name in rows]
+    for op, type_col, name in rows:
+        lead = f" {op}   {type_col:<{width - 2}}  "
+        lines.append(lead + cut_middle(name, max(WIDTH - len(lead), 12)))
     return lines
+
+
+def display_type(token: str) -> str:
+    """A type token as the Pulumi CLI displays it: `aws:s3/bucket:Bucket` as `aws:s3:Bucket`, the
+    module's last segment dropped where it only repeats the type's name."""
+    parts = token.split(":")
+    if len(parts) != 3 or "/" not in parts[1] or not parts[2]:
+        return token
+    module, _, member = parts[1].rpartition("/")
+    if member != parts[2][:1].lower() + parts[2][1:]:
+        return token
+    return f"{parts[0]}:{module}:{parts[2]}"
 
 
 def _summary(run: ProgramRun) -> list[str]:
@@ -94,6 +167,59 @@ def _summary(run: ProgramRun) -> list[str]:
 
 def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+# Shorter strings (a port, "true", a region) are as likely to come from the config as from the mocks.
+_MOCK_MINIMUM = 8
+
+
+def mock_made(run: ProgramRun) -> frozenset[str]:
+    """Values the mock engine made up: the ids, ARNs, endpoints and names it answered for a resource
+    beyond what that resource's inputs and the stack's config said. AWS assigns the real ones at
+    `pulumi up`. (Other resources' inputs do not count: a made-up subnet id flows into many.)"""
+    config = set(run.config.values.values())
+    made: set[str] = set()
+    for r in run.resources:
+        own = set(_strings(r.inputs)) | config
+        answered = [r.id] + [v for k, v in r.outputs.items() if r.inputs.get(k) != v]
+        made.update(text for text in _strings(answered) if len(text) >= _MOCK_MINIMUM and text not in own)
+    return frozenset(made)
+
+
+def is_mock(value: Any, made: frozenset[str]) -> bool:
+    """Whether an output holds or embeds a value the mock engine made up."""
+    return any(piece in text for text in _strings(value) for piece in made)
+
+
+def render_outputs(run: ProgramRun) -> list[str]:
+    """Stack outputs, one line each: made-up values marked `(mock)`, long ones cut in the middle."""
+    made = mock_made(run)
+    lines = ["Outputs:"]
+    marked = cut = False
+    for key, value in sorted(run.stack_outputs.items()):
+        shown = "[unknown]" if value is None else json.dumps(_plain(value))
+        mark = " (mock)" if value is not None and is_mock(value, made) else ""
+        marked = marked or bool(mark)
+        lead = f"    {key}: "
+        fitted = cut_middle(shown, max(WIDTH - len(lead) - len(mark), 12))
+        cut = cut or fitted != shown
+        lines.append(f"{lead}{fitted}{mark}")
+    if marked:
+        lines.append("    (mock): made up by the mock engine; AWS assigns the real value at `pulumi up`.")
+    if cut:
+        lines.append(f"    {ELLIPSIS} marks a value cut to fit {WIDTH} columns: `--json` prints it in full.")
+    return lines
 
 
 LEVEL_ORDER = ("mandatory", "remediate", "advisory")
@@ -115,10 +241,9 @@ def render_findings(analysis: Analysis) -> list[str]:
             continue
         lines.append(f"    {title} ({len(findings)}):")
         for finding in sorted(findings, key=lambda f: (f.policy, f.resource_type, f.resource_name)):
-            lines.append(f"      [{finding.policy}]  {finding.resource_type}  {finding.resource_name}")
-            lines += textwrap.wrap(
-                finding.message, width=108, initial_indent=" " * 10, subsequent_indent=" " * 10
-            )
+            heading = f"      [{finding.policy}]  {finding.resource_type}  {finding.resource_name}"
+            lines.append(cut_middle(heading, WIDTH))
+            lines += wrap(finding.message, " " * 10)
     return lines
 
 
@@ -133,12 +258,53 @@ def _policy_summary(analysis: Analysis) -> list[str]:
         f"({len(analysis.policies)} policies over {analysis.analyzed} resources)"
     ]
     if inactive:
-        lines.append(f"    not applicable to this stack: {', '.join(inactive)}")
+        lines += wrap(f"not applicable to this stack: {', '.join(inactive)}", " " * 4, " " * 6)
     return lines
 
 
+def _value_and_rest(text: str) -> tuple[Any, str]:
+    """Split `<value>; <allowed>`, where the value is written as settings writes it (a Python string
+    literal or JSON) and may itself contain "; "."""
+    for match in re.finditer("; ", text):
+        candidate = text[: match.start()]
+        for parse in (json.loads, ast.literal_eval):
+            try:
+                return parse(candidate), text[match.end() :]
+            except (ValueError, SyntaxError):
+                continue
+    value, _, rest = text.partition("; ")
+    return value, rest
+
+
+def config_problems(message: str) -> list[dict[str, Any]]:
+    """The `  - <key>: got <value>; <allowed>` lines of a settings error as records. A line without a
+    value (a key not set, a secret: its value is never repeated) has value None."""
+    problems = []
+    for item in message.split("\n  - ")[1:]:
+        key, _, rest = item.partition(": ")
+        value: Any = None
+        allowed = rest
+        if rest.startswith("got "):
+            value, allowed = _value_and_rest(rest[len("got ") :])
+        problems.append({"key": key, "value": value, "allowed": allowed, "message": item})
+    return problems
+
+
+def error_document(error: Exception, program: str, stack: str) -> dict[str, Any]:
+    """What `--json` prints when the plan cannot run: the error and, for settings, each problem."""
+    message = str(error)
+    return {
+        "error": {
+            "message": message.split("\n", 1)[0].rstrip(":"),
+            "problems": config_problems(message),
+            "program": program,
+            "stack": stack,
+        }
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make plan", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m offline.plan", description=__doc__.splitlines()[0])
     parser.add_argument("--program", default=".", help="folder with Pulumi.yaml and __main__.py (default: .)")
     parser.add_argument(
         "--stack", default="staging", help="stack whose Pulumi.<stack>.yaml to use (default: staging)"
@@ -149,7 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a config value for this plan, as `pulumi preview -c` does",
+        help="set a config value for this plan only; the stack file is not changed (`pulumi preview -c` "
+        "would also save the value into Pulumi.<stack>.yaml)",
     )
     parser.add_argument(
         "--policy-pack",
@@ -177,21 +344,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             analysis = analyze(run, pack, policy_config)
     except (PlanError, PolicyConfigError, PackError, pulumi.RunError) as error:
         # Invalid settings arrive as the program's RunError: shown like the rest, without a traceback.
-        print(f"error: {error}", file=sys.stderr)
+        if args.json:
+            print(json.dumps(error_document(error, args.program, args.stack), indent=2, sort_keys=True))
+        print(wrap_message(str(error), "error: "), file=sys.stderr)
         return EXIT_USAGE
 
     for warning in analysis.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(wrap_message(warning, "warning: "), file=sys.stderr)
     for key in run.placeholder_secrets:
         # Planned with a placeholder so a fresh clone can plan; `pulumi up` would stop here.
-        print(
-            f"warning: {key} is not set for stack '{run.config.stack}' (planned with a placeholder); "
-            f"set it before `pulumi up`: pulumi config set --secret {key.split(':', 1)[1]} <value>",
-            file=sys.stderr,
+        warning = (
+            f"{key} is not set for stack '{run.config.stack}' (planned with a placeholder); "
+            f"set it before `pulumi up`: pulumi config set --secret {key.split(':', 1)[1]} <value>"
         )
+        print(wrap_message(warning, "warning: "), file=sys.stderr)
     code = EXIT_FINDINGS if analysis.mandatory else EXIT_OK
 
     if args.json:
+        made = mock_made(run)
         document = {
             "project": run.config.project,
             "stack": run.config.stack,
@@ -208,22 +378,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             ],
             "counts": dict(Counter(r.type for r in run.resources)),
             "outputs": _plain(run.stack_outputs),
+            # Outputs holding values the mock engine made up (ids, ARNs, endpoints): not what AWS will say.
+            "mockOutputs": sorted(k for k, v in run.stack_outputs.items() if is_mock(v, made)),
             "placeholderSecrets": list(run.placeholder_secrets),
             "policy": analysis.as_json(),
         }
         print(json.dumps(document, indent=2, sort_keys=True))
         return code
 
-    print(
-        f"Previewing update ({run.config.stack}) of project {run.config.project}, offline: mock engine, no cloud calls\n"
-    )
+    heading = f"Previewing update ({run.config.stack}) of project {run.config.project}, offline: mock engine, no cloud calls"
+    print("\n".join(wrap(heading)) + "\n")
     print("\n".join(render_tree(run)))
     print()
     print("\n".join(render_findings(analysis)))
-    print("\nOutputs:")
-    for key, value in sorted(run.stack_outputs.items()):
-        shown = "[unknown]" if value is None else json.dumps(_plain(value))
-        print(f"    {key}: {shown}")
+    print()
+    print("\n".join(render_outputs(run)))
     print()
     print("\n".join(_summary(run)))
     print("\n".join(_policy_summary(analysis)))

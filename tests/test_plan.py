@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from collections import Counter
 from pathlib import Path
@@ -37,28 +39,41 @@ def run_plan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
     return code, captured.out, captured.err
 
 
+_RUNS: dict[tuple[str, ...], tuple[int, str, str]] = {}
+
+
+def cached_plan(*args: str) -> tuple[int, str, str]:
+    """One run per argument list for the whole module: the plans are deterministic."""
+    if args not in _RUNS:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = plan.main(list(args))
+        _RUNS[args] = (code, out.getvalue(), err.getvalue())
+    return _RUNS[args]
+
+
 def findings(out: str) -> list[dict[str, Any]]:
     return json.loads(out)["policy"]["findings"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_our_stacks_pass_the_pack(capsys: pytest.CaptureFixture[str], stack: str) -> None:
-    code, out, err = run_plan(capsys, "--stack", stack, "--json")
+def test_our_stacks_pass_the_pack(stack: str) -> None:
+    code, out, err = cached_plan("--stack", stack, "--json")
     assert [f for f in findings(out) if f["level"] == "mandatory"] == []
     assert code == 0, err
     assert json.loads(out)["policy"]["pack"]["name"] == "django-platform-policies"
 
 
-def test_the_example_is_rejected_with_each_seed_risk(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run_plan(capsys, "--program", str(EXAMPLE), "--stack", "dev", "--json")
+def test_the_example_is_rejected_with_each_seed_risk() -> None:
+    code, out, _ = cached_plan("--program", str(EXAMPLE), "--stack", "dev", "--json")
     assert code == 1
     mandatory = {(f["policy"], f["name"]) for f in findings(out) if f["level"] == "mandatory"}
     assert mandatory >= SEED_RISKS
     assert not [f for f in findings(out) if f["notJudged"]]
 
 
-def test_the_human_output_groups_findings_by_level(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run_plan(capsys, "--program", str(EXAMPLE), "--stack", "dev")
+def test_the_human_output_groups_findings_by_level() -> None:
+    code, out, err = cached_plan("--program", str(EXAMPLE), "--stack", "dev")
     assert code == 1
     assert "error: preview failed:" in err and "mandatory policy violation(s)" in err
     findings_section = out[out.index("Policies: django-platform-policies@v") :]
@@ -90,9 +105,10 @@ def test_levels_can_be_overridden_with_a_policy_pack_config(
 def test_unknown_stack_is_one_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_plan(capsys, "--stack", "qa")
     assert code == 2 and out == ""
+    assert all(len(line) <= plan.WIDTH for line in err.splitlines())
     assert (
-        err
-        == "error: unknown stack 'qa' for project 'django-platform': no Pulumi.qa.yaml (known stacks: prod, staging)\n"
+        " ".join(err.split())
+        == "error: unknown stack 'qa' for project 'django-platform': no Pulumi.qa.yaml (known stacks: prod, staging)"
     )
 
 
@@ -115,7 +131,7 @@ def test_a_pack_that_fails_to_start_is_reported_with_its_stderr(
     (tmp_path / "__main__.py").write_text("import platform_guard_missing\n")
     code, _, err = run_plan(capsys, "--policy-pack", str(tmp_path))
     assert code == 2
-    assert err.startswith(f"error: policy pack {tmp_path} failed to start (exit code 1)")
+    assert " ".join(err.split()).startswith(f"error: policy pack {tmp_path} failed to start (exit code 1)")
     assert "No module named 'platform_guard_missing'" in err
 
 
@@ -157,3 +173,150 @@ def test_findings_not_judged_yet_are_listed_apart_and_do_not_fail_the_plan() -> 
     assert lines[1] == "    not judged yet (values unknown until `pulumi up`) (1):"
     assert lines[2] == "      [ecs-no-plaintext-secrets]  aws:ecs/taskDefinition:TaskDefinition  web"
     assert not analysis.mandatory
+
+
+# --- text output: 100 columns, mock values marked; --json for the full data -----------------------
+
+
+@pytest.mark.parametrize(
+    "args", [("--stack", "staging"), ("--stack", "prod"), ("--program", str(EXAMPLE), "--stack", "dev")]
+)
+def test_every_line_fits_a_100_column_terminal(args: tuple[str, ...]) -> None:
+    _, out, err = cached_plan(*args)
+    long = [line for line in (out + err).splitlines() if len(line) > plan.WIDTH]
+    assert long == []
+    assert "Resources:" in out
+
+
+def test_long_values_are_cut_in_the_middle_and_the_full_ones_are_in_json() -> None:
+    _, out, _ = cached_plan("--stack", "staging")
+    [line] = [line for line in out.splitlines() if line.startswith("    bastionPortForwardCommand: ")]
+    assert line.startswith('    bastionPortForwardCommand: "aws ssm start-session --target')
+    assert plan.ELLIPSIS in line and line.endswith('--region eu-west-1" (mock)')
+    assert "`--json` prints it in full." in out
+    _, document, _ = cached_plan("--stack", "staging", "--json")
+    command = json.loads(document)["outputs"]["bastionPortForwardCommand"]
+    assert "AWS-StartPortForwardingSessionToRemoteHost" in command and plan.ELLIPSIS not in command
+
+
+def test_outputs_the_mock_engine_made_up_are_marked() -> None:
+    _, out, _ = cached_plan("--stack", "staging")
+    outputs = dict(
+        line.strip().split(": ", 1)
+        for line in out.split("\nOutputs:\n")[1].split("\n\n")[0].splitlines()
+        if not line.startswith("    (mock)") and not line.startswith(f"    {plan.ELLIPSIS}")
+    )
+    # Made up by the mocks: ids, ARNs, endpoints, autonamed physical names.
+    for key in ("vpcId", "databaseAddress", "kmsKeyArn", "siteUrl", "ecsClusterName", "appSubnetIds"):
+        assert outputs[key].endswith(" (mock)"), key
+    # Straight from the stack's config or the program: what `pulumi up` would print too.
+    for key in ("awsRegion", "vpcCidr", "databaseName", "databasePort", "kmsKeyAlias", "stackProfile"):
+        assert not outputs[key].endswith("(mock)"), key
+    assert "(mock): made up by the mock engine" in out
+    _, document, _ = cached_plan("--stack", "staging", "--json")
+    mock_outputs = json.loads(document)["mockOutputs"]
+    assert {"vpcId", "databaseAddress"} <= set(mock_outputs) and "awsRegion" not in mock_outputs
+
+
+def test_the_tree_shows_type_names_as_the_cli_does() -> None:
+    assert plan.display_type("aws:s3/bucket:Bucket") == "aws:s3:Bucket"
+    assert plan.display_type("aws:ec2/vpcEndpoint:VpcEndpoint") == "aws:ec2:VpcEndpoint"
+    assert plan.display_type("django-platform:network:Network") == "django-platform:network:Network"
+    assert plan.display_type("aws:s3/bucketV2:Bucket") == "aws:s3/bucketV2:Bucket"
+    assert plan.display_type("pulumi:providers:aws") == "pulumi:providers:aws"
+
+
+def test_cut_middle_keeps_both_ends() -> None:
+    assert plan.cut_middle("abcdefghij", 10) == "abcdefghij"
+    assert plan.cut_middle("abcdefghijk", 10) == "abcde…hijk"
+    assert len(plan.cut_middle("x" * 500, 37)) == 37
+
+
+# --- --json: always one JSON document on stdout, errors included -----------------------------------
+
+
+def test_a_config_error_in_json_mode_is_a_json_document(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_plan(
+        capsys,
+        "--stack",
+        "staging",
+        "--json",
+        "-c",
+        "keepData=yes",
+        "-c",
+        "azCount=7",
+        "-c",
+        "django_platform:natStrategy=one-per-az",
+    )
+    assert code == 2
+    error = json.loads(out)["error"]
+    assert error["message"] == "invalid configuration for stack 'staging'"
+    by_key = {p["key"]: p for p in error["problems"]}
+    assert by_key["django-platform:keepData"]["value"] == "yes"
+    assert by_key["django-platform:keepData"]["allowed"] == "expected true or false"
+    assert by_key["django-platform:azCount"]["value"] == "7"
+    assert "from 2 to 3" in by_key["django-platform:azCount"]["allowed"]
+    assert by_key["django_platform:natStrategy"]["allowed"].endswith(
+        "did you mean 'django-platform:natStrategy'?"
+    )
+    assert "error: invalid configuration" in err  # and the usual message for a person
+
+
+def test_a_value_containing_the_separator_is_parsed_whole() -> None:
+    message = (
+        "invalid configuration for stack 's':\n  - p:appName: got 'a; b'; expected letters\n  - p:x: not set"
+    )
+    assert plan.config_problems(message) == [
+        {
+            "key": "p:appName",
+            "value": "a; b",
+            "allowed": "expected letters",
+            "message": "p:appName: got 'a; b'; expected letters",
+        },
+        {"key": "p:x", "value": None, "allowed": "not set", "message": "p:x: not set"},
+    ]
+
+
+def test_a_usage_error_in_json_mode_is_a_json_document(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_plan(capsys, "--stack", "qa", "--json")
+    assert code == 2
+    assert json.loads(out)["error"]["message"].startswith("unknown stack 'qa'")
+
+
+# --- examples/policy-config.json, the file the README's policy section uses ------------------------
+
+POLICY_CONFIG = ROOT / "examples" / "policy-config.json"
+
+
+def test_the_example_policy_config_turns_one_rule_advisory_and_sets_one_setting() -> None:
+    shipped = json.loads(POLICY_CONFIG.read_text())
+    assert shipped == {
+        "lb-http-redirects-to-https": "advisory",
+        "cloudwatch-log-retention": {"minimumDays": 7},
+    }
+    default_code, default_out, _ = cached_plan("--program", str(EXAMPLE), "--stack", "dev", "--json")
+    code, out, _ = cached_plan(
+        "--program", str(EXAMPLE), "--stack", "dev", "--json", "--policy-pack-config", str(POLICY_CONFIG)
+    )
+    before = {(f["policy"], f["name"]): f["level"] for f in findings(default_out)}
+    after = {(f["policy"], f["name"]): f["level"] for f in findings(out)}
+    # The rule made advisory still reports, without failing the plan on its account.
+    assert before[("lb-http-redirects-to-https", "maple-quest-http")] == "mandatory"
+    assert after[("lb-http-redirects-to-https", "maple-quest-http")] == "advisory"
+    # The example keeps logs 7 days: refused at the default 30, accepted with minimumDays 7.
+    assert before[("cloudwatch-log-retention", "maple-quest-logs")] == "mandatory"
+    assert ("cloudwatch-log-retention", "maple-quest-logs") not in after
+    # Everything else is as before: the example is still rejected.
+    rest = {
+        k: v
+        for k, v in before.items()
+        if k[0] not in ("lb-http-redirects-to-https", "cloudwatch-log-retention")
+    }
+    assert {k: v for k, v in after.items() if k in rest} == rest
+    assert code == default_code == 1
+    assert json.loads(out)["policy"]["warnings"] == []  # every name in it is one of the pack's
+
+
+def test_the_example_policy_config_leaves_our_stacks_passing() -> None:
+    code, out, _ = cached_plan("--stack", "staging", "--json", "--policy-pack-config", str(POLICY_CONFIG))
+    assert code == 0 and not [f for f in findings(out) if f["level"] == "mandatory"]
