@@ -15,6 +15,7 @@ from components.kms import KmsKey, KmsKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.observability import AlarmThresholds, Observability, ObservabilityArgs
+from components.registry import Registry, RegistryArgs
 from components.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
 from components.storage import Storage, StorageArgs
 from settings import load_settings
@@ -35,6 +36,23 @@ kms = KmsKey(
         protect=settings.data.keep_data,
         tags=tags,
     ),
+)
+
+# The releases the deploy workflow builds are pushed here, then deployed by digest (docs/delivery.md).
+registry = (
+    Registry(
+        f"{prefix}-registry",
+        RegistryArgs(
+            repository_name=stack_id,
+            kms_key_arn=kms.key_arn,
+            keep_releases=settings.registry.keep_releases,
+            push_subjects=settings.registry.push_subjects,
+            protect=settings.data.keep_data,
+            tags=tags,
+        ),
+    )
+    if settings.registry.enabled
+    else None
 )
 
 network = Network(
@@ -325,6 +343,10 @@ pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
 pulumi.export("cachePrimaryAddress", cache.primary_address)
 pulumi.export("cacheReaderAddress", cache.reader_address)
 pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
+if registry:
+    pulumi.export("imageRepositoryUrl", registry.repository_url)
+    if registry.push_role_arn is not None:
+        pulumi.export("imagePushRoleArn", registry.push_role_arn)
 if bastion:
     pulumi.export("bastionInstanceId", bastion.instance_id)
     pulumi.export("bastionPortForwardCommand", bastion.port_forward_command)

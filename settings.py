@@ -35,6 +35,7 @@ from components.app_values import (
     fargate_size_problem,
     image_reference_problem,
 )
+from components.registry_values import push_subject_problem
 
 PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
 
@@ -260,6 +261,14 @@ class AppSettings:
 
 
 @dataclass(frozen=True)
+class RegistrySettings:
+    enabled: bool
+    """The stack owns the ECR repository of its releases (image mode only)."""
+    keep_releases: int
+    push_subjects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class EdgeSettings:
     waf_enabled: bool
     waf_rate_limit: int
@@ -313,6 +322,7 @@ class Settings:
     app: AppSettings
     edge: EdgeSettings
     observability: ObservabilitySettings
+    registry: RegistrySettings
 
 
 @dataclass(frozen=True)
@@ -953,6 +963,24 @@ def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
     )
 
 
+def _read_registry(r: _Reader, app: AppSettings) -> RegistrySettings:
+    keys = ("imageRepositoryEnabled", "imageKeepReleases", "imagePushSubjects")
+    if app.image is None:
+        # Building from appDockerContext, awsx owns the repository it pushes to.
+        for key in keys:
+            r.not_needed(key)
+        return RegistrySettings(enabled=False, keep_releases=0, push_subjects=())
+    subjects = r.string_list("imagePushSubjects")
+    for subject in subjects:
+        problem = push_subject_problem(subject)
+        r.check(problem is None, "imagePushSubjects", subject, problem or "")
+    return RegistrySettings(
+        enabled=r.boolean("imageRepositoryEnabled"),
+        keep_releases=r.integer("imageKeepReleases", minimum=1, maximum=1000),
+        push_subjects=subjects,
+    )
+
+
 def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
     waf_enabled = r.boolean("wafEnabled")
     if stack.is_production:
@@ -1081,9 +1109,10 @@ def load_settings(
         cache=_read_cache(r, stack),
         storage=_read_storage(r, stack),
         bastion=_read_bastion(r, stack),
-        app=_read_app(r, stack),
+        app=(app := _read_app(r, stack)),
         edge=_read_edge(r, stack),
         observability=_read_observability(r, stack),
+        registry=_read_registry(r, app),
     )
     _cross_checks(r, settings)
 
