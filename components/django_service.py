@@ -24,6 +24,7 @@ from .app_values import (
     fargate_size_problem,
     image_reference_problem,
 )
+from .release_tasks import COMMANDS, RELEASE_TASKS, static_writer_policy
 
 XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.x"
 XRAY_DAEMON_PORT = 2000
@@ -233,6 +234,8 @@ class DjangoServices(pulumi.ComponentResource):
     worker_service_name: pulumi.Output[str]
     beat_service_name: pulumi.Output[str] | None
     migrate_task_definition_arn: pulumi.Output[str]
+    collectstatic_task_definition_arn: pulumi.Output[str]
+    release_task_urns: pulumi.Output[list[str]]
     task_subnet_ids: pulumi.Output[list[str]]
     task_security_group_ids: pulumi.Output[list[str]]
     log_group_names: pulumi.Output[list[str]]
@@ -256,12 +259,13 @@ class DjangoServices(pulumi.ComponentResource):
 
         image_uri, repository_arn = self._image()
         secret_key = self._secret_key()
-        roles = ["web", "worker", *(["beat"] if args.beat_enabled else []), "migrate"]
+        roles = ["web", "worker", *(["beat"] if args.beat_enabled else []), *RELEASE_TASKS]
         log_groups = {role: self._log_group(role) for role in roles}
         exec_log_group = self._log_group("exec")
 
         execution_role = self._execution_role(secret_key, list(log_groups.values()), repository_arn)
         task_role = self._task_role(exec_log_group)
+        static_role = self._static_writer_role()
 
         cluster = aws.ecs.Cluster(
             f"{name}-cluster",
@@ -298,7 +302,7 @@ class DjangoServices(pulumi.ComponentResource):
                 secrets,
                 log_groups[role],
                 execution_role,
-                task_role,
+                static_role if role == "collectstatic" else task_role,
                 depends_on=[secret_key.version],
             )
 
@@ -347,6 +351,9 @@ class DjangoServices(pulumi.ComponentResource):
         self.worker_service_name = worker.name
         self.beat_service_name = beat.name if beat is not None else None
         self.migrate_task_definition_arn = task_defs["migrate"].arn
+        self.collectstatic_task_definition_arn = task_defs["collectstatic"].arn
+        # The deploy registers these first (`pulumi up --target`), runs them, then rolls the services.
+        self.release_task_urns = pulumi.Output.all(*[task_defs[role].urn for role in RELEASE_TASKS])
         self.task_subnet_ids = pulumi.Output.from_input(args.subnet_ids).apply(
             lambda ids: [str(i) for i in ids]
         )
@@ -366,6 +373,8 @@ class DjangoServices(pulumi.ComponentResource):
                 "worker_service_name": self.worker_service_name,
                 "beat_service_name": self.beat_service_name,
                 "migrate_task_definition_arn": self.migrate_task_definition_arn,
+                "collectstatic_task_definition_arn": self.collectstatic_task_definition_arn,
+                "release_task_urns": self.release_task_urns,
                 "task_subnet_ids": self.task_subnet_ids,
                 "task_security_group_ids": self.task_security_group_ids,
                 "log_group_names": self.log_group_names,
@@ -621,6 +630,27 @@ class DjangoServices(pulumi.ComponentResource):
         )
         return role
 
+    def _static_writer_role(self) -> aws.iam.Role:
+        """The collectstatic task's role: write the static bucket, nothing else."""
+        args = self._args
+        role = aws.iam.Role(
+            f"{self._name}-static-writer-role",
+            description="Django collectstatic task: writes the static bucket, the only role that may",
+            assume_role_policy=self._assume_role_policy(),
+            tags=merge_tags(args.tags, Name=f"{self._name}-static-writer-role"),
+            opts=self._child,
+        )
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+        aws.iam.RolePolicy(
+            f"{self._name}-static-writer-policy",
+            role=role.id,
+            policy=pulumi.Output.all(
+                partition, args.static_bucket_name, args.kms_key_arn, self._region
+            ).apply(lambda v: static_writer_policy(f"arn:{v[0]}:s3:::{v[1]}", v[2], v[3])),
+            opts=self._child,
+        )
+        return role
+
     # --- task definitions ----------------------------------------------------------------------
 
     def _environment(self) -> pulumi.Output[dict[str, str]]:
@@ -713,7 +743,7 @@ class DjangoServices(pulumi.ComponentResource):
                 "--schedule",
                 "/tmp/celerybeat-schedule",
             ]
-        return ["python", "manage.py", "migrate", "--noinput"]
+        return COMMANDS[role]
 
     def _task_definition(
         self,
@@ -765,12 +795,14 @@ class DjangoServices(pulumi.ComponentResource):
                     "options": {**log_options, "awslogs-stream-prefix": role},
                 },
             }
+            # The image reference ECS runs: /health/ reports it, and the smoke check compares its digest.
+            app["environment"].append({"name": "APP_IMAGE", "value": values["image"]})
             if role == "web":
                 app["portMappings"] = [
                     {"name": "http", "containerPort": args.container_port, "protocol": "tcp"}
                 ]
                 app["environment"].append({"name": "PORT", "value": str(args.container_port)})
-                app["environment"].sort(key=lambda item: item["name"])
+            app["environment"].sort(key=lambda item: item["name"])
             containers = [app]
             if sidecar:
                 containers.append(
