@@ -281,6 +281,8 @@ services = DjangoServices(
         scale_up_schedule=app.nightly_scale_up_cron,
         schedule_timezone=app.schedule_timezone,
         xray_enabled=app.xray_enabled,
+        service_discovery_namespace=settings.discovery.namespace,
+        vpc_id=network.vpc_id,
         # Like the cache token: a stack that keeps its data keeps a deleted secret recoverable longest.
         secret_recovery_window_days=30 if settings.data.keep_data else 7,
         tags=tags,

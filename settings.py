@@ -269,6 +269,12 @@ class RegistrySettings:
 
 
 @dataclass(frozen=True)
+class ServiceDiscoverySettings:
+    namespace: str | None
+    """None: no Cloud Map namespace."""
+
+
+@dataclass(frozen=True)
 class EdgeSettings:
     waf_enabled: bool
     waf_rate_limit: int
@@ -323,6 +329,7 @@ class Settings:
     edge: EdgeSettings
     observability: ObservabilitySettings
     registry: RegistrySettings
+    discovery: ServiceDiscoverySettings
 
 
 @dataclass(frozen=True)
@@ -981,6 +988,17 @@ def _read_registry(r: _Reader, app: AppSettings) -> RegistrySettings:
     )
 
 
+def _read_discovery(r: _Reader) -> ServiceDiscoverySettings:
+    namespace = r.string("serviceDiscoveryNamespace").strip()
+    r.check(
+        not namespace or bool(DOMAIN_PATTERN.match(namespace)),
+        "serviceDiscoveryNamespace",
+        namespace,
+        "expected empty or a private DNS name such as 'epicvibe-staging.internal'",
+    )
+    return ServiceDiscoverySettings(namespace=namespace or None)
+
+
 def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
     waf_enabled = r.boolean("wafEnabled")
     if stack.is_production:
@@ -1113,6 +1131,7 @@ def load_settings(
         edge=_read_edge(r, stack),
         observability=_read_observability(r, stack),
         registry=_read_registry(r, app),
+        discovery=_read_discovery(r),
     )
     _cross_checks(r, settings)
 

@@ -413,7 +413,13 @@ def test_web_scales_on_cpu_and_requests_worker_on_cpu(build: Build) -> None:
     policies = {
         p.name: p.inputs["targetTrackingScalingPolicyConfiguration"] for p in built.of_type(SCALING_POLICY)
     }
-    assert set(policies) == {"app-web-cpu", "app-web-requests", "app-worker-cpu"}
+    assert set(policies) == {
+        "app-web-cpu",
+        "app-web-requests",
+        "app-worker-cpu",
+        "app-web-memory",
+        "app-worker-memory",
+    }
     assert (
         policies["app-web-cpu"]["predefinedMetricSpecification"]["predefinedMetricType"]
         == "ECSServiceAverageCPUUtilization"
