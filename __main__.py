@@ -347,6 +347,8 @@ pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
 pulumi.export("cachePrimaryAddress", cache.primary_address)
 pulumi.export("cacheReaderAddress", cache.reader_address)
 pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
+# The release running now: a `pulumi up` from a workstation passes it back (docs/delivery.md).
+pulumi.export("appImage", services.image_uri)
 if registry:
     pulumi.export("imageRepositoryUrl", registry.repository_url)
     if registry.push_role_arn is not None:

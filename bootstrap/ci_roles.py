@@ -312,6 +312,16 @@ def preview_policy(
             [],
         ),
     ]
+    if state_bucket:
+        # A self-managed backend locks the stack for a preview too: a lock file under .pulumi/locks/.
+        statements.append(
+            {
+                "Sid": "StateLocks",
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:DeleteObject"],
+                "Resource": f"arn:{partition}:s3:::{state_bucket}/.pulumi/locks/*",
+            }
+        )
     if secrets_key_arn:
         # ReadOnlyAccess grants no kms:Decrypt; the CLI decrypts the stack's secrets with this key.
         statements.append(

@@ -146,6 +146,11 @@ def test_the_preview_role_still_refuses_data() -> None:
     # A self-managed backend: the preview reads its state and decrypts its secrets.
     assert decision(statements, "s3:GetObject", "arn:aws:s3:::acme-pulumi-state/.pulumi/x.json") == "allowed"
     assert decision(statements, "kms:Decrypt", "arn:aws:kms:eu-west-1:1:key/k") == "allowed"
+    lock = "arn:aws:s3:::acme-pulumi-state/.pulumi/locks/organization/django-platform/staging/x.json"
+    assert decision(statements, "s3:PutObject", lock) == "allowed"
+    assert decision(statements, "s3:PutObject", "arn:aws:s3:::acme-pulumi-state/.pulumi/stacks/x.json") == (
+        "implicit"
+    )
 
 
 # --- the deploy role ----------------------------------------------------------------------------

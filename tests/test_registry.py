@@ -112,6 +112,8 @@ def test_each_stack_owns_its_repository_and_exports_its_url(
     assert run.stack_outputs["imagePushRoleArn"].startswith("arn:aws:iam::123456789012:role/")
     # The committed first image lives in the stack's own repository, which the tasks may pull from.
     assert run.config.values[f"{KEY}appImage"].startswith(run.stack_outputs["imageRepositoryUrl"] + ":")
+    # The release running, for a workstation's `pulumi up -c appImage=...` (docs/delivery.md).
+    assert run.stack_outputs["appImage"] == run.config.values[f"{KEY}appImage"]
 
 
 def test_building_from_a_directory_leaves_the_repository_to_awsx() -> None:
