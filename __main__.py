@@ -218,6 +218,7 @@ edge = Edge(
         amplify_repository=edge_settings.amplify_repository,
         amplify_branch=edge_settings.amplify_branch,
         amplify_access_token=edge_settings.amplify_access_token,
+        amplify_domain_prefix=edge_settings.amplify_domain_prefix,
         amplify_stage="PRODUCTION" if settings.stack.is_production else "DEVELOPMENT",
         tags=tags,
     ),

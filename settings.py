@@ -287,6 +287,7 @@ class EdgeSettings:
     amplify_branch: str
     amplify_access_token: pulumi.Output[str] | None
     """Read only when amplify_repository is set; None otherwise."""
+    amplify_domain_prefix: str
 
 
 @dataclass(frozen=True)
@@ -1052,6 +1053,13 @@ def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
     r.check(bool(branch) and " " not in branch, "amplifyBranch", branch, "expected a branch name")
     # The token is only needed with a repository. Without one it is not read at all, so a stack that
     # does not use Amplify neither has to set it nor fails because it is unset.
+    prefix = r.string("amplifyDomainPrefix").strip()
+    r.check(
+        bool(re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", prefix)),
+        "amplifyDomainPrefix",
+        prefix,
+        "expected one lower-case DNS label such as 'app'",
+    )
     token: pulumi.Output[str] | None = None
     if repository:
         token = r.secret("amplifyAccessToken", min_length=20)
@@ -1067,6 +1075,7 @@ def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
         amplify_repository=repository or None,
         amplify_branch=branch,
         amplify_access_token=token,
+        amplify_domain_prefix=prefix,
     )
 
 
