@@ -15,6 +15,7 @@ from components.kms import KmsKey, KmsKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
 from components.observability import AlarmThresholds, Observability, ObservabilityArgs
+from components.registry import Registry, RegistryArgs
 from components.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
 from components.storage import Storage, StorageArgs
 from settings import load_settings
@@ -35,6 +36,23 @@ kms = KmsKey(
         protect=settings.data.keep_data,
         tags=tags,
     ),
+)
+
+# The releases the deploy workflow builds are pushed here, then deployed by digest (docs/delivery.md).
+registry = (
+    Registry(
+        f"{prefix}-registry",
+        RegistryArgs(
+            repository_name=stack_id,
+            kms_key_arn=kms.key_arn,
+            keep_releases=settings.registry.keep_releases,
+            push_subjects=settings.registry.push_subjects,
+            protect=settings.data.keep_data,
+            tags=tags,
+        ),
+    )
+    if settings.registry.enabled
+    else None
 )
 
 network = Network(
@@ -202,6 +220,7 @@ edge = Edge(
         amplify_repository=edge_settings.amplify_repository,
         amplify_branch=edge_settings.amplify_branch,
         amplify_access_token=edge_settings.amplify_access_token,
+        amplify_domain_prefix=edge_settings.amplify_domain_prefix,
         amplify_stage="PRODUCTION" if settings.stack.is_production else "DEVELOPMENT",
         tags=tags,
     ),
@@ -265,6 +284,8 @@ services = DjangoServices(
         scale_up_schedule=app.nightly_scale_up_cron,
         schedule_timezone=app.schedule_timezone,
         xray_enabled=app.xray_enabled,
+        service_discovery_namespace=settings.discovery.namespace,
+        vpc_id=network.vpc_id,
         # Like the cache token: a stack that keeps its data keeps a deleted secret recoverable longest.
         secret_recovery_window_days=30 if settings.data.keep_data else 7,
         tags=tags,
@@ -304,6 +325,8 @@ pulumi.export("ecsClusterName", services.cluster_name)
 pulumi.export("webServiceName", services.web_service_name)
 pulumi.export("workerServiceName", services.worker_service_name)
 pulumi.export("migrateTaskDefinitionArn", services.migrate_task_definition_arn)
+pulumi.export("collectstaticTaskDefinitionArn", services.collectstatic_task_definition_arn)
+pulumi.export("releaseTaskUrns", services.release_task_urns)
 pulumi.export("migrateSubnetIds", services.task_subnet_ids)
 pulumi.export("migrateSecurityGroupIds", services.task_security_group_ids)
 pulumi.export("dashboardUrl", observability.dashboard_url)
@@ -327,6 +350,12 @@ pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
 pulumi.export("cachePrimaryAddress", cache.primary_address)
 pulumi.export("cacheReaderAddress", cache.reader_address)
 pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
+# The release running now: a `pulumi up` from a workstation passes it back (docs/delivery.md).
+pulumi.export("appImage", services.image_uri)
+if registry:
+    pulumi.export("imageRepositoryUrl", registry.repository_url)
+    if registry.push_role_arn is not None:
+        pulumi.export("imagePushRoleArn", registry.push_role_arn)
 if bastion:
     pulumi.export("bastionInstanceId", bastion.instance_id)
     pulumi.export("bastionPortForwardCommand", bastion.port_forward_command)

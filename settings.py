@@ -36,6 +36,7 @@ from components.app_values import (
     image_reference_problem,
 )
 from components.database import snapshot_identifier_problem
+from components.registry_values import push_subject_problem
 
 PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
 
@@ -263,6 +264,20 @@ class AppSettings:
 
 
 @dataclass(frozen=True)
+class RegistrySettings:
+    enabled: bool
+    """The stack owns the ECR repository of its releases (image mode only)."""
+    keep_releases: int
+    push_subjects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ServiceDiscoverySettings:
+    namespace: str | None
+    """None: no Cloud Map namespace."""
+
+
+@dataclass(frozen=True)
 class EdgeSettings:
     waf_enabled: bool
     waf_rate_limit: int
@@ -275,6 +290,7 @@ class EdgeSettings:
     amplify_branch: str
     amplify_access_token: pulumi.Output[str] | None
     """Read only when amplify_repository is set; None otherwise."""
+    amplify_domain_prefix: str
 
 
 @dataclass(frozen=True)
@@ -316,6 +332,8 @@ class Settings:
     app: AppSettings
     edge: EdgeSettings
     observability: ObservabilitySettings
+    registry: RegistrySettings
+    discovery: ServiceDiscoverySettings
 
 
 @dataclass(frozen=True)
@@ -1013,6 +1031,35 @@ def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
     )
 
 
+def _read_registry(r: _Reader, app: AppSettings) -> RegistrySettings:
+    keys = ("imageRepositoryEnabled", "imageKeepReleases", "imagePushSubjects")
+    if app.image is None:
+        # Building from appDockerContext, awsx owns the repository it pushes to.
+        for key in keys:
+            r.not_needed(key)
+        return RegistrySettings(enabled=False, keep_releases=0, push_subjects=())
+    subjects = r.string_list("imagePushSubjects")
+    for subject in subjects:
+        problem = push_subject_problem(subject)
+        r.check(problem is None, "imagePushSubjects", subject, problem or "")
+    return RegistrySettings(
+        enabled=r.boolean("imageRepositoryEnabled"),
+        keep_releases=r.integer("imageKeepReleases", minimum=1, maximum=1000),
+        push_subjects=subjects,
+    )
+
+
+def _read_discovery(r: _Reader) -> ServiceDiscoverySettings:
+    namespace = r.string("serviceDiscoveryNamespace").strip()
+    r.check(
+        not namespace or bool(DOMAIN_PATTERN.match(namespace)),
+        "serviceDiscoveryNamespace",
+        namespace,
+        "expected empty or a private DNS name such as 'epicvibe-staging.internal'",
+    )
+    return ServiceDiscoverySettings(namespace=namespace or None)
+
+
 def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
     waf_enabled = r.boolean("wafEnabled")
     if stack.is_production:
@@ -1066,6 +1113,13 @@ def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
     r.check(bool(branch) and " " not in branch, "amplifyBranch", branch, "expected a branch name")
     # The token is only needed with a repository. Without one it is not read at all, so a stack that
     # does not use Amplify neither has to set it nor fails because it is unset.
+    prefix = r.string("amplifyDomainPrefix").strip()
+    r.check(
+        bool(re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", prefix)),
+        "amplifyDomainPrefix",
+        prefix,
+        "expected one lower-case DNS label such as 'app'",
+    )
     token: pulumi.Output[str] | None = None
     if repository:
         token = r.secret("amplifyAccessToken", min_length=20)
@@ -1081,6 +1135,7 @@ def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
         amplify_repository=repository or None,
         amplify_branch=branch,
         amplify_access_token=token,
+        amplify_domain_prefix=prefix,
     )
 
 
@@ -1141,9 +1196,11 @@ def load_settings(
         cache=_read_cache(r, stack),
         storage=_read_storage(r, stack),
         bastion=_read_bastion(r, stack),
-        app=_read_app(r, stack),
+        app=(app := _read_app(r, stack)),
         edge=_read_edge(r, stack),
         observability=_read_observability(r, stack),
+        registry=_read_registry(r, app),
+        discovery=_read_discovery(r),
     )
     _cross_checks(r, settings)
 

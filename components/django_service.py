@@ -9,6 +9,7 @@ the plain environment carries host names, ports and bucket names, nothing that g
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from .app_values import (
     fargate_size_problem,
     image_reference_problem,
 )
+from .release_tasks import COMMANDS, RELEASE_TASKS, static_writer_policy
 
 XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.x"
 XRAY_DAEMON_PORT = 2000
@@ -40,6 +42,10 @@ WRITABLE_PATHS = {
     "ssm-agent-logs": "/var/log/amazon/ssm",
     "managed-agents": "/managed-agents",
 }
+# Lower-case DNS labels, at least two: the private hosted zone Cloud Map creates for the namespace.
+DNS_NAMESPACE = re.compile(
+    r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
+)
 # Environment names that look like credentials; the policy pack refuses them in plain environment.
 CREDENTIAL_WORDS = ("PASSWORD", "SECRET", "TOKEN", "KEY")
 
@@ -58,6 +64,9 @@ class ServiceScaling:
     """Most tasks autoscaling may start. Default: 4."""
     cpu_target_percent: int = 60
     """Average CPU utilisation autoscaling steers towards. Default: 60."""
+    memory_target_percent: int = 75
+    """Average memory utilisation autoscaling steers towards (a leak or a big queue shows here before
+    CPU). Default: 75."""
 
     def __post_init__(self) -> None:
         problem = fargate_size_problem(self.cpu, self.memory)
@@ -69,6 +78,8 @@ class ServiceScaling:
             )
         if not 10 <= self.cpu_target_percent <= 90:
             raise ValueError(f"cpu_target_percent {self.cpu_target_percent}: use 10 to 90")
+        if not 10 <= self.memory_target_percent <= 90:
+            raise ValueError(f"memory_target_percent {self.memory_target_percent}: use 10 to 90")
 
 
 @dataclass(frozen=True)
@@ -171,10 +182,26 @@ class DjangoServicesArgs:
     """JSON key of the token when the Redis secret is a JSON document. Default: none (plain string)."""
     secret_recovery_window_days: int = 30
     """Days a deleted SECRET_KEY secret can still be restored. Default: 30."""
+    service_discovery_namespace: str | None = None
+    """Private DNS namespace (Cloud Map) in `vpc_id`: the web tasks register as `web.<namespace>`,
+    and worker and beat tasks may call them there on `container_port` without leaving the VPC.
+    Default: none (no service discovery)."""
+    vpc_id: pulumi.Input[str] | None = None
+    """VPC of the tasks; required with `service_discovery_namespace`. Default: none."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
     def __post_init__(self) -> None:
+        if self.service_discovery_namespace is not None:
+            if not DNS_NAMESPACE.match(self.service_discovery_namespace):
+                raise ValueError(
+                    f"service_discovery_namespace {self.service_discovery_namespace!r}: use a private "
+                    "DNS name such as 'epicvibe-staging.internal'"
+                )
+            if self.vpc_id is None:
+                raise ValueError(
+                    "service_discovery_namespace needs vpc_id: the namespace is a private zone of the VPC"
+                )
         if (self.image is None) == (self.docker_context is None):
             raise ValueError(
                 f"image {self.image!r} / docker_context {self.docker_context!r}: set exactly one, "
@@ -233,6 +260,8 @@ class DjangoServices(pulumi.ComponentResource):
     worker_service_name: pulumi.Output[str]
     beat_service_name: pulumi.Output[str] | None
     migrate_task_definition_arn: pulumi.Output[str]
+    collectstatic_task_definition_arn: pulumi.Output[str]
+    release_task_urns: pulumi.Output[list[str]]
     task_subnet_ids: pulumi.Output[list[str]]
     task_security_group_ids: pulumi.Output[list[str]]
     log_group_names: pulumi.Output[list[str]]
@@ -256,12 +285,13 @@ class DjangoServices(pulumi.ComponentResource):
 
         image_uri, repository_arn = self._image()
         secret_key = self._secret_key()
-        roles = ["web", "worker", *(["beat"] if args.beat_enabled else []), "migrate"]
+        roles = ["web", "worker", *(["beat"] if args.beat_enabled else []), *RELEASE_TASKS]
         log_groups = {role: self._log_group(role) for role in roles}
         exec_log_group = self._log_group("exec")
 
         execution_role = self._execution_role(secret_key, list(log_groups.values()), repository_arn)
         task_role = self._task_role(exec_log_group)
+        static_role = self._static_writer_role()
 
         cluster = aws.ecs.Cluster(
             f"{name}-cluster",
@@ -298,10 +328,11 @@ class DjangoServices(pulumi.ComponentResource):
                 secrets,
                 log_groups[role],
                 execution_role,
-                task_role,
+                static_role if role == "collectstatic" else task_role,
                 depends_on=[secret_key.version],
             )
 
+        discovery = self._service_discovery()
         spot_strategy = self._capacity_strategy(spot=True)
         on_demand = self._capacity_strategy(spot=False)
         web = self._service(
@@ -313,6 +344,7 @@ class DjangoServices(pulumi.ComponentResource):
             spot_strategy,
             capacity,
             load_balancer=True,
+            registry_arn=discovery,
         )
         worker = self._service(
             "worker",
@@ -347,6 +379,9 @@ class DjangoServices(pulumi.ComponentResource):
         self.worker_service_name = worker.name
         self.beat_service_name = beat.name if beat is not None else None
         self.migrate_task_definition_arn = task_defs["migrate"].arn
+        self.collectstatic_task_definition_arn = task_defs["collectstatic"].arn
+        # The deploy registers these first (`pulumi up --target`), runs them, then rolls the services.
+        self.release_task_urns = pulumi.Output.all(*[task_defs[role].urn for role in RELEASE_TASKS])
         self.task_subnet_ids = pulumi.Output.from_input(args.subnet_ids).apply(
             lambda ids: [str(i) for i in ids]
         )
@@ -366,6 +401,8 @@ class DjangoServices(pulumi.ComponentResource):
                 "worker_service_name": self.worker_service_name,
                 "beat_service_name": self.beat_service_name,
                 "migrate_task_definition_arn": self.migrate_task_definition_arn,
+                "collectstatic_task_definition_arn": self.collectstatic_task_definition_arn,
+                "release_task_urns": self.release_task_urns,
                 "task_subnet_ids": self.task_subnet_ids,
                 "task_security_group_ids": self.task_security_group_ids,
                 "log_group_names": self.log_group_names,
@@ -621,6 +658,27 @@ class DjangoServices(pulumi.ComponentResource):
         )
         return role
 
+    def _static_writer_role(self) -> aws.iam.Role:
+        """The collectstatic task's role: write the static bucket, nothing else."""
+        args = self._args
+        role = aws.iam.Role(
+            f"{self._name}-static-writer-role",
+            description="Django collectstatic task: writes the static bucket, the only role that may",
+            assume_role_policy=self._assume_role_policy(),
+            tags=merge_tags(args.tags, Name=f"{self._name}-static-writer-role"),
+            opts=self._child,
+        )
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self)).partition
+        aws.iam.RolePolicy(
+            f"{self._name}-static-writer-policy",
+            role=role.id,
+            policy=pulumi.Output.all(
+                partition, args.static_bucket_name, args.kms_key_arn, self._region
+            ).apply(lambda v: static_writer_policy(f"arn:{v[0]}:s3:::{v[1]}", v[2], v[3])),
+            opts=self._child,
+        )
+        return role
+
     # --- task definitions ----------------------------------------------------------------------
 
     def _environment(self) -> pulumi.Output[dict[str, str]]:
@@ -713,7 +771,7 @@ class DjangoServices(pulumi.ComponentResource):
                 "--schedule",
                 "/tmp/celerybeat-schedule",
             ]
-        return ["python", "manage.py", "migrate", "--noinput"]
+        return COMMANDS[role]
 
     def _task_definition(
         self,
@@ -765,12 +823,14 @@ class DjangoServices(pulumi.ComponentResource):
                     "options": {**log_options, "awslogs-stream-prefix": role},
                 },
             }
+            # The image reference ECS runs: /health/ reports it, and the smoke check compares its digest.
+            app["environment"].append({"name": "APP_IMAGE", "value": values["image"]})
             if role == "web":
                 app["portMappings"] = [
                     {"name": "http", "containerPort": args.container_port, "protocol": "tcp"}
                 ]
                 app["environment"].append({"name": "PORT", "value": str(args.container_port)})
-                app["environment"].sort(key=lambda item: item["name"])
+            app["environment"].sort(key=lambda item: item["name"])
             containers = [app]
             if sidecar:
                 containers.append(
@@ -815,6 +875,46 @@ class DjangoServices(pulumi.ComponentResource):
 
     # --- services and scaling ------------------------------------------------------------------
 
+    def _service_discovery(self) -> pulumi.Output[str] | None:
+        """Cloud Map: `web.<namespace>` resolves to the running web tasks' private IPs."""
+        args = self._args
+        if args.service_discovery_namespace is None:
+            return None
+        namespace = aws.servicediscovery.PrivateDnsNamespace(
+            f"{self._name}-namespace",
+            name=args.service_discovery_namespace,
+            vpc=args.vpc_id,
+            description=f"{self._name}: internal names of the Django services",
+            tags=merge_tags(args.tags, Name=f"{self._name}-namespace"),
+            opts=self._child,
+        )
+        service = aws.servicediscovery.Service(
+            f"{self._name}-web-discovery",
+            name="web",
+            dns_config={
+                "namespace_id": namespace.id,
+                "dns_records": [{"ttl": 10, "type": "A"}],
+                "routing_policy": "MULTIVALUE",
+            },
+            # ECS reports task health to Cloud Map: only tasks that passed their checks are answered.
+            health_check_custom_config={"failure_threshold": 1},
+            tags=merge_tags(args.tags, Name=f"{self._name}-web-discovery"),
+            opts=self._child,
+        )
+        # Internal callers are the worker and beat tasks; they reach gunicorn directly.
+        aws.vpc.SecurityGroupIngressRule(
+            f"{self._name}-web-from-workers",
+            security_group_id=args.web_security_group_id,
+            referenced_security_group_id=args.worker_security_group_id,
+            ip_protocol="tcp",
+            from_port=args.container_port,
+            to_port=args.container_port,
+            description="Worker and beat tasks call the web service by its Cloud Map name",
+            tags=merge_tags(args.tags, Name=f"{self._name}-web-from-workers"),
+            opts=self._child,
+        )
+        return service.arn
+
     def _capacity_strategy(self, *, spot: bool) -> list[dict[str, Any]]:
         args = self._args
         strategy: list[dict[str, Any]] = [
@@ -839,9 +939,13 @@ class DjangoServices(pulumi.ComponentResource):
         load_balancer: bool = False,
         minimum_healthy_percent: int = 100,
         maximum_percent: int = 200,
+        registry_arn: pulumi.Output[str] | None = None,
     ) -> aws.ecs.Service:
         args = self._args
         extra: dict[str, Any] = {}
+        if registry_arn is not None:
+            # awsvpc tasks register A records: no port in the registry.
+            extra["service_registries"] = {"registry_arn": registry_arn}
         if load_balancer:
             extra["load_balancers"] = [
                 {
@@ -869,6 +973,9 @@ class DjangoServices(pulumi.ComponentResource):
             deployment_maximum_percent=maximum_percent,
             deployment_circuit_breaker={"enable": True, "rollback": True},
             availability_zone_rebalancing="ENABLED",
+            # `pulumi up` returns once the rollout has finished (or failed and rolled back), so
+            # what runs after it (the smoke check) meets the new release, not the old tasks.
+            wait_for_steady_state=True,
             enable_execute_command=True,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
@@ -907,6 +1014,14 @@ class DjangoServices(pulumi.ComponentResource):
         self._target_tracking(
             "worker-cpu", targets["worker"], args.worker.cpu_target_percent, "ECSServiceAverageCPUUtilization"
         )
+        for role in ("web", "worker"):
+            size = args.web if role == "web" else args.worker
+            self._target_tracking(
+                f"{role}-memory",
+                targets[role],
+                size.memory_target_percent,
+                "ECSServiceAverageMemoryUtilization",
+            )
         if not args.nightly_scale_down:
             return
         bounds = {

@@ -9,6 +9,7 @@ the stack's own region can be anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,6 +126,12 @@ class EdgeArgs:
     """Access token (a stack secret) Amplify reads the repository with. Default: None."""
     amplify_stage: str = "PRODUCTION"
     """Amplify branch stage. Default: PRODUCTION."""
+    amplify_domain_prefix: str = "app"
+    """With `domain_name`: the front end is served at `<prefix>.<domain_name>` (an Amplify domain
+    association in the same hosted zone). Default: app."""
+    amplify_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Build-time environment of the front end, besides API_URL (always the site's URL, where Django
+    answers). Names must not look like credentials. Default: none."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
@@ -156,6 +163,23 @@ class EdgeArgs:
             )
         if self.amplify_access_token is not None and not self.amplify_repository:
             raise ValueError("amplify_access_token is given without amplify_repository: set both or neither")
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", self.amplify_domain_prefix):
+            raise ValueError(
+                f"amplify_domain_prefix {self.amplify_domain_prefix!r}: use one DNS label such as 'app'"
+            )
+        bad = [
+            k for k in self.amplify_environment if not re.fullmatch(r"[A-Z_][A-Z0-9_]*", k) or k == "API_URL"
+        ]
+        bad += [
+            k
+            for k in self.amplify_environment
+            if any(w in k.split("_") for w in ("SECRET", "TOKEN", "PASSWORD", "KEY"))
+        ]
+        if bad:
+            raise ValueError(
+                f"amplify_environment {sorted(set(bad))!r}: use upper-case names other than API_URL, none naming "
+                "a credential (the front end's build environment is not secret)"
+            )
         if self.amplify_stage not in AMPLIFY_STAGES:
             raise ValueError(f"amplify_stage {self.amplify_stage!r}: use one of {', '.join(AMPLIFY_STAGES)}")
 
@@ -379,16 +403,16 @@ class Edge(pulumi.ComponentResource):
 
         amplify_app_id: pulumi.Output[str] | None = None
         amplify_default_domain: pulumi.Output[str] | None = None
-        if args.amplify_repository:
-            amplify_app_id, amplify_default_domain = self._amplify(name, args, child)
-
-        self.distribution_id = distribution.id
-        self.distribution_arn = distribution.arn
-        self.distribution_domain_name = distribution.domain_name
         self.site_host = (
             pulumi.Output.from_input(args.domain_name) if args.domain_name else distribution.domain_name
         )
         self.site_url = pulumi.Output.concat("https://", self.site_host)
+        if args.amplify_repository:
+            amplify_app_id, amplify_default_domain = self._amplify(name, args, child, self.site_url)
+
+        self.distribution_id = distribution.id
+        self.distribution_arn = distribution.arn
+        self.distribution_domain_name = distribution.domain_name
         self.origin_host = origin_host
         self.forwarded_host_header = FORWARDED_HOST_HEADER
         self.web_acl_arn = web_acl.arn if web_acl is not None else None
@@ -539,7 +563,7 @@ class Edge(pulumi.ComponentResource):
         )
 
     def _amplify(
-        self, name: str, args: EdgeArgs, child: pulumi.ResourceOptions
+        self, name: str, args: EdgeArgs, child: pulumi.ResourceOptions, site_url: pulumi.Output[str]
     ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         """Amplify builds the front-end repository and hosts it on its own CloudFront, with the same
         security headers as the distribution."""
@@ -566,10 +590,11 @@ class Edge(pulumi.ComponentResource):
             platform="WEB",
             enable_branch_auto_build=True,
             custom_headers=custom_headers,
+            environment_variables={**args.amplify_environment, "API_URL": site_url},
             tags=merge_tags(args.tags, Name=f"{name}-frontend"),
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["accessToken"]),
         )
-        aws.amplify.Branch(
+        branch = aws.amplify.Branch(
             f"{name}-frontend-{args.amplify_branch.replace('/', '-')}",
             app_id=app.id,
             branch_name=args.amplify_branch,
@@ -578,4 +603,15 @@ class Edge(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        if args.domain_name:
+            # Amplify validates the certificate it issues and adds the records itself when the zone
+            # is in Route 53 in this account; `pulumi up` does not wait for that (it can take hours).
+            aws.amplify.DomainAssociation(
+                f"{name}-frontend-domain",
+                app_id=app.id,
+                domain_name=args.domain_name,
+                sub_domains=[{"branch_name": branch.branch_name, "prefix": args.amplify_domain_prefix}],
+                wait_for_verification=False,
+                opts=child,
+            )
         return app.id, app.default_domain

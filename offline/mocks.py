@@ -614,3 +614,19 @@ AwsMocks.state_hooks["aws:sns/topic:Topic"] = _sns_topic_state
 AwsMocks.state_hooks["aws:sns/topicSubscription:TopicSubscription"] = _sns_subscription_state
 AwsMocks.state_hooks["aws:cloudwatch/metricAlarm:MetricAlarm"] = _metric_alarm_state
 AwsMocks.state_hooks["aws:cloudwatch/dashboard:Dashboard"] = _dashboard_state
+
+
+# --- image registry (issue 14) ----------------------------------------------------------------------
+
+
+def _ecr_repository_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> str:
+    name = str(state["name"])
+    state["arn"] = f"arn:aws:ecr:{region}:{ACCOUNT_ID}:repository/{name}"
+    state.setdefault("registryId", ACCOUNT_ID)
+    state.setdefault("repositoryUrl", f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{name}")
+    return name
+
+
+AwsMocks.state_hooks["aws:ecr/repository:Repository"] = _ecr_repository_state

@@ -86,7 +86,7 @@ def test_both_stacks_run_private_arm64_tasks_behind_an_internal_alb(
     site_host = urlsplit(built.stack_outputs["siteUrl"]).hostname
     definitions = built.of_type("aws:ecs/taskDefinition:TaskDefinition")
     assert sorted(d.name.removeprefix("epicvibe-app-") for d in definitions) == sorted(
-        ["web-task", "worker-task", "beat-task", "migrate-task"]
+        ["web-task", "worker-task", "beat-task", "migrate-task", "collectstatic-task"]
     )
     for definition in definitions:
         assert definition.inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"

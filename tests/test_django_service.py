@@ -301,13 +301,14 @@ def test_tasks_run_arm64_fargate_by_default_and_x86_on_request(
 
 def test_commands_web_worker_beat_and_migrations_share_one_image(default_tier: Registrations) -> None:
     found = task_definitions(default_tier)
-    assert set(found) == {"web", "worker", "beat", "migrate"}
+    assert set(found) == {"web", "worker", "beat", "migrate", "collectstatic"}
     assert {app_container(d)["image"] for d in found.values()} == {IMAGE}
     assert app_container(found["web"])["command"][:2] == ["gunicorn", "config.wsgi:application"]
     assert app_container(found["web"])["portMappings"][0]["containerPort"] == 8000
     assert app_container(found["worker"])["command"][:4] == ["celery", "-A", "config", "worker"]
     assert app_container(found["beat"])["command"][:4] == ["celery", "-A", "config", "beat"]
     assert app_container(found["migrate"])["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert app_container(found["collectstatic"])["command"][-2:] == ["collectstatic", "--noinput"]
 
 
 def test_gunicorn_outlives_the_load_balancers_idle_connections(build: Build) -> None:
@@ -319,7 +320,9 @@ def test_gunicorn_outlives_the_load_balancers_idle_connections(build: Build) -> 
 def test_log_groups_keep_logs_for_the_retention_and_encrypt_them(build: Build) -> None:
     built = build_services(build, log_retention_days=90)
     groups = built.of_type(LOG_GROUP)
-    assert {g.name for g in groups} == {f"app-{r}-logs" for r in ("web", "worker", "beat", "migrate", "exec")}
+    assert {g.name for g in groups} == {
+        f"app-{r}-logs" for r in ("web", "worker", "beat", "migrate", "collectstatic", "exec")
+    }
     for group in groups:
         assert group.inputs["retentionInDays"] == 90
         assert group.inputs["kmsKeyId"] == KMS_KEY
@@ -410,7 +413,13 @@ def test_web_scales_on_cpu_and_requests_worker_on_cpu(build: Build) -> None:
     policies = {
         p.name: p.inputs["targetTrackingScalingPolicyConfiguration"] for p in built.of_type(SCALING_POLICY)
     }
-    assert set(policies) == {"app-web-cpu", "app-web-requests", "app-worker-cpu"}
+    assert set(policies) == {
+        "app-web-cpu",
+        "app-web-requests",
+        "app-worker-cpu",
+        "app-web-memory",
+        "app-worker-memory",
+    }
     assert (
         policies["app-web-cpu"]["predefinedMetricSpecification"]["predefinedMetricType"]
         == "ECSServiceAverageCPUUtilization"

@@ -514,3 +514,43 @@ def test_stack_settings_shape_the_edge(stack: str) -> None:
         assert inputs["viewerCertificate"]["cloudfrontDefaultCertificate"] is True
         assert inputs["priceClass"] == "PriceClass_100"
         assert not built.of_type(CERTIFICATE, RECORD)
+
+
+def test_amplify_serves_the_front_end_on_the_domain_and_knows_the_api(
+    build: Callable[..., Registrations],
+) -> None:
+    _, built = build_edge(
+        build,
+        domain_name=DOMAIN,
+        hosted_zone_id=ZONE,
+        amplify_repository="https://github.com/acme/frontend",
+        amplify_access_token=pulumi.Output.secret(TOKEN),
+        amplify_domain_prefix="www2",
+        amplify_environment={"SENTRY_DSN_HOST": "o1.ingest.sentry.io"},
+    )
+    (app,) = built.of_type(AMPLIFY_APP)
+    assert app.inputs["environmentVariables"] == {
+        "API_URL": f"https://{DOMAIN}",
+        "SENTRY_DSN_HOST": "o1.ingest.sentry.io",
+    }
+    (association,) = built.of_type("aws:amplify/domainAssociation:DomainAssociation")
+    assert association.inputs["domainName"] == DOMAIN
+    assert association.inputs["subDomains"] == [{"branchName": "main", "prefix": "www2"}]
+    assert association.inputs["waitForVerification"] is False
+
+
+def test_amplify_without_a_domain_keeps_its_own_and_refuses_credentials_in_its_environment(
+    build: Callable[..., Registrations],
+) -> None:
+    _, built = build_edge(
+        build,
+        amplify_repository="https://github.com/acme/frontend",
+        amplify_access_token=pulumi.Output.secret(TOKEN),
+    )
+    assert not built.of_type("aws:amplify/domainAssociation:DomainAssociation")
+    with pytest.raises(ValueError, match="API_TOKEN"):
+        edge_args(
+            amplify_repository="https://github.com/acme/frontend",
+            amplify_access_token=TOKEN,
+            amplify_environment={"API_TOKEN": "x"},
+        )

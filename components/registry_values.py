@@ -1,0 +1,115 @@
+"""Pure pieces of the image registry: name and subject rules, the lifecycle, trust and push policy
+documents. No Pulumi imports, so settings.py can check values with them before any resource exists."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
+# ECR accepts 2 to 256 characters: lower-case letters, digits and `._-/` between them.
+REPOSITORY_NAME = re.compile(r"^(?=.{2,256}$)[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
+# `repo:<owner>/<repo>:<context>`, with the optional `@<id>` of GitHub's immutable subjects. A wildcard
+# would let any branch, fork or environment push a release.
+GITHUB_SUBJECT = re.compile(r"^repo:[A-Za-z0-9_.-]+(@\d+)?/[A-Za-z0-9_.-]+(@\d+)?:[^*?\s]+$")
+# The ECR calls `docker buildx build --push` makes (layers, then the manifest), plus the reads it and
+# the workflow make to find what is already there and the digest pushed.
+PUSH_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+)
+
+
+def repository_name_problem(name: str) -> str | None:
+    """Why ECR would refuse this repository name, or None."""
+    if REPOSITORY_NAME.match(name):
+        return None
+    return "use 2 to 256 lower-case letters and digits separated by single '.', '_', '-' or '/'"
+
+
+def push_subject_problem(subject: str) -> str | None:
+    """Why this GitHub OIDC subject may not be trusted to push, or None."""
+    if GITHUB_SUBJECT.match(subject):
+        return None
+    return (
+        "name an exact GitHub OIDC subject such as 'repo:my-org/my-app:ref:refs/heads/main'; "
+        "wildcards are refused"
+    )
+
+
+def lifecycle_policy(keep_releases: int) -> str:
+    """One rule over every image: expire all but the newest `keep_releases`. `any` must be the only
+    (or the last) rule; images pushed by the workflow carry a tag, so untagged ones are leftovers
+    that count against the limit too."""
+    return json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": f"Keep the newest {keep_releases} images",
+                    "selection": {
+                        "tagStatus": "any",
+                        "countType": "imageCountMoreThan",
+                        "countNumber": keep_releases,
+                    },
+                    "action": {"type": "expire"},
+                }
+            ]
+        }
+    )
+
+
+def push_trust_policy(account_id: str, subjects: Sequence[str], partition: str = "aws") -> str:
+    """Web-identity trust of the push role: GitHub's OIDC provider in this account, for exactly these
+    subjects, with the audience configure-aws-credentials asks for."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {
+                        "Federated": f"arn:{partition}:iam::{account_id}:oidc-provider/{GITHUB_OIDC_HOST}"
+                    },
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            f"{GITHUB_OIDC_HOST}:aud": GITHUB_OIDC_AUDIENCE,
+                            f"{GITHUB_OIDC_HOST}:sub": sorted(subjects),
+                        }
+                    },
+                }
+            ],
+        }
+    )
+
+
+def push_policy(repository_arn: str) -> str:
+    """Push to and read this repository; log in to the registry (no resource type: only `*`)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PushRelease",
+                    "Effect": "Allow",
+                    "Action": list(PUSH_ACTIONS),
+                    "Resource": repository_arn,
+                },
+                {
+                    "Sid": "RegistryLogin",
+                    "Effect": "Allow",
+                    "Action": "ecr:GetAuthorizationToken",
+                    "Resource": "*",
+                },
+            ],
+        }
+    )

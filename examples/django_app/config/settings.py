@@ -1,0 +1,143 @@
+"""Settings read from exactly the environment the platform's task definitions provide.
+
+Plain environment (DATABASE_HOST, REDIS_HOST, MEDIA_BUCKET_NAME, ...) says where things are; the
+task secrets (DJANGO_SECRET_KEY, DATABASE_USER/PASSWORD, REDIS_AUTH_TOKEN) are injected by ECS from
+Secrets Manager. A variable the tasks always set is read with `required`, so a missing one stops
+the process at start with its name instead of failing on the first request. tests/
+test_django_example.py compares these names with the container definitions the program plans.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise ImproperlyConfigured(f"{name} is not set: the platform's task definitions set it")
+    return value
+
+
+def optional(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+def listed(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+SECRET_KEY = required("DJANGO_SECRET_KEY")
+DEBUG = optional("DEBUG", "False") == "True"
+ALLOWED_HOSTS = listed(required("ALLOWED_HOSTS"))
+CSRF_TRUSTED_ORIGINS = listed(optional("CSRF_TRUSTED_ORIGINS", ""))
+# CloudFront sends the ALB's name as Host and the site's in X-Forwarded-Host (both are allowed);
+# the ALB sets X-Forwarded-Proto to the scheme CloudFront used, always https.
+USE_X_FORWARDED_HOST = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+
+# The release: the image reference ECS started (set by the task definition) and the commit the
+# image was built from (baked into the image). /health/ reports both.
+APP_IMAGE = optional("APP_IMAGE", "unknown")
+APP_RELEASE = optional("APP_RELEASE", "unknown")
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.staticfiles",
+    "storages",
+]
+MIDDLEWARE = [
+    "config.health.HealthMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+USE_TZ = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- PostgreSQL: the primary, and one alias per read replica (`.using("replica1")`) -------------
+_database = {
+    "ENGINE": "django.db.backends.postgresql",
+    "HOST": required("DATABASE_HOST"),
+    "PORT": required("DATABASE_PORT"),
+    "NAME": required("DATABASE_NAME"),
+    "USER": required("DATABASE_USER"),
+    "PASSWORD": required("DATABASE_PASSWORD"),
+    # libpq would read PGSSLMODE itself; naming it here makes the requirement visible.
+    "OPTIONS": {"sslmode": optional("PGSSLMODE", "require")},
+    "CONN_MAX_AGE": 60,
+    "CONN_HEALTH_CHECKS": True,
+}
+DATABASES = {"default": _database}
+for _index, _host in enumerate(listed(optional("DATABASE_READER_HOSTS", "")), start=1):
+    DATABASES[f"replica{_index}"] = {**_database, "HOST": _host, "TEST": {"MIRROR": "default"}}
+
+# --- Redis: cache and Celery broker, TLS and AUTH ----------------------------------------------
+_scheme = "rediss" if optional("REDIS_TLS", "true") == "true" else "redis"
+_auth = f":{quote(required('REDIS_AUTH_TOKEN'), safe='')}@"
+_port = required("REDIS_PORT")
+_primary = f"{_scheme}://{_auth}{required('REDIS_HOST')}:{_port}"
+_reader = f"{_scheme}://{_auth}{optional('REDIS_READER_HOST', required('REDIS_HOST'))}:{_port}"
+# ElastiCache's certificates are public ones: verify them (Celery refuses rediss:// without this).
+_tls = "?ssl_cert_reqs=required" if _scheme == "rediss" else ""
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # The first location takes writes, the others serve reads.
+        "LOCATION": [f"{_primary}/0", f"{_reader}/0"],
+    }
+}
+CELERY_BROKER_URL = f"{_primary}/1{_tls}"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# --- S3 through django-storages ------------------------------------------------------------------
+# Credentials come from the task role (the SDK's container provider), never from settings. CloudFront
+# serves /static/* and /media/* from the buckets' `static/` and `media/` prefixes.
+AWS_S3_REGION_NAME = required("AWS_REGION")
+# Each release's files live under their own prefix: old tasks keep their CSS during a rollout, and
+# no manifest has to be read back from the bucket (web tasks may not read it).
+STATIC_PREFIX = f"static/{APP_RELEASE}"
+STATIC_URL = f"/{STATIC_PREFIX}/"
+STATIC_ROOT = "/tmp/static"  # unused by S3 storage; collectstatic requires it to be set
+STORAGES = {
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": required("MEDIA_BUCKET_NAME"),
+            "location": "media",
+            "file_overwrite": False,
+            # Presigned URLs: uploads and downloads go straight to S3, bounded by the task role.
+            "querystring_auth": True,
+            "signature_version": "s3v4",
+        },
+    },
+    "staticfiles": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": required("STATIC_BUCKET_NAME"),
+            "location": STATIC_PREFIX,
+            "querystring_auth": False,
+            "file_overwrite": True,
+        },
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stdout": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["stdout"], "level": "INFO"},
+}

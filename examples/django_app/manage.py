@@ -1,0 +1,12 @@
+#!/usr/bin/env python
+"""Django's command-line utility; the platform runs `manage.py migrate` and `manage.py collectstatic`
+as one-off tasks with it."""
+
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""The pull request comment of one stack's `pulumi preview`, written whether the preview passed or
+failed, so that the policy pack's findings are read where the change is reviewed.
+
+    pulumi preview ... 2>&1 | tee preview.txt; echo $? ...
+    python scripts/preview_comment.py --stack staging --exit-code 255 --output preview.txt > body.md
+
+The body starts with a marker naming the stack, which the workflow uses to edit its earlier comment
+instead of adding one per push.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+# GitHub refuses comments over 65536 characters; the rest is kept for the headers and findings.
+MAX_OUTPUT = 50_000
+SECTIONS = ("Policy Violations:", "Policies:")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def marker(stack: str) -> str:
+    return f"<!-- pulumi-preview:{stack} -->"
+
+
+def findings(output: str) -> list[str]:
+    """The policy pack's section of the preview output (`Policy Violations:` or `Policies:`), with
+    its indented lines, or nothing if the pack reported nothing."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if line.strip() in SECTIONS:
+            section = [line.strip()]
+            for following in lines[index + 1 :]:
+                if following.strip() and not following.startswith((" ", "\t")):
+                    break
+                section.append(following.rstrip())
+            while section and not section[-1].strip():
+                section.pop()
+            return section
+    return []
+
+
+def shortened(output: str, limit: int = MAX_OUTPUT) -> str:
+    if len(output) <= limit:
+        return output
+    half = limit // 2
+    skipped = len(output) - 2 * half
+    return f"{output[:half]}\n\n[... {skipped} characters left out; the job log has all of it ...]\n\n{output[-half:]}"
+
+
+def fence(text: str) -> str:
+    """A code block no line of `text` can close early."""
+    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=2)
+    ticks = "`" * (longest + 1)
+    return f"{ticks}text\n{text}\n{ticks}"
+
+
+def comment(stack: str, exit_code: int, output: str, run_url: str = "") -> str:
+    output = ANSI.sub("", output)
+    passed = exit_code == 0
+    title = "passed" if passed else f"failed (exit code {exit_code})"
+    parts = [marker(stack), f"### `pulumi preview` of **{stack}**: {title}"]
+    if run_url:
+        parts.append(f"[Job log]({run_url})")
+    found = findings(output)
+    if found:
+        parts += ["#### Policy pack", fence("\n".join(found))]
+    else:
+        parts.append(
+            "The policy pack reported no findings." if passed else "No policy pack findings in the output."
+        )
+    parts += [
+        "<details><summary>Full preview output</summary>",
+        "",
+        fence(shortened(output.rstrip())),
+        "",
+        "</details>",
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", required=True)
+    parser.add_argument("--exit-code", type=int, required=True, help="exit code of pulumi preview")
+    parser.add_argument("--output", type=Path, required=True, help="file with the preview's output")
+    parser.add_argument("--run-url", default="", help="link to the job log")
+    args = parser.parse_args(argv)
+    text = args.output.read_text(errors="replace") if args.output.exists() else "(no output was captured)"
+    sys.stdout.write(comment(args.stack, args.exit_code, text, args.run_url))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

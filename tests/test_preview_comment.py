@@ -1,0 +1,66 @@
+"""The PR comment shows the preview and the policy pack's findings, passed or failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scripts.preview_comment import MAX_OUTPUT, comment, findings, main, marker
+
+FAILED = """Previewing update (my-org/staging)
+
+     Type                     Name                  Plan
+ +   pulumi:pulumi:Stack      django-platform-staging  create
+ +   └─ aws:rds/instance:Instance  epicvibe-database-primary  create
+
+Policy Violations:
+    [mandatory]  platform-guard v0.1.0  database-not-public (aws:rds/instance:Instance: epicvibe-database-primary)
+    A database must not be publicly accessible.
+
+    [advisory]  platform-guard v0.1.0  tags-present (aws:s3/bucket:Bucket: x)
+    Missing Owner tag.
+
+Resources:
+    + 2 to create
+
+error: preview failed
+"""
+
+
+def test_a_rejected_preview_still_gets_a_comment_with_the_findings() -> None:
+    body = comment("staging", 255, FAILED, "https://github.com/o/r/actions/runs/1")
+    assert body.startswith(marker("staging"))
+    assert "failed (exit code 255)" in body
+    head, _, details = body.partition("<details>")
+    assert "[mandatory]  platform-guard v0.1.0  database-not-public" in head
+    assert "[advisory]" in head and "Resources:" not in head
+    assert "error: preview failed" in details
+    assert "[Job log](https://github.com/o/r/actions/runs/1)" in head
+
+
+def test_a_clean_preview_says_so() -> None:
+    body = comment("prod", 0, "Previewing update (my-org/prod)\n\nResources:\n    1 unchanged\n")
+    assert "passed" in body and "The policy pack reported no findings." in body
+
+
+def test_findings_stop_at_the_next_section() -> None:
+    section = findings(FAILED)
+    assert section[0] == "Policy Violations:" and section[-1].strip() == "Missing Owner tag."
+
+
+def test_colours_are_stripped_and_fences_cannot_be_closed_by_the_output() -> None:
+    body = comment("staging", 1, "\x1b[31merror\x1b[0m\n```\ninjected\n")
+    assert "\x1b" not in body and "````text" in body
+
+
+def test_long_output_is_cut_in_the_middle_to_fit_a_comment() -> None:
+    output = "head\n" + "x" * (MAX_OUTPUT * 2) + "\ntail"
+    body = comment("staging", 0, output)
+    assert len(body) < 65536 and "head" in body and "tail" in body and "characters left out" in body
+
+
+def test_the_cli_writes_the_body(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "p.txt").write_text(FAILED)
+    assert main(["--stack", "staging", "--exit-code", "255", "--output", str(tmp_path / "p.txt")]) == 0
+    assert "database-not-public" in capsys.readouterr().out
