@@ -6,7 +6,7 @@ import pulumi
 import pytest
 
 from platform_guard import BY_NAME
-from platform_guard._shape import stack_profile
+from platform_guard.props import stack_profile
 from tests.policy_harness import UNKNOWN, check_resource
 
 RETENTION = BY_NAME["cloudwatch-log-retention"]

@@ -14,7 +14,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from ._shape import UNKNOWN, Judge, config_list, truthy, word_parts
+from .props import UNKNOWN, Judge, config_list, truthy, word_parts
 
 SERVICE_TYPES = frozenset({"aws:ecs/service:Service", "aws:ecs/taskSet:TaskSet"})
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"

@@ -9,7 +9,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from ._shape import UNKNOWN, Judge, falsy_explicit, non_empty, truthy
+from .props import UNKNOWN, Judge, falsy_explicit, non_empty, truthy
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"

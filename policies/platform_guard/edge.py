@@ -14,8 +14,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._shape import UNKNOWN, Judge, is_production, non_empty, truthy
-from ._stack import label, linked
+from .props import UNKNOWN, Judge, is_production, non_empty, truthy
+from .stack_graph import label, linked
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 LOAD_BALANCERS = frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"})

@@ -16,8 +16,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._shape import UNKNOWN, Judge, as_int, config_list, module_of, non_empty, truthy
-from ._stack import label, linked
+from .props import UNKNOWN, Judge, as_int, config_list, module_of, non_empty, truthy
+from .stack_graph import label, linked
 
 # --- database-not-publicly-accessible --------------------------------------------------------
 

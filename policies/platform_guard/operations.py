@@ -15,7 +15,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from ._shape import UNKNOWN, Judge, as_int, config_int, is_production, non_empty, stack_profile, truthy
+from .props import UNKNOWN, Judge, as_int, config_int, is_production, non_empty, stack_profile, truthy
 from .data import CLUSTERS_WITH_STORAGE_FLAG, RDS_INSTANCE, REPLICATION_GROUP, is_replica
 from .edge import DISTRIBUTION
 

@@ -15,8 +15,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._shape import UNKNOWN, Judge, is_sequence, truthy
-from ._stack import BUCKET_TYPES, BucketIndex, label
+from .props import UNKNOWN, Judge, is_sequence, truthy
+from .stack_graph import BUCKET_TYPES, BucketIndex, label
 
 SSE_TYPES = frozenset(
     {
