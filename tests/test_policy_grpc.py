@@ -15,6 +15,7 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from offline.analyzer import (
     DEFAULT_PACK_DIR,
+    PROJECT_VIRTUALENV,
     PackError,
     PolicyConfigEntry,
     PolicyConfigError,
@@ -34,7 +35,7 @@ def staging_config() -> StackConfig:
 
 @pytest.fixture(scope="module")
 def pack(staging_config: StackConfig) -> Iterator[PolicyPackProcess]:
-    process = PolicyPackProcess(DEFAULT_PACK_DIR, staging_config)
+    process = PolicyPackProcess(DEFAULT_PACK_DIR, staging_config, virtualenv=PROJECT_VIRTUALENV)
     with process:
         yield process
     assert process._process is not None and process._process.poll() is not None, "the pack must be stopped"
@@ -81,7 +82,9 @@ def test_the_pack_describes_itself_over_grpc(pack: PolicyPackProcess) -> None:
     info = pack.stub().GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == PACK_NAME
     assert {p.name for p in info.policies} == {p.name for p in POLICIES}
-    assert {p.enforcementLevel for p in info.policies} == {analyzer_pb2.MANDATORY}
+    advisory = {p.name for p in info.policies if p.enforcementLevel == analyzer_pb2.ADVISORY}
+    assert advisory == {"preview-unjudged-resources", "cloudfront-private-media-signed"}
+    assert {p.enforcementLevel for p in info.policies} == {analyzer_pb2.MANDATORY, analyzer_pb2.ADVISORY}
     assert all(p.description for p in info.policies)
 
 
@@ -103,6 +106,11 @@ def test_violations_come_back_as_mandatory_diagnostics(
         ("no-internet-ingress-to-database-ports", "maybe-open", "advisory")
     ]
     assert "cidrBlocks[0] cannot be judged yet" in pending[0].message
+    # One advisory finding counts what the preview could not judge, and names it.
+    [summary] = [f for f in analysis.findings if f.policy == "preview-unjudged-resources"]
+    assert summary.level == "advisory"
+    assert summary.message.startswith("1 resource could not be judged in this preview")
+    assert "SecurityGroupRule 'maybe-open': cidrBlocks" in summary.message
     # Production rules answered "not applicable" for the development-profile stack.
     assert analysis.not_applicable["prod-database-multi-az"] == 1
 
@@ -120,7 +128,8 @@ def test_policy_pack_config_changes_levels_in_the_pack(
     analysis = analyze(run, pack, config)
     assert not analysis.mandatory
     assert {(f.policy, f.level) for f in analysis.findings if not f.not_judged} == {
-        ("no-internet-ingress-to-database-ports", "advisory")
+        ("no-internet-ingress-to-database-ports", "advisory"),
+        ("preview-unjudged-resources", "advisory"),
     }
     # The next preview without overrides is back to the defaults.
     assert analyze(run, pack).mandatory
@@ -150,7 +159,7 @@ def test_production_rules_follow_the_stack_config_passed_to_the_pack(
 ) -> None:
     registered = build(lambda: aws.cloudwatch.LogGroup("app", retention_in_days=30))
     prod = load_stack_config(ROOT, "staging", {"stackProfile": "production"})
-    with PolicyPackProcess(DEFAULT_PACK_DIR, prod) as production_pack:
+    with PolicyPackProcess(DEFAULT_PACK_DIR, prod, virtualenv=PROJECT_VIRTUALENV) as production_pack:
         analysis = analyze(ProgramRun(registered.resources, prod, {}), production_pack)
     assert [(f.policy, f.resource_name) for f in analysis.mandatory] == [("cloudwatch-log-retention", "app")]
 

@@ -83,7 +83,9 @@ def _engine(judge: Judge, args: ResourceValidationArgs) -> str:
 def _cache_at_rest(args: ResourceValidationArgs, report: ReportViolation) -> None:
     judge = Judge(args.name)
     props = args.props
-    if args.resource_type == REPLICATION_GROUP:
+    if args.resource_type == REPLICATION_GROUP and judge.is_set(props, "globalReplicationGroupId"):
+        pass  # a global datastore's secondary inherits encryption from the primary
+    elif args.resource_type == REPLICATION_GROUP:
         flag = judge.get(props, "atRestEncryptionEnabled")
         engine = _engine(judge, args)
         if flag is UNKNOWN:
@@ -125,7 +127,9 @@ elasticache_encrypted_at_rest = ResourceValidationPolicy(
 def _cache_transit(args: ResourceValidationArgs, report: ReportViolation) -> None:
     judge = Judge(args.name)
     props = args.props
-    if args.resource_type == REPLICATION_GROUP:
+    if args.resource_type == REPLICATION_GROUP and judge.is_set(props, "globalReplicationGroupId"):
+        pass  # a global datastore's secondary inherits transit encryption and AUTH from the primary
+    elif args.resource_type == REPLICATION_GROUP:
         transit = judge.get(props, "transitEncryptionEnabled")
         mode = judge.get(props, "transitEncryptionMode")
         if transit is not UNKNOWN and not truthy(transit):

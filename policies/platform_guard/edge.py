@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -15,6 +17,7 @@ from pulumi_policy import (
 )
 
 from .props import UNKNOWN, Judge, is_production, non_empty, truthy
+from .rule import Stack, Subject, resource_rule, stack_rule
 from .stack_graph import label, linked
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
@@ -214,4 +217,238 @@ POLICIES = [
     cloudfront_minimum_tls,
     lb_http_redirects_to_https,
     alb_drops_invalid_headers,
+]
+
+
+# --- cloudfront-origin-tls -------------------------------------------------------------------
+
+# From the CloudFront API's SslProtocol enum (SSLv3, TLSv1, TLSv1.1, TLSv1.2): the ones before 1.2.
+OUTDATED_ORIGIN_PROTOCOLS = frozenset({"SSLv3", "TLSv1", "TLSv1.1"})
+
+
+def _origin_tls(r: Subject) -> None:
+    for index, origin in r.items(r.props, "origins"):
+        custom = r.get(origin, "customOriginConfig", label=f"origins[{index}].customOriginConfig")
+        if not isinstance(custom, Mapping):
+            continue  # S3 (OAC) and VPC origins: CloudFront always uses HTTPS
+        origin_id = r.get(origin, "originId") or index
+        policy = r.get(custom, "originProtocolPolicy", label=f"origins[{index}].originProtocolPolicy")
+        if isinstance(policy, str) and policy in ("http-only", "match-viewer"):
+            why = "always" if policy == "http-only" else "whenever a viewer uses HTTP"
+            r.report(
+                f"origins[{index}] ('{origin_id}') has originProtocolPolicy '{policy}': CloudFront talks to "
+                f"the origin over plain HTTP {why}, so requests, cookies and responses cross the internet "
+                "unencrypted. Use 'https-only' with a certificate on the origin."
+            )
+        protocols = [p for _, p in r.items(custom, "originSslProtocols", label=f"origins[{index}].originSslProtocols")]
+        old = sorted({str(p) for p in protocols if isinstance(p, str) and p in OUTDATED_ORIGIN_PROTOCOLS})
+        if old:
+            r.report(
+                f"origins[{index}] ('{origin_id}') allows originSslProtocols {', '.join(old)}: CloudFront may "
+                "negotiate a broken TLS version with the origin. List only TLSv1.2."
+            )
+
+
+cloudfront_origin_tls = resource_rule(
+    name="cloudfront-origin-tls",
+    description="CloudFront reaches custom origins over HTTPS only (https-only) and with TLS 1.2, never SSLv3/TLSv1/TLSv1.1.",
+    types={DISTRIBUTION},
+    reads=["origins"],
+    check=_origin_tls,
+)
+
+
+# --- lb-listener-modern-tls ------------------------------------------------------------------
+
+# ELB security policies whose minimum is TLS 1.2 carry it in their name (ELBSecurityPolicy-TLS-1-2-*,
+# -TLS13-1-2-*, -TLS13-1-3-*, -FS-1-2-*); the API default for HTTPS/TLS listeners created outside the
+# console is ELBSecurityPolicy-2016-08, which accepts TLS 1.0.
+MODERN_TLS_POLICY = re.compile(r"^ELBSecurityPolicy-(TLS|TLS13|FS)-1-[23](-|$)")
+API_DEFAULT_TLS_POLICY = "ELBSecurityPolicy-2016-08"
+
+
+def _listener_tls(r: Subject) -> None:
+    protocol = r.prop("protocol")
+    if not (isinstance(protocol, str) and protocol.upper() in ("HTTPS", "TLS")):
+        return
+    policy = r.prop("sslPolicy")
+    if policy is UNKNOWN:
+        return
+    effective = policy if isinstance(policy, str) and policy else API_DEFAULT_TLS_POLICY
+    if not MODERN_TLS_POLICY.match(effective):
+        r.report(
+            f"sslPolicy is {effective}{'' if policy else ' (the API default)'}, which accepts TLS versions "
+            "before 1.2. Set ssl_policy='ELBSecurityPolicy-TLS13-1-2-2021-06' (or another TLS 1.2+ policy)."
+        )
+
+
+lb_listener_modern_tls = resource_rule(
+    name="lb-listener-modern-tls",
+    description="HTTPS and TLS listeners use an ELB security policy with TLS 1.2 as the minimum.",
+    types=LISTENERS,
+    reads=["protocol", "sslPolicy"],
+    check=_listener_tls,
+)
+
+
+# --- prod-alb-behind-cloudfront --------------------------------------------------------------
+
+WAF_ASSOCIATIONS = frozenset(
+    {"aws:wafv2/webAclAssociation:WebAclAssociation", "aws:wafregional/webAclAssociation:WebAclAssociation"}
+)
+SECURITY_GROUPS = frozenset({"aws:ec2/securityGroup:SecurityGroup"})
+SG_RULES = frozenset(
+    {"aws:ec2/securityGroupRule:SecurityGroupRule", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"}
+)
+
+
+def _open_to_addresses(stack: Stack, group: Any) -> bool:
+    """Whether the group admits any address range (rather than only prefix lists such as CloudFront's
+    origin-facing list, or other security groups)."""
+    for _, rule in stack.items(group.props, "ingress", label=f"{label(group)} ingress"):
+        if isinstance(rule, Mapping) and (non_empty(rule.get("cidrBlocks")) or non_empty(rule.get("ipv6CidrBlocks"))):
+            return True
+    for rule in stack.of_type(SG_RULES):
+        if group.urn not in {g.urn for g in linked(rule, "securityGroupId", SECURITY_GROUPS)}:
+            continue
+        kind = stack.prop(rule, "type")
+        if kind not in (None, "ingress") and rule.resource_type.startswith("aws:ec2/securityGroupRule"):
+            continue
+        if any(non_empty(stack.prop(rule, k)) for k in ("cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6")):
+            return True
+    return False
+
+
+def _alb_bypass(stack: Stack) -> None:
+    protected = {
+        lb.urn for assoc in stack.of_type(WAF_ASSOCIATIONS) for lb in linked(assoc, "resourceArn", LOAD_BALANCERS)
+    }
+    for balancer in stack.of_type(LOAD_BALANCERS):
+        kind = stack.prop(balancer, "loadBalancerType")
+        internal = stack.prop(balancer, "internal")
+        if kind not in (None, "application") or internal is UNKNOWN or truthy(internal):
+            continue
+        if balancer.urn in protected:
+            continue
+        groups = linked(balancer, "securityGroups", SECURITY_GROUPS)
+        if groups and not any(_open_to_addresses(stack, g) for g in groups):
+            continue  # admits only prefix lists (CloudFront's origin-facing list) or security groups
+        stack.report(
+            f"internet-facing application load balancer '{balancer.name}' has no WAF association and its "
+            "security groups admit address ranges: clients can reach it directly, bypassing CloudFront "
+            "and the WAF. Make it internal behind a CloudFront VPC origin, or admit only the "
+            "com.amazonaws.global.cloudfront.origin-facing prefix list and associate the web ACL.",
+            balancer,
+        )
+
+
+prod_alb_behind_cloudfront = stack_rule(
+    name="prod-alb-behind-cloudfront",
+    description=(
+        "In production, no internet-facing ALB can be reached around CloudFront and the WAF: it is internal "
+        "(CloudFront VPC origin), has a WAF association, or admits only CloudFront's prefix list."
+    ),
+    types=LOAD_BALANCERS,
+    reads=["internal", "securityGroups"],
+    check=_alb_bypass,
+    production_only=True,
+)
+
+
+# --- cloudfront-private-media-signed ---------------------------------------------------------
+
+DEFAULT_PRIVATE_PATTERNS = ["/media/*"]
+DEFAULT_PUBLIC_PATTERNS = ["/media/public/*"]
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """CloudFront path patterns: `*` any characters (slashes included), `?` one; a leading `/` optional."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern.lstrip("/"))
+    return re.compile(f"^/?{body}$")
+
+
+def _probes(pattern: str) -> list[str]:
+    """Sample request paths under a private pattern: files of common kinds, nested or not."""
+    base = "/" + pattern.lstrip("/")
+    return [base.replace("*", sample, 1).replace("*", "x") for sample in ("proof.pdf", "u/1/cert.jpg", "file")]
+
+
+def _s3_origin(r: Subject, origin_id: Any) -> bool:
+    for index, origin in r.items(r.props, "origins"):
+        if r.get(origin, "originId") != origin_id:
+            continue
+        domain = r.get(origin, "domainName")
+        return (
+            non_empty(r.get(origin, "s3OriginConfig"))
+            or non_empty(r.get(origin, "originAccessControlId"))
+            or (isinstance(domain, str) and ".s3." in domain or isinstance(domain, str) and ".s3-" in domain)
+        )
+    return False
+
+
+def _private_media(r: Subject) -> None:
+    private = [str(p) for p in (r.config.get("privatePathPatterns") or DEFAULT_PRIVATE_PATTERNS)]
+    public = [_glob(str(p)) for p in (r.config.get("publicPathPatterns") or DEFAULT_PUBLIC_PATTERNS)]
+    ordered = [(f"orderedCacheBehaviors[{i}]", b) for i, b in r.items(r.props, "orderedCacheBehaviors")]
+    default = ("defaultCacheBehavior", r.prop("defaultCacheBehavior"))
+    if any(b is UNKNOWN for _, b in ordered) or default[1] is UNKNOWN:
+        return
+    reported: set[str] = set()
+    for pattern in private:
+        for path in _probes(pattern):
+            if any(p.match(path) for p in public):
+                continue
+            where, behavior = next(
+                ((w, b) for w, b in ordered if isinstance(b.get("pathPattern"), str) and _glob(b["pathPattern"]).match(path)),
+                default,
+            )
+            if where in reported or not isinstance(behavior, Mapping):
+                continue
+            if not _s3_origin(r, behavior.get("targetOriginId")):
+                continue  # served by the application, which checks permissions itself
+            groups = behavior.get("trustedKeyGroups")
+            if non_empty(groups):
+                continue
+            reported.add(where)
+            shown = behavior.get("pathPattern", "*")
+            r.report(
+                f"{where} ('{shown}') serves private media ({pattern}, e.g. {path}) from a bucket without "
+                "trustedKeyGroups: anyone who has or guesses a URL can download payment proofs and "
+                "certificates. Require signed URLs or cookies (trusted_key_groups=[key group id]) and put "
+                "truly public files under a public prefix such as /media/public/*."
+            )
+
+
+cloudfront_private_media_signed = resource_rule(
+    name="cloudfront-private-media-signed",
+    description=(
+        "A distribution serves private media paths (default /media/*, except /media/public/*) from a bucket "
+        "only through cache behaviors with a trusted key group, so every download needs a signed URL or cookie."
+    ),
+    types={DISTRIBUTION},
+    reads=["orderedCacheBehaviors", "defaultCacheBehavior", "origins"],
+    check=_private_media,
+    level=EnforcementLevel.ADVISORY,
+    config={
+        "privatePathPatterns": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Path patterns whose objects need a signature.",
+            "default": DEFAULT_PRIVATE_PATTERNS,
+        },
+        "publicPathPatterns": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Path patterns inside the private ones that may be served unsigned.",
+            "default": DEFAULT_PUBLIC_PATTERNS,
+        },
+    },
+)
+
+
+POLICIES += [
+    cloudfront_origin_tls,
+    lb_listener_modern_tls,
+    cloudfront_private_media_signed,
+    prod_alb_behind_cloudfront,
 ]

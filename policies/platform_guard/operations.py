@@ -15,8 +15,10 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from .props import UNKNOWN, Judge, as_int, config_int, is_production, non_empty, stack_profile, truthy
-from .data import CLUSTERS_WITH_STORAGE_FLAG, RDS_INSTANCE, REPLICATION_GROUP, is_replica
+from .props import UNKNOWN, Judge, as_int, config_int, falsy_explicit, is_production, non_empty, stack_profile, truthy
+from .data import CLUSTERS_WITH_STORAGE_FLAG, RDS_CLUSTER, RDS_INSTANCE, REPLICATION_GROUP, is_replica
+from .rule import Stack, Subject, resource_rule, stack_rule
+from .stack_graph import linked
 from .edge import DISTRIBUTION
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
@@ -285,3 +287,78 @@ POLICIES = [
     prod_redis_automatic_failover,
     prod_cloudfront_waf,
 ]
+
+
+# --- prod-aurora-multiple-instances ----------------------------------------------------------
+
+CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+
+
+def _aurora_instances(stack: Stack) -> None:
+    members: dict[str, int] = {}
+    for instance in stack.of_type({CLUSTER_INSTANCE}):
+        for cluster in linked(instance, "clusterIdentifier", {RDS_CLUSTER}):
+            members[cluster.urn] = members.get(cluster.urn, 0) + 1
+    for cluster in stack.of_type({RDS_CLUSTER}):
+        engine = stack.prop(cluster, "engine")
+        mode = stack.prop(cluster, "engineMode")
+        if not (isinstance(engine, str) and engine.startswith("aurora")) or mode == "serverless":
+            continue  # Multi-AZ DB clusters (non-Aurora) always run three instances; v1 serverless has none
+        count = members.get(cluster.urn, 0)
+        if count < 2:
+            stack.report(
+                f"Aurora cluster '{cluster.name}' has {count} instance{'s' if count != 1 else ''} in this "
+                "stack: when the writer fails there is no reader to promote, and the database is down until "
+                "a new instance is created. Add a second aws.rds.ClusterInstance (another AZ).",
+                cluster,
+            )
+
+
+prod_aurora_multiple_instances = stack_rule(
+    name="prod-aurora-multiple-instances",
+    description="In production, every Aurora cluster has at least two instances, so a failover has somewhere to go.",
+    types={RDS_CLUSTER},
+    reads=["engine", "engineMode"],
+    check=_aurora_instances,
+    production_only=True,
+)
+
+
+# --- prod-bucket-versioning-not-suspended ----------------------------------------------------
+
+VERSIONING_TYPES = frozenset(
+    {"aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"}
+)
+BUCKETS = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
+
+
+def _versioning(r: Subject) -> None:
+    if r.type in VERSIONING_TYPES:
+        status = r.get(r.prop("versioningConfiguration"), "status", label="versioningConfiguration.status")
+        where = "versioningConfiguration.status"
+    else:
+        block = r.prop("versioning")
+        if isinstance(block, list):
+            block = block[0] if block else None
+        enabled = r.get(block, "enabled", label="versioning.enabled")
+        status = "Suspended" if falsy_explicit(enabled) and non_empty(block) else None
+        where = "versioning.enabled"
+    if isinstance(status, str) and status in ("Suspended", "Disabled"):
+        r.report(
+            f"{where} is {status}: overwritten or deleted objects are gone for good, so one bad deploy or "
+            "leaked key destroys user uploads. Keep versioning Enabled with a lifecycle rule that expires "
+            "noncurrent versions."
+        )
+
+
+prod_bucket_versioning_not_suspended = resource_rule(
+    name="prod-bucket-versioning-not-suspended",
+    description="In production, no bucket has versioning suspended or disabled once declared.",
+    types=VERSIONING_TYPES | BUCKETS,
+    reads=["versioningConfiguration", "versioning"],
+    check=_versioning,
+    production_only=True,
+)
+
+
+POLICIES += [prod_aurora_multiple_instances, prod_bucket_versioning_not_suspended]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +14,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from .policy_documents import public_statements
 from .props import UNKNOWN, Judge, is_sequence, truthy
 from .stack_graph import BUCKET_TYPES, BucketIndex, label
 
@@ -217,90 +217,6 @@ s3_no_public_acl = ResourceValidationPolicy(
 
 
 # --- s3-policy-no-public-principal -----------------------------------------------------------
-
-# Condition keys that pin a wildcard principal to a known caller (AWS's own definition of a
-# non-public policy). aws:SecureTransport and the like do not: anyone can use TLS.
-RESTRICTING_KEYS = frozenset(
-    key.lower()
-    for key in (
-        "aws:SourceArn",
-        "aws:SourceAccount",
-        "aws:SourceOwner",
-        "aws:SourceVpc",
-        "aws:SourceVpce",
-        "aws:SourceIp",
-        "aws:SourceOrgID",
-        "aws:SourceOrgPaths",
-        "aws:PrincipalAccount",
-        "aws:PrincipalArn",
-        "aws:PrincipalOrgID",
-        "aws:PrincipalOrgPaths",
-        "aws:PrincipalServiceName",
-        "aws:userid",
-        "s3:DataAccessPointAccount",
-        "s3:DataAccessPointArn",
-    )
-)
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _wildcard_principal(statement: Mapping[str, Any]) -> bool:
-    if "NotPrincipal" in statement:
-        return True  # Allow + NotPrincipal grants everyone but the named principals
-    principal = statement.get("Principal")
-    if principal == "*":
-        return True
-    if isinstance(principal, Mapping):
-        return any(v == "*" for key in ("AWS", "CanonicalUser") for v in _as_list(principal.get(key)))
-    return False
-
-
-def _fixed(key: str, value: Any) -> bool:
-    if not isinstance(value, str) or not value or "*" in value or "?" in value:
-        return False
-    if key == "aws:sourceip":
-        try:
-            return ipaddress.ip_network(value, strict=False).prefixlen > 0
-        except ValueError:
-            return False
-    return True
-
-
-def _restricting(condition: Any) -> bool:
-    if not isinstance(condition, Mapping):
-        return False
-    for operator, block in condition.items():
-        op = operator.lower().split(":")[-1].removesuffix("ifexists")
-        if "not" in op or op == "null" or not isinstance(block, Mapping):
-            continue
-        for key, values in block.items():
-            listed = _as_list(values)
-            if key.lower() in RESTRICTING_KEYS and listed and all(_fixed(key.lower(), v) for v in listed):
-                return True
-    return False
-
-
-def public_statements(document: Any) -> list[str]:
-    """Descriptions of the statements that allow a wildcard principal without a restricting condition."""
-    if not isinstance(document, Mapping):
-        return []
-    found = []
-    for index, statement in enumerate(_as_list(document.get("Statement"))):
-        if not isinstance(statement, Mapping) or str(statement.get("Effect", "")).lower() != "allow":
-            continue
-        if _wildcard_principal(statement) and not _restricting(statement.get("Condition")):
-            sid = statement.get("Sid")
-            actions = ", ".join(
-                str(a) for a in _as_list(statement.get("Action") or statement.get("NotAction"))
-            )
-            found.append(f"statement {sid or index} allows {actions or 'actions'} to principal '*'")
-    return found
-
 
 def _policy_public(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != POLICY_TYPE and args.resource_type not in BUCKET_TYPES:
