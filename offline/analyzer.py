@@ -765,9 +765,9 @@ def policy_pack(
 
 __all__ = [
     "DEFAULT_PACK_DIR",
+    "PROJECT_VIRTUALENV",
     "Analysis",
     "Finding",
-    "PROJECT_VIRTUALENV",
     "PackError",
     "PolicyConfigEntry",
     "PolicyConfigError",

@@ -19,7 +19,9 @@ class Case:
     expect: str
 
 
-def _resource(name: str, type_: str, good: dict[str, object], bad: dict[str, object], expect: str, **kw: object) -> Case:
+def _resource(
+    name: str, type_: str, good: dict[str, object], bad: dict[str, object], expect: str, **kw: object
+) -> Case:
     policy = BY_NAME[name]
     return Case(
         lambda: check_resource(policy, type_, good, **kw),  # type: ignore[arg-type]
@@ -60,19 +62,39 @@ IGW = "aws:ec2/internetGateway:InternetGateway"
 
 
 def task(**container: object) -> dict[str, object]:
-    return {"family": "web", "containerDefinitions": json.dumps([{"name": "web", "image": "app:1", **container}])}
+    return {
+        "family": "web",
+        "containerDefinitions": json.dumps([{"name": "web", "image": "app:1", **container}]),
+    }
 
 
 def distribution(media_behavior: dict[str, object]) -> dict[str, object]:
     return {
         "origins": [
-            {"originId": "alb", "domainName": "origin.example.com", "vpcOriginConfig": {"vpcOriginId": "vo-1"}},
-            {"originId": "media", "domainName": "media.s3.eu-west-1.amazonaws.com", "originAccessControlId": "oac"},
+            {
+                "originId": "alb",
+                "domainName": "origin.example.com",
+                "vpcOriginConfig": {"vpcOriginId": "vo-1"},
+            },
+            {
+                "originId": "media",
+                "domainName": "media.s3.eu-west-1.amazonaws.com",
+                "originAccessControlId": "oac",
+            },
         ],
         "defaultCacheBehavior": {"targetOriginId": "alb", "viewerProtocolPolicy": "redirect-to-https"},
         "orderedCacheBehaviors": [
-            {"pathPattern": "/media/public/*", "targetOriginId": "media", "viewerProtocolPolicy": "https-only"},
-            {"pathPattern": "/media/*", "targetOriginId": "media", "viewerProtocolPolicy": "https-only", **media_behavior},
+            {
+                "pathPattern": "/media/public/*",
+                "targetOriginId": "media",
+                "viewerProtocolPolicy": "https-only",
+            },
+            {
+                "pathPattern": "/media/*",
+                "targetOriginId": "media",
+                "viewerProtocolPolicy": "https-only",
+                **media_behavior,
+            },
         ],
     }
 
@@ -82,7 +104,12 @@ def main_table_stack(internet: bool) -> list[Res]:
         Res("vpc", VPC, {"cidrBlock": "10.0.0.0/16", "defaultRouteTableId": "rtb-main"}),
         Res("igw", IGW, {"vpcId": "vpc-1"}, deps={"vpcId": ["vpc"]}),
         Res("data-a", SUBNET, {"vpcId": "vpc-1", "cidrBlock": "10.0.1.0/24"}, deps={"vpcId": ["vpc"]}),
-        Res("db-subnets", "aws:rds/subnetGroup:SubnetGroup", {"subnetIds": ["subnet-a"]}, deps={"subnetIds": ["data-a"]}),
+        Res(
+            "db-subnets",
+            "aws:rds/subnetGroup:SubnetGroup",
+            {"subnetIds": ["subnet-a"]},
+            deps={"subnetIds": ["data-a"]},
+        ),
     ]
     if internet:
         resources.append(
@@ -120,7 +147,12 @@ def alb_stack(cidr: bool) -> list[Res]:
 def aurora_stack(instances: int) -> list[Res]:
     cluster = Res("db", "aws:rds/cluster:Cluster", {"engine": "aurora-postgresql", "storageEncrypted": True})
     members = [
-        Res(f"db-{i}", "aws:rds/clusterInstance:ClusterInstance", {"clusterIdentifier": "db"}, deps={"clusterIdentifier": ["db"]})
+        Res(
+            f"db-{i}",
+            "aws:rds/clusterInstance:ClusterInstance",
+            {"clusterIdentifier": "db"},
+            deps={"clusterIdentifier": ["db"]},
+        )
         for i in range(instances)
     ]
     return [cluster, *members]
@@ -140,7 +172,10 @@ V2_CASES: dict[str, Case] = {
         "22 (SSH)",
     ),
     "no-database-ports-on-public-load-balancers": _stack(
-        "no-database-ports-on-public-load-balancers", nlb_stack(443.0), nlb_stack(5432.0), "publishes port 5432"
+        "no-database-ports-on-public-load-balancers",
+        nlb_stack(443.0),
+        nlb_stack(5432.0),
+        "publishes port 5432",
     ),
     "search-domain-encrypted-and-private": _resource(
         "search-domain-encrypted-and-private",
@@ -148,13 +183,19 @@ V2_CASES: dict[str, Case] = {
         {
             "encryptAtRest": {"enabled": True},
             "nodeToNodeEncryption": {"enabled": True},
-            "domainEndpointOptions": {"enforceHttps": True, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"},
+            "domainEndpointOptions": {
+                "enforceHttps": True,
+                "tlsSecurityPolicy": "Policy-Min-TLS-1-2-2019-07",
+            },
             "vpcOptions": {"subnetIds": ["subnet-1"]},
         },
         {
             "encryptAtRest": {"enabled": False},
             "nodeToNodeEncryption": {"enabled": True},
-            "domainEndpointOptions": {"enforceHttps": True, "tlsSecurityPolicy": "Policy-Min-TLS-1-2-2019-07"},
+            "domainEndpointOptions": {
+                "enforceHttps": True,
+                "tlsSecurityPolicy": "Policy-Min-TLS-1-2-2019-07",
+            },
             "vpcOptions": {"subnetIds": ["subnet-1"]},
         },
         "encryptAtRest.enabled is false",
@@ -191,7 +232,10 @@ V2_CASES: dict[str, Case] = {
         "parameter-group-keeps-tls",
         "aws:rds/parameterGroup:ParameterGroup",
         {"family": "postgres16", "parameters": [{"name": "rds.force_ssl", "value": "1"}]},
-        {"family": "postgres16", "parameters": [{"name": "rds.force_ssl", "value": "0", "applyMethod": "immediate"}]},
+        {
+            "family": "postgres16",
+            "parameters": [{"name": "rds.force_ssl", "value": "0", "applyMethod": "immediate"}],
+        },
         "rds.force_ssl=0",
     ),
     "snapshots-not-public": _resource(
@@ -211,14 +255,22 @@ V2_CASES: dict[str, Case] = {
     "iam-no-admin-grants": _resource(
         "iam-no-admin-grants",
         "aws:iam/rolePolicy:RolePolicy",
-        {"role": "app", "policy": doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})},
+        {
+            "role": "app",
+            "policy": doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}),
+        },
         {"role": "app", "policy": doc({"Effect": "Allow", "Action": "*", "Resource": "*"})},
         "amounts to administrator access",
     ),
     "lambda-permission-not-public": _resource(
         "lambda-permission-not-public",
         "aws:lambda/permission:Permission",
-        {"action": "lambda:InvokeFunction", "function": "f", "principal": "s3.amazonaws.com", "sourceArn": "arn:aws:s3:::b"},
+        {
+            "action": "lambda:InvokeFunction",
+            "function": "f",
+            "principal": "s3.amazonaws.com",
+            "sourceArn": "arn:aws:s3:::b",
+        },
         {"action": "lambda:InvokeFunction", "function": "f", "principal": "*"},
         "anyone can invoke the function",
     ),
@@ -239,8 +291,34 @@ V2_CASES: dict[str, Case] = {
     "cloudfront-origin-tls": _resource(
         "cloudfront-origin-tls",
         DISTRIBUTION,
-        {"origins": [{"originId": "app", "domainName": "o.example.com", "customOriginConfig": {"originProtocolPolicy": "https-only", "originSslProtocols": ["TLSv1.2"], "httpPort": 80.0, "httpsPort": 443.0}}]},
-        {"origins": [{"originId": "app", "domainName": "o.example.com", "customOriginConfig": {"originProtocolPolicy": "http-only", "originSslProtocols": ["TLSv1.2"], "httpPort": 80.0, "httpsPort": 443.0}}]},
+        {
+            "origins": [
+                {
+                    "originId": "app",
+                    "domainName": "o.example.com",
+                    "customOriginConfig": {
+                        "originProtocolPolicy": "https-only",
+                        "originSslProtocols": ["TLSv1.2"],
+                        "httpPort": 80.0,
+                        "httpsPort": 443.0,
+                    },
+                }
+            ]
+        },
+        {
+            "origins": [
+                {
+                    "originId": "app",
+                    "domainName": "o.example.com",
+                    "customOriginConfig": {
+                        "originProtocolPolicy": "http-only",
+                        "originSslProtocols": ["TLSv1.2"],
+                        "httpPort": 80.0,
+                        "httpsPort": 443.0,
+                    },
+                }
+            ]
+        },
         "originProtocolPolicy 'http-only'",
     ),
     "lb-listener-modern-tls": _resource(
@@ -258,10 +336,18 @@ V2_CASES: dict[str, Case] = {
         "orderedCacheBehaviors[1] ('/media/*') serves private media",
     ),
     "prod-alb-behind-cloudfront": _stack(
-        "prod-alb-behind-cloudfront", alb_stack(cidr=False), alb_stack(cidr=True), "bypassing CloudFront", profile="production"
+        "prod-alb-behind-cloudfront",
+        alb_stack(cidr=False),
+        alb_stack(cidr=True),
+        "bypassing CloudFront",
+        profile="production",
     ),
     "prod-aurora-multiple-instances": _stack(
-        "prod-aurora-multiple-instances", aurora_stack(2), aurora_stack(1), "has 1 instance", profile="production"
+        "prod-aurora-multiple-instances",
+        aurora_stack(2),
+        aurora_stack(1),
+        "has 1 instance",
+        profile="production",
     ),
     "prod-bucket-versioning-not-suspended": _resource(
         "prod-bucket-versioning-not-suspended",
@@ -278,4 +364,3 @@ V2_CASES: dict[str, Case] = {
         "1 resource could not be judged in this preview",
     ),
 }
-

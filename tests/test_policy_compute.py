@@ -113,7 +113,10 @@ def test_real_task_definition_registration_sends_container_definitions_as_json(
             "name": "web",
             "image": "app:1",
             "privileged": True,
-            "environment": [{"name": "ALLOWED_HOSTS", "value": "*"}, {"name": "SECRET_KEY", "value": "k3y-7hat-is-secret"}],
+            "environment": [
+                {"name": "ALLOWED_HOSTS", "value": "*"},
+                {"name": "SECRET_KEY", "value": "k3y-7hat-is-secret"},
+            ],
         }
     ]
     registered = build(

@@ -39,7 +39,15 @@ def test_the_pack_copied_alone_installs_and_rejects_a_public_database(
     venv = pack / yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())["runtime"]["options"]["virtualenv"]
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", str(pack / "requirements.txt")],
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            str(pack / "requirements.txt"),
+        ],
         check=True,
         cwd=pack,
     )
@@ -62,4 +70,6 @@ def test_the_pack_copied_alone_installs_and_rejects_a_public_database(
     with PolicyPackProcess(pack, config) as process:  # no override: PulumiPolicy.yaml's own venv
         assert str(venv) in process.environment()["PATH"]
         analysis = analyze(ProgramRun(registered.resources, config, {}), process)
-    assert [(f.policy, f.resource_name) for f in analysis.mandatory] == [("database-not-publicly-accessible", "db")]
+    assert [(f.policy, f.resource_name) for f in analysis.mandatory] == [
+        ("database-not-publicly-accessible", "db")
+    ]

@@ -99,7 +99,9 @@ _word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, ma
 
 @settings(max_examples=150, deadline=None)
 @given(
-    scheme=st.sampled_from(["postgres", "postgresql", "mysql", "redis", "rediss", "amqp", "mongodb+srv", "https"]),
+    scheme=st.sampled_from(
+        ["postgres", "postgresql", "mysql", "redis", "rediss", "amqp", "mongodb+srv", "https"]
+    ),
     user=_word,
     password=_word.filter(lambda p: not set(p) <= {"x"} and p not in ("changeme", "redacted")),
     host=_word,
@@ -120,7 +122,9 @@ def test_a_url_is_a_secret_exactly_when_it_carries_a_password(
 @pytest.mark.parametrize("rule", ["elasticache-encrypted-at-rest", "elasticache-transit-encryption-and-auth"])
 def test_global_datastore_secondaries_inherit_encryption(rule: str) -> None:
     secondary = {"globalReplicationGroupId": "ldgnf-app", "replicationGroupId": "app-eu", "description": "x"}
-    assert check_resource(BY_NAME[rule], "aws:elasticache/replicationGroup:ReplicationGroup", secondary).passed
+    assert check_resource(
+        BY_NAME[rule], "aws:elasticache/replicationGroup:ReplicationGroup", secondary
+    ).passed
     unknown = {**secondary, "globalReplicationGroupId": UNKNOWN}
     assert check_resource(BY_NAME[rule], "aws:elasticache/replicationGroup:ReplicationGroup", unknown).passed
 
@@ -132,7 +136,10 @@ def test_route_on_the_vpc_default_route_table_exposes_unassociated_subnets() -> 
     assert check_stack(SUBNETS, main_table_stack(internet=False)).passed
     outcome = check_stack(SUBNETS, main_table_stack(internet=True))
     assert len(outcome.violations) == 1
-    assert "no route table association" in outcome.messages[0] and "main route table of VPC 'vpc'" in outcome.messages[0]
+    assert (
+        "no route table association" in outcome.messages[0]
+        and "main route table of VPC 'vpc'" in outcome.messages[0]
+    )
 
 
 def test_main_route_table_association_makes_an_internet_table_main() -> None:
@@ -212,37 +219,63 @@ def test_source_ip_conditions_covering_the_internet_are_public(ips: list[str], p
 
 @pytest.mark.parametrize(
     "type_",
-    ["aws:kms/key:Key", "aws:secretsmanager/secretPolicy:SecretPolicy", "aws:sns/topicPolicy:TopicPolicy", "aws:ecr/repositoryPolicy:RepositoryPolicy"],
+    [
+        "aws:kms/key:Key",
+        "aws:secretsmanager/secretPolicy:SecretPolicy",
+        "aws:sns/topicPolicy:TopicPolicy",
+        "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    ],
 )
 def test_open_resource_policies_of_every_kind(type_: str) -> None:
     bad = {"policy": doc({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*", "Resource": "*"})}
     assert check_resource(BY_NAME["resource-policy-not-public"], type_, bad).violations
-    good = {"policy": doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "*", "Resource": "*"})}
+    good = {
+        "policy": doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "*",
+                "Resource": "*",
+            }
+        )
+    }
     assert check_resource(BY_NAME["resource-policy-not-public"], type_, good).passed
 
 
 def test_role_trusting_anyone_is_public() -> None:
     trust = doc({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})
-    assert check_resource(BY_NAME["resource-policy-not-public"], "aws:iam/role:Role", {"assumeRolePolicy": trust}).violations
+    assert check_resource(
+        BY_NAME["resource-policy-not-public"], "aws:iam/role:Role", {"assumeRolePolicy": trust}
+    ).violations
 
 
 def test_broad_not_action_is_admin() -> None:
     policy = doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
-    assert check_resource(BY_NAME["iam-no-admin-grants"], "aws:iam/policy:Policy", {"policy": policy}).violations
+    assert check_resource(
+        BY_NAME["iam-no-admin-grants"], "aws:iam/policy:Policy", {"policy": policy}
+    ).violations
 
 
 # --- containers and edge ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("caps", "bad"), [(["SYS_ADMIN"], True), (["ALL"], True), (["NET_BIND_SERVICE"], False)])
+@pytest.mark.parametrize(
+    ("caps", "bad"), [(["SYS_ADMIN"], True), (["ALL"], True), (["NET_BIND_SERVICE"], False)]
+)
 def test_added_capabilities(caps: list[str], bad: bool) -> None:
     props = task(linuxParameters={"capabilities": {"add": caps}})
     assert bool(check_resource(BY_NAME["ecs-no-privileged-containers"], TASK, props).violations) is bad
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.sampled_from(["TLS", "TLS13", "FS"]), st.sampled_from(["1-0", "1-1", "1-2", "1-3"]), st.sampled_from(["2017-01", "2021-06", "Res-2021-06", "Ext-2018-06"]))
-def test_listener_policy_is_modern_exactly_when_its_minimum_is_tls12(family: str, minimum: str, suffix: str) -> None:
+@given(
+    st.sampled_from(["TLS", "TLS13", "FS"]),
+    st.sampled_from(["1-0", "1-1", "1-2", "1-3"]),
+    st.sampled_from(["2017-01", "2021-06", "Res-2021-06", "Ext-2018-06"]),
+)
+def test_listener_policy_is_modern_exactly_when_its_minimum_is_tls12(
+    family: str, minimum: str, suffix: str
+) -> None:
     policy = f"ELBSecurityPolicy-{family}-{minimum}-{suffix}"
     props = {"protocol": "HTTPS", "port": 443.0, "sslPolicy": policy}
     outcome = check_resource(BY_NAME["lb-listener-modern-tls"], "aws:alb/listener:Listener", props)
@@ -257,21 +290,39 @@ def test_unset_listener_policy_is_the_api_default_which_allows_tls10() -> None:
 
 def test_private_media_served_by_the_default_behavior_from_a_bucket() -> None:
     props: dict[str, Any] = {
-        "origins": [{"originId": "files", "domainName": "b.s3.eu-west-1.amazonaws.com", "s3OriginConfig": {"originAccessIdentity": ""}}],
+        "origins": [
+            {
+                "originId": "files",
+                "domainName": "b.s3.eu-west-1.amazonaws.com",
+                "s3OriginConfig": {"originAccessIdentity": ""},
+            }
+        ],
         "defaultCacheBehavior": {"targetOriginId": "files", "viewerProtocolPolicy": "https-only"},
     }
-    outcome = check_resource(BY_NAME["cloudfront-private-media-signed"], "aws:cloudfront/distribution:Distribution", props)
+    outcome = check_resource(
+        BY_NAME["cloudfront-private-media-signed"], "aws:cloudfront/distribution:Distribution", props
+    )
     assert len(outcome.violations) == 1 and "defaultCacheBehavior" in outcome.messages[0]
     config = {"privatePathPatterns": ["/private/*"], "publicPathPatterns": []}
     signed = {**props, "defaultCacheBehavior": {**props["defaultCacheBehavior"], "trustedKeyGroups": ["kg"]}}
-    assert check_resource(BY_NAME["cloudfront-private-media-signed"], "aws:cloudfront/distribution:Distribution", signed, config=config).passed
+    assert check_resource(
+        BY_NAME["cloudfront-private-media-signed"],
+        "aws:cloudfront/distribution:Distribution",
+        signed,
+        config=config,
+    ).passed
 
 
 def test_unknown_container_definitions_are_counted_for_every_rule_waiting() -> None:
     outcome = check_stack(
         BY_NAME["preview-unjudged-resources"],
-        [Res("web", TASK, {"family": "web", "containerDefinitions": UNKNOWN}), Res("worker", TASK, {"containerDefinitions": UNKNOWN})],
+        [
+            Res("web", TASK, {"family": "web", "containerDefinitions": UNKNOWN}),
+            Res("worker", TASK, {"containerDefinitions": UNKNOWN}),
+        ],
     )
     [message] = outcome.messages
     assert message.startswith("2 resources could not be judged")
-    assert "ecs-django-debug-off" in message and "ecs-no-plaintext-secrets" in message and "'worker'" in message
+    assert (
+        "ecs-django-debug-off" in message and "ecs-no-plaintext-secrets" in message and "'worker'" in message
+    )

@@ -80,7 +80,12 @@ ADMIN_MANAGED = frozenset({"AdministratorAccess", "IAMFullAccess"})
 
 
 def _admin_arn(value: object) -> bool:
-    return isinstance(value, str) and value.startswith("arn:aws") and value.split("/")[-1] in ADMIN_MANAGED and ":aws:policy/" in value
+    return (
+        isinstance(value, str)
+        and value.startswith("arn:aws")
+        and value.split("/")[-1] in ADMIN_MANAGED
+        and ":aws:policy/" in value
+    )
 
 
 def _admin(r: Subject) -> None:

@@ -31,7 +31,9 @@ def _unknown(resource: PolicyResource, prop: str) -> bool:
     return False
 
 
-def unjudged(resources: list[PolicyResource], production: bool) -> dict[str, tuple[PolicyResource, dict[str, list[str]]]]:
+def unjudged(
+    resources: list[PolicyResource], production: bool
+) -> dict[str, tuple[PolicyResource, dict[str, list[str]]]]:
     """URN -> (resource, {property: [rules waiting on it]}) for every resource a rule could not judge."""
     found: dict[str, tuple[PolicyResource, dict[str, list[str]]]] = {}
     for resource in resources:

@@ -58,7 +58,9 @@ def _search_domain(r: Subject) -> None:
     if r.type in SEARCH_POLICIES:
         document = r.document("accessPolicies")
         for finding in public_statements(document) if document is not UNKNOWN else []:
-            r.report(f"accessPolicies: {finding}. Grant the roles that need the domain, or pin aws:SourceVpce.")
+            r.report(
+                f"accessPolicies: {finding}. Grant the roles that need the domain, or pin aws:SourceVpce."
+            )
         return
     at_rest = r.get(_block(r, "encryptAtRest"), "enabled", label="encryptAtRest.enabled")
     if at_rest is not UNKNOWN and not truthy(at_rest):
@@ -75,7 +77,9 @@ def _search_domain(r: Subject) -> None:
     https = r.get(endpoint, "enforceHttps", label="domainEndpointOptions.enforceHttps")
     tls = r.get(endpoint, "tlsSecurityPolicy", label="domainEndpointOptions.tlsSecurityPolicy")
     if https is not UNKNOWN and falsy_explicit(https):
-        r.report("domainEndpointOptions.enforceHttps is false: clients may send queries over plain HTTP. Set it to true.")
+        r.report(
+            "domainEndpointOptions.enforceHttps is false: clients may send queries over plain HTTP. Set it to true."
+        )
     if isinstance(tls, str) and "TLS-1-0" in tls:
         r.report(
             f"domainEndpointOptions.tlsSecurityPolicy is '{tls}', which accepts TLS 1.0 and 1.1. Use "
@@ -256,7 +260,9 @@ def _snapshots(r: Subject) -> None:
         return
     group = r.prop("group")
     account = r.prop("accountId")
-    if (isinstance(group, str) and group.lower() == "all") or (isinstance(account, str) and account.lower() == "all"):
+    if (isinstance(group, str) and group.lower() == "all") or (
+        isinstance(account, str) and account.lower() == "all"
+    ):
         r.report(
             "the permission is granted to 'all': every AWS account can use the image or snapshot and read "
             "its disks. Grant named accounts or the organization instead."
@@ -281,4 +287,3 @@ POLICIES = [
     parameter_group_keeps_tls,
     snapshots_not_public,
 ]
-

@@ -8,6 +8,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
@@ -212,7 +213,7 @@ alb_drops_invalid_headers = ResourceValidationPolicy(
 )
 
 
-POLICIES = [
+POLICIES: list[Policy] = [
     cloudfront_https_only,
     cloudfront_minimum_tls,
     lb_http_redirects_to_https,
@@ -240,7 +241,9 @@ def _origin_tls(r: Subject) -> None:
                 f"the origin over plain HTTP {why}, so requests, cookies and responses cross the internet "
                 "unencrypted. Use 'https-only' with a certificate on the origin."
             )
-        protocols = [p for _, p in r.items(custom, "originSslProtocols", label=f"origins[{index}].originSslProtocols")]
+        protocols = [
+            p for _, p in r.items(custom, "originSslProtocols", label=f"origins[{index}].originSslProtocols")
+        ]
         old = sorted({str(p) for p in protocols if isinstance(p, str) and p in OUTDATED_ORIGIN_PROTOCOLS})
         if old:
             r.report(
@@ -298,7 +301,10 @@ WAF_ASSOCIATIONS = frozenset(
 )
 SECURITY_GROUPS = frozenset({"aws:ec2/securityGroup:SecurityGroup"})
 SG_RULES = frozenset(
-    {"aws:ec2/securityGroupRule:SecurityGroupRule", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"}
+    {
+        "aws:ec2/securityGroupRule:SecurityGroupRule",
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    }
 )
 
 
@@ -306,7 +312,9 @@ def _open_to_addresses(stack: Stack, group: Any) -> bool:
     """Whether the group admits any address range (rather than only prefix lists such as CloudFront's
     origin-facing list, or other security groups)."""
     for _, rule in stack.items(group.props, "ingress", label=f"{label(group)} ingress"):
-        if isinstance(rule, Mapping) and (non_empty(rule.get("cidrBlocks")) or non_empty(rule.get("ipv6CidrBlocks"))):
+        if isinstance(rule, Mapping) and (
+            non_empty(rule.get("cidrBlocks")) or non_empty(rule.get("ipv6CidrBlocks"))
+        ):
             return True
     for rule in stack.of_type(SG_RULES):
         if group.urn not in {g.urn for g in linked(rule, "securityGroupId", SECURITY_GROUPS)}:
@@ -314,14 +322,18 @@ def _open_to_addresses(stack: Stack, group: Any) -> bool:
         kind = stack.prop(rule, "type")
         if kind not in (None, "ingress") and rule.resource_type.startswith("aws:ec2/securityGroupRule"):
             continue
-        if any(non_empty(stack.prop(rule, k)) for k in ("cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6")):
+        if any(
+            non_empty(stack.prop(rule, k)) for k in ("cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6")
+        ):
             return True
     return False
 
 
 def _alb_bypass(stack: Stack) -> None:
     protected = {
-        lb.urn for assoc in stack.of_type(WAF_ASSOCIATIONS) for lb in linked(assoc, "resourceArn", LOAD_BALANCERS)
+        lb.urn
+        for assoc in stack.of_type(WAF_ASSOCIATIONS)
+        for lb in linked(assoc, "resourceArn", LOAD_BALANCERS)
     }
     for balancer in stack.of_type(LOAD_BALANCERS):
         kind = stack.prop(balancer, "loadBalancerType")
@@ -370,18 +382,23 @@ def _glob(pattern: str) -> re.Pattern[str]:
 def _probes(pattern: str) -> list[str]:
     """Sample request paths under a private pattern: files of common kinds, nested or not."""
     base = "/" + pattern.lstrip("/")
-    return [base.replace("*", sample, 1).replace("*", "x") for sample in ("proof.pdf", "u/1/cert.jpg", "file")]
+    return [
+        base.replace("*", sample, 1).replace("*", "x") for sample in ("proof.pdf", "u/1/cert.jpg", "file")
+    ]
 
 
 def _s3_origin(r: Subject, origin_id: Any) -> bool:
-    for index, origin in r.items(r.props, "origins"):
+    for _index, origin in r.items(r.props, "origins"):
         if r.get(origin, "originId") != origin_id:
             continue
         domain = r.get(origin, "domainName")
         return (
             non_empty(r.get(origin, "s3OriginConfig"))
             or non_empty(r.get(origin, "originAccessControlId"))
-            or (isinstance(domain, str) and ".s3." in domain or isinstance(domain, str) and ".s3-" in domain)
+            or (
+                (isinstance(domain, str) and ".s3." in domain)
+                or (isinstance(domain, str) and ".s3-" in domain)
+            )
         )
     return False
 
@@ -399,7 +416,11 @@ def _private_media(r: Subject) -> None:
             if any(p.match(path) for p in public):
                 continue
             where, behavior = next(
-                ((w, b) for w, b in ordered if isinstance(b.get("pathPattern"), str) and _glob(b["pathPattern"]).match(path)),
+                (
+                    (w, b)
+                    for w, b in ordered
+                    if isinstance(b.get("pathPattern"), str) and _glob(b["pathPattern"]).match(path)
+                ),
                 default,
             )
             if where in reported or not isinstance(behavior, Mapping):

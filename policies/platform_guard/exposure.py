@@ -6,7 +6,6 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from .props import UNKNOWN, Judge, as_int, config_list, module_of, non_empty, truthy
 from .rule import Stack, Subject, resource_rule, stack_rule
 from .stack_graph import label, linked
@@ -362,7 +361,9 @@ def _public_subnets(stack: Stack) -> dict[str, str]:
     for route in stack.of_type({ROUTE}):
         if not _to_internet(route, "gatewayId", stack.prop(route, "gatewayId")):
             continue
-        internet_tables.update(t.urn for t in linked(route, "routeTableId", {ROUTE_TABLE, DEFAULT_ROUTE_TABLE}))
+        internet_tables.update(
+            t.urn for t in linked(route, "routeTableId", {ROUTE_TABLE, DEFAULT_ROUTE_TABLE})
+        )
         for vpc in linked(route, "routeTableId", {VPC}):  # routeTableId=vpc.default_route_table_id
             internet_main[vpc.urn] = f"the main route table of VPC '{vpc.name}' (route '{route.name}')"
     for table in stack.of_type({ROUTE_TABLE, DEFAULT_ROUTE_TABLE}):
@@ -431,7 +432,9 @@ def _subnet_groups(stack: Stack) -> None:
                 group,
             )
     for store in stack.of_type(NEEDS_SUBNET_GROUP):
-        if store.resource_type == "aws:rds/instance:Instance" and stack.is_set(store.props, "replicateSourceDb"):
+        if store.resource_type == "aws:rds/instance:Instance" and stack.is_set(
+            store.props, "replicateSourceDb"
+        ):
             continue  # a same-region replica lives in its source's subnet group
         group_name = stack.get(
             store.props, NEEDS_SUBNET_GROUP[store.resource_type], label=f"{label(store)} subnet group"

@@ -9,17 +9,28 @@ from __future__ import annotations
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
-from .props import UNKNOWN, Judge, as_int, config_int, falsy_explicit, is_production, non_empty, stack_profile, truthy
 from .data import CLUSTERS_WITH_STORAGE_FLAG, RDS_CLUSTER, RDS_INSTANCE, REPLICATION_GROUP, is_replica
+from .edge import DISTRIBUTION
+from .props import (
+    UNKNOWN,
+    Judge,
+    as_int,
+    config_int,
+    falsy_explicit,
+    is_production,
+    non_empty,
+    stack_profile,
+    truthy,
+)
 from .rule import Stack, Subject, resource_rule, stack_rule
 from .stack_graph import linked
-from .edge import DISTRIBUTION
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
@@ -277,7 +288,7 @@ prod_cloudfront_waf = ResourceValidationPolicy(
 )
 
 
-POLICIES = [
+POLICIES: list[Policy] = [
     cloudwatch_log_retention,
     prod_database_multi_az,
     prod_database_backup_retention,

@@ -97,7 +97,11 @@ def restricting(condition: Any) -> bool:
             continue
         for key, values in block.items():
             listed = as_list(values)
-            if str(key).lower() in RESTRICTING_KEYS and listed and all(_fixed(str(key).lower(), v) for v in listed):
+            if (
+                str(key).lower() in RESTRICTING_KEYS
+                and listed
+                and all(_fixed(str(key).lower(), v) for v in listed)
+            ):
                 return True
     return False
 
@@ -124,7 +128,11 @@ def public_statements(document: Any) -> list[str]:
     """Descriptions of the statements that allow a wildcard principal without a restricting condition."""
     found = []
     for index, statement in statements(document):
-        if allows(statement) and wildcard_principal(statement) and not restricting(statement.get("Condition")):
+        if (
+            allows(statement)
+            and wildcard_principal(statement)
+            and not restricting(statement.get("Condition"))
+        ):
             found.append(f"{_describe(index, statement)} to principal '*'")
     return found
 
@@ -143,7 +151,9 @@ def admin_statements(document: Any) -> list[str]:
         resources = as_list(statement.get("Resource"))
         everywhere = any(_wild(r) for r in resources) or "NotResource" in statement
         if any(_wild(a) for a in as_list(statement.get("Action"))):
-            found.append(f"{_describe(index, statement)} on {', '.join(map(str, resources)) or 'NotResource'}")
+            found.append(
+                f"{_describe(index, statement)} on {', '.join(map(str, resources)) or 'NotResource'}"
+            )
         elif "NotAction" in statement and everywhere:
             found.append(f"{_describe(index, statement)} on Resource '*'")
     return found

@@ -98,10 +98,14 @@ _URL_SECRET_QUERY = re.compile(
     r"[?&;](password|passwd|pwd|pass|secret|token|api_?key|access_token|auth_token|client_secret)=([^&\s#]+)",
     re.IGNORECASE,
 )
-_REFERENCE = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[^>]*>|\*+|x+|changeme|redacted)$", re.I)
+_REFERENCE = re.compile(
+    r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[^>]*>|\*+|x+|changeme|redacted)$", re.I
+)
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?[smhdSMHD]?$")
 _DOTTED = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$")
-_NOT_SECRET_LITERALS = frozenset({"", "true", "false", "yes", "no", "on", "off", "none", "null", "disabled", "enabled"})
+_NOT_SECRET_LITERALS = frozenset(
+    {"", "true", "false", "yes", "no", "on", "off", "none", "null", "disabled", "enabled"}
+)
 
 
 def is_reference(value: str) -> bool:
@@ -115,9 +119,7 @@ def secret_name(name: str) -> bool:
     parts = word_parts(name)
     if not parts or not any(p in SECRET_WORDS for p in parts):
         return False
-    if parts[-1] in DESCRIPTIVE_LAST_WORDS or any(p in PUBLIC_WORDS for p in parts):
-        return False
-    return True
+    return not (parts[-1] in DESCRIPTIVE_LAST_WORDS or any(p in PUBLIC_WORDS for p in parts))
 
 
 def credential_in_value(value: str) -> str | None:
@@ -168,7 +170,16 @@ def _flag_name(flag: str) -> str:
     return flag.lstrip("-").split("=", 1)[0].replace("-", "_")
 
 
-SECRET_FLAG_HINTS = ("pass", "secret", "token", "apikey", "api_key", "credential", "masterauth", "private_key")
+SECRET_FLAG_HINTS = (
+    "pass",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "credential",
+    "masterauth",
+    "private_key",
+)
 
 
 def _secret_flag(flag: str) -> bool:

@@ -218,6 +218,7 @@ s3_no_public_acl = ResourceValidationPolicy(
 
 # --- s3-policy-no-public-principal -----------------------------------------------------------
 
+
 def _policy_public(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != POLICY_TYPE and args.resource_type not in BUCKET_TYPES:
         return
