@@ -357,6 +357,37 @@ V2_CASES: dict[str, Case] = {
         "versioningConfiguration.status is Suspended",
         profile="production",
     ),
+    "kafka-encrypted-and-private": _resource(
+        "kafka-encrypted-and-private",
+        "aws:msk/cluster:Cluster",
+        {"encryptionInfo": {"encryptionInTransit": {"clientBroker": "TLS", "inCluster": True}}},
+        {"encryptionInfo": {"encryptionInTransit": {"clientBroker": "TLS_PLAINTEXT", "inCluster": True}}},
+        "clientBroker is TLS_PLAINTEXT",
+    ),
+    "prod-cloudfront-vpc-origin-https": _resource(
+        "prod-cloudfront-vpc-origin-https",
+        "aws:cloudfront/vpcOrigin:VpcOrigin",
+        {
+            "vpcOriginEndpointConfig": {
+                "name": "alb",
+                "httpPort": 80.0,
+                "httpsPort": 443.0,
+                "originProtocolPolicy": "https-only",
+                "originSslProtocols": {"items": ["TLSv1.2"], "quantity": 1.0},
+            }
+        },
+        {
+            "vpcOriginEndpointConfig": {
+                "name": "alb",
+                "httpPort": 80.0,
+                "httpsPort": 443.0,
+                "originProtocolPolicy": "http-only",
+                "originSslProtocols": {"items": ["TLSv1.2"], "quantity": 1.0},
+            }
+        },
+        "originProtocolPolicy is 'http-only'",
+        profile="production",
+    ),
     "preview-unjudged-resources": _stack(
         "preview-unjudged-resources",
         [Res("web", TASK, task(environment=[{"name": "DEBUG", "value": "false"}]))],

@@ -103,7 +103,7 @@ _word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, ma
         ["postgres", "postgresql", "mysql", "redis", "rediss", "amqp", "mongodb+srv", "https"]
     ),
     user=_word,
-    password=_word.filter(lambda p: not set(p) <= {"x"} and p not in ("changeme", "redacted")),
+    password=_word,
     host=_word,
     name=st.sampled_from(["DATABASE_URL", "BROKER", "X", "CACHE_LOCATION", "URL_TOKEN"]),
 )
@@ -326,3 +326,244 @@ def test_unknown_container_definitions_are_counted_for_every_rule_waiting() -> N
     assert (
         "ecs-django-debug-off" in message and "ecs-no-plaintext-secrets" in message and "'worker'" in message
     )
+
+
+# --- more shapes of the same risks ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("words", "bad"),
+    [
+        (["aws", "secretsmanager", "get-secret-value", "--secret-id", "prod/db"], False),
+        (["sh", "-c", "DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id db) ./run"], False),
+        (["curl", "-H", "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln"], True),
+    ],
+)
+def test_command_lines_that_fetch_secrets_are_fine(words: list[str], bad: bool) -> None:
+    assert bool(check_resource(SECRETS, TASK, task(command=words)).violations) is bad
+
+
+def test_user_data_that_fetches_its_secret_at_boot_passes() -> None:
+    script = "#!/bin/bash\nexport DB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id db --query SecretString --output text)\n"
+    assert check_resource(
+        BY_NAME["ec2-user-data-no-secrets"], "aws:ec2/instance:Instance", {"userData": script}
+    ).passed
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("SECRET_KEY", "xxx"), ("RECAPTCHA_SITE_SECRET", "6LeIxAcTAAAAAGG")]
+)
+def test_placeholders_and_site_secrets_are_still_secrets(name: str, value: str) -> None:
+    assert judge_pair(name, value) is not None
+
+
+@pytest.mark.parametrize(
+    ("type_", "bad", "good"),
+    [
+        (
+            "aws:ssm/parameter:Parameter",
+            {"name": "/app/db/password", "type": "String", "value": "pl41n-pass"},
+            {"name": "/app/db/host", "type": "String", "value": "db.internal"},
+        ),
+        (
+            "aws:codebuild/project:Project",
+            {
+                "environment": {
+                    "environmentVariables": [
+                        {"name": "NPM_TOKEN", "value": "npm_abcdef123456", "type": "PLAINTEXT"}
+                    ]
+                }
+            },
+            {
+                "environment": {
+                    "environmentVariables": [
+                        {"name": "NPM_TOKEN", "value": "ci/npm-token", "type": "SECRETS_MANAGER"}
+                    ]
+                }
+            },
+        ),
+        (
+            "aws:apprunner/service:Service",
+            {
+                "sourceConfiguration": {
+                    "imageRepository": {
+                        "imageConfiguration": {
+                            "runtimeEnvironmentVariables": {"DATABASE_URL": "postgres://u:p4ss@db/app"}
+                        }
+                    }
+                }
+            },
+            {
+                "sourceConfiguration": {
+                    "imageRepository": {
+                        "imageConfiguration": {"runtimeEnvironmentVariables": {"DATABASE_HOST": "db"}}
+                    }
+                }
+            },
+        ),
+    ],
+)
+def test_plaintext_secrets_outside_ecs(type_: str, bad: dict[str, Any], good: dict[str, Any]) -> None:
+    assert len(check_resource(SECRETS, type_, bad).violations) == 1
+    assert check_resource(SECRETS, type_, good).passed
+    secure = {**bad, "type": "SecureString"} if type_.startswith("aws:ssm") else None
+    if secure:
+        assert check_resource(SECRETS, type_, secure).passed
+
+
+def test_cache_users_without_passwords() -> None:
+    rule = BY_NAME["memorydb-tls-and-acl"]
+    bad = {"userId": "app", "engine": "redis", "accessString": "on ~* +@all", "noPasswordRequired": True}
+    assert check_resource(rule, "aws:elasticache/user:User", bad).violations
+    good = {
+        "userId": "app",
+        "engine": "redis",
+        "accessString": "on ~app:* +@read",
+        "authenticationMode": {"type": "iam"},
+    }
+    assert check_resource(rule, "aws:elasticache/user:User", good).passed
+
+
+def test_serverless_collection_open_to_the_internet() -> None:
+    rule = BY_NAME["search-domain-encrypted-and-private"]
+    policy = json.dumps(
+        [
+            {
+                "Rules": [{"ResourceType": "collection", "Resource": ["collection/logs"]}],
+                "AllowFromPublic": True,
+            }
+        ]
+    )
+    assert check_resource(
+        rule,
+        "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy",
+        {"type": "network", "policy": policy},
+    ).violations
+    private = json.dumps(
+        [
+            {
+                "Rules": [{"ResourceType": "collection", "Resource": ["collection/logs"]}],
+                "AllowFromPublic": False,
+                "SourceVPCEs": ["vpce-1"],
+            }
+        ]
+    )
+    assert check_resource(
+        rule,
+        "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy",
+        {"type": "network", "policy": private},
+    ).passed
+
+
+@pytest.mark.parametrize(
+    ("type_", "props", "bad"),
+    [
+        (
+            "aws:apigateway/domainName:DomainName",
+            {"domainName": "api.example.com", "securityPolicy": "TLS_1_0"},
+            True,
+        ),
+        (
+            "aws:apigatewayv2/domainName:DomainName",
+            {"domainNameConfiguration": {"securityPolicy": "TLS_1_2", "endpointType": "REGIONAL"}},
+            False,
+        ),
+        (
+            "aws:elb/loadBalancerPolicy:LoadBalancerPolicy",
+            {
+                "policyTypeName": "SSLNegotiationPolicyType",
+                "policyAttributes": [
+                    {"name": "Reference-Security-Policy", "value": "ELBSecurityPolicy-2016-08"}
+                ],
+            },
+            True,
+        ),
+        (
+            "aws:elb/loadBalancerPolicy:LoadBalancerPolicy",
+            {
+                "policyTypeName": "SSLNegotiationPolicyType",
+                "policyAttributes": [
+                    {"name": "Reference-Security-Policy", "value": "ELBSecurityPolicy-TLS-1-2-2017-01"}
+                ],
+            },
+            False,
+        ),
+    ],
+)
+def test_old_tls_on_other_endpoints(type_: str, props: dict[str, Any], bad: bool) -> None:
+    assert bool(check_resource(BY_NAME["lb-listener-modern-tls"], type_, props).violations) is bad
+
+
+def test_match_viewer_is_plain_http_only_when_a_behavior_allows_http() -> None:
+    def dist(viewer: str) -> dict[str, Any]:
+        return {
+            "origins": [
+                {
+                    "originId": "app",
+                    "domainName": "o.example.com",
+                    "customOriginConfig": {
+                        "originProtocolPolicy": "match-viewer",
+                        "originSslProtocols": ["TLSv1.2"],
+                    },
+                }
+            ],
+            "defaultCacheBehavior": {"targetOriginId": "app", "viewerProtocolPolicy": viewer},
+        }
+
+    rule = BY_NAME["cloudfront-origin-tls"]
+    assert check_resource(rule, "aws:cloudfront/distribution:Distribution", dist("redirect-to-https")).passed
+    assert check_resource(rule, "aws:cloudfront/distribution:Distribution", dist("allow-all")).violations
+
+
+def test_iam_star_on_every_resource_is_admin() -> None:
+    policy = doc({"Effect": "Allow", "Action": ["iam:*"], "Resource": "*"})
+    assert check_resource(
+        BY_NAME["iam-no-admin-grants"], "aws:iam/userPolicy:UserPolicy", {"policy": policy}
+    ).violations
+    scoped = doc(
+        {"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": "arn:aws:iam::123456789012:role/app"}
+    )
+    assert check_resource(
+        BY_NAME["iam-no-admin-grants"], "aws:iam/userPolicy:UserPolicy", {"policy": scoped}
+    ).passed
+
+
+def test_alb_refusing_requests_without_cloudfronts_origin_header_is_not_a_bypass() -> None:
+    alb = Res(
+        "alb",
+        "aws:lb/loadBalancer:LoadBalancer",
+        {"loadBalancerType": "application", "internal": False, "securityGroups": ["sg-1"]},
+        deps={"securityGroups": ["sg"]},
+    )
+    sg = Res(
+        "sg",
+        "aws:ec2/securityGroup:SecurityGroup",
+        {"ingress": [{"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["0.0.0.0/0"]}]},
+    )
+    listener = Res(
+        "https",
+        "aws:lb/listener:Listener",
+        {
+            "protocol": "HTTPS",
+            "port": 443.0,
+            "defaultActions": [
+                {
+                    "type": "fixed-response",
+                    "fixedResponse": {"contentType": "text/plain", "statusCode": "403"},
+                }
+            ],
+        },
+        deps={"loadBalancerArn": ["alb"]},
+    )
+    rule = Res(
+        "from-cloudfront",
+        "aws:lb/listenerRule:ListenerRule",
+        {
+            "conditions": [{"httpHeader": {"httpHeaderName": "X-Origin-Verify", "values": ["s3cr3t"]}}],
+            "actions": [{"type": "forward"}],
+        },
+        deps={"listenerArn": ["https"]},
+    )
+    policy = BY_NAME["prod-alb-behind-cloudfront"]
+    assert check_stack(policy, [sg, alb, listener, rule], profile="production").passed
+    assert check_stack(policy, [sg, alb, listener], profile="production").violations

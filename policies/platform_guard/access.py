@@ -27,6 +27,7 @@ RESOURCE_POLICY_PROPS: dict[str, str] = {
     "aws:s3control/accessPointPolicy:AccessPointPolicy": "policy",
     "aws:s3/accessPoint:AccessPoint": "policy",
     "aws:s3control/bucketPolicy:BucketPolicy": "policy",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": "policyDocument",
     "aws:iam/role:Role": "assumeRolePolicy",
 }
 

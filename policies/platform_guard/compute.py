@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .props import UNKNOWN, truthy
+from .props import UNKNOWN, is_sequence, truthy
 from .rule import Subject, resource_rule
 from .secret_values import judge_command, judge_pair, judge_text, secret_name
 
@@ -84,8 +84,81 @@ def _words(value: Any) -> list[str]:
 # --- ecs-no-plaintext-secrets ----------------------------------------------------------------
 
 
+SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+CODEBUILD_PROJECT = "aws:codebuild/project:Project"
+APPRUNNER_SERVICE = "aws:apprunner/service:Service"
+
+
+def _first(value: Any) -> Any:
+    return (value[0] if value else None) if is_sequence(value) else value
+
+
+def _report_pairs(r: Subject, where: str, pairs: list[tuple[str, str]], allowed: set[str], fix: str) -> None:
+    names = sorted({n for n, v in pairs if n not in allowed and judge_pair(n, v) is not None})
+    if names:
+        r.report(
+            f"{where} holds {', '.join(names)} in plain text (judged by name and value; the values are "
+            f"not repeated here). {fix}"
+        )
+
+
+def _other_plaintext(r: Subject, allowed: set[str]) -> None:
+    if r.type == SSM_PARAMETER:
+        kind = r.prop("type")
+        name = r.prop("name")
+        value = r.prop("value")
+        insecure = r.prop("insecureValue")
+        text = value if isinstance(value, str) else insecure if isinstance(insecure, str) else None
+        if isinstance(kind, str) and kind != "SecureString" and text is not None:
+            leaf = str(name).rstrip("/").rsplit("/", 1)[-1] if isinstance(name, str) else r.name
+            _report_pairs(
+                r,
+                f"parameter type {kind}",
+                [(leaf, text)],
+                allowed,
+                "Anyone with ssm:GetParameter reads it and it shows in the console. Use type SecureString (KMS).",
+            )
+    elif r.type == CODEBUILD_PROJECT:
+        environment_block = _first(r.prop("environment"))
+        variables = r.get(environment_block, "environmentVariables", label="environment.environmentVariables")
+        pairs = [
+            (str(v.get("name")), str(v.get("value") or ""))
+            for v in (variables if is_sequence(variables) else [])
+            if isinstance(v, Mapping) and v.get("type") in (None, "PLAINTEXT")
+        ]
+        _report_pairs(
+            r,
+            "environment.environmentVariables (type PLAINTEXT)",
+            pairs,
+            allowed,
+            "Use type SECRETS_MANAGER or PARAMETER_STORE with the secret's name.",
+        )
+    elif r.type == APPRUNNER_SERVICE:
+        source = _first(r.prop("sourceConfiguration"))
+        for repo_key in ("imageRepository", "codeRepository"):
+            repo = _first(r.get(source, repo_key, label=f"sourceConfiguration.{repo_key}"))
+            if repo_key == "codeRepository":
+                repo = _first(r.get(repo, "codeConfiguration"))
+                repo = _first(r.get(repo, "codeConfigurationValues"))
+                config = repo
+            else:
+                config = _first(r.get(repo, "imageConfiguration"))
+            variables = r.get(config, "runtimeEnvironmentVariables", label="runtimeEnvironmentVariables")
+            if isinstance(variables, Mapping):
+                _report_pairs(
+                    r,
+                    "runtimeEnvironmentVariables",
+                    [(str(k), str(variables[k])) for k in variables],
+                    allowed,
+                    "Use runtimeEnvironmentSecrets with Secrets Manager or SSM ARNs.",
+                )
+
+
 def _plaintext_secrets(r: Subject) -> None:
     allowed = {str(n) for n in (r.config.get("allowedNames") or [])}
+    if r.type in (SSM_PARAMETER, CODEBUILD_PROJECT, APPRUNNER_SERVICE):
+        _other_plaintext(r, allowed)
+        return
     if r.type == LAMBDA_FUNCTION:
         variables = r.prop("environment", "variables")
         if isinstance(variables, Mapping):
@@ -126,13 +199,14 @@ def _plaintext_secrets(r: Subject) -> None:
 ecs_no_plaintext_secrets = resource_rule(
     name="ecs-no-plaintext-secrets",
     description=(
-        "ECS task definitions, Batch jobs and Lambda functions keep secrets out of plain text: no "
+        "ECS task definitions, Batch jobs, Lambda functions, CodeBuild projects, App Runner services and "
+        "SSM String parameters keep secrets out of plain text: no "
         "environment value that is a secret by its name (PASSWORD, PWD, PASSPHRASE, SECRET, TOKEN, KEY...) "
         "and not plainly something else (an ARN, a URL, a number), no URL with a password, no known key "
         "format, and no credential in a container's command or entryPoint."
     ),
-    types={*CONTAINER_TYPES, LAMBDA_FUNCTION},
-    reads=["containerDefinitions", "containerProperties", "environment"],
+    types={*CONTAINER_TYPES, LAMBDA_FUNCTION, SSM_PARAMETER, CODEBUILD_PROJECT, APPRUNNER_SERVICE},
+    reads=["containerDefinitions", "containerProperties", "environment", "value", "sourceConfiguration"],
     check=_plaintext_secrets,
     config={
         "allowedNames": {
@@ -186,7 +260,7 @@ def _imdsv2(r: Subject) -> None:
     options = r.prop("metadataOptions")
     if options is UNKNOWN:
         return
-    if isinstance(options, list):
+    if is_sequence(options):
         options = options[0] if options else None
     endpoint = r.get(options, "httpEndpoint", label="metadataOptions.httpEndpoint")
     tokens = r.get(options, "httpTokens", label="metadataOptions.httpTokens")

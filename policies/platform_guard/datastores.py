@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .policy_documents import public_statements
-from .props import UNKNOWN, falsy_explicit, non_empty, truthy
+from .props import UNKNOWN, falsy_explicit, is_sequence, non_empty, truthy
 from .rule import Subject, resource_rule
 
 SEARCH_DOMAINS = frozenset({"aws:opensearch/domain:Domain", "aws:elasticsearch/domain:Domain"})
@@ -17,6 +17,10 @@ SEARCH_POLICIES = frozenset(
 EFS = "aws:efs/fileSystem:FileSystem"
 EFS_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
 MEMORYDB = "aws:memorydb/cluster:Cluster"
+MEMORYDB_TYPES = frozenset({MEMORYDB, "aws:memorydb/multiRegionCluster:MultiRegionCluster"})
+CACHE_USERS = frozenset({"aws:elasticache/user:User", "aws:memorydb/user:User"})
+MSK = "aws:msk/cluster:Cluster"
+SERVERLESS_SEARCH_POLICY = "aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy"
 RDS_PROXY = "aws:rds/proxy:Proxy"
 DAX = "aws:dax/cluster:Cluster"
 PARAMETER_GROUPS = frozenset(
@@ -46,7 +50,7 @@ EC2_SHARING = frozenset(
 def _block(r: Subject, name: str) -> Any:
     """A nested block, which some providers send as a one-element list."""
     value = r.prop(name)
-    if isinstance(value, list):
+    if is_sequence(value):
         return value[0] if value else None
     return value
 
@@ -54,7 +58,23 @@ def _block(r: Subject, name: str) -> Any:
 # --- search-domain-encrypted-and-private -----------------------------------------------------
 
 
+def _serverless_network(r: Subject) -> None:
+    if r.prop("type") != "network":
+        return
+    document = r.document("policy")
+    rules = document if isinstance(document, list) else [document] if isinstance(document, Mapping) else []
+    for index, rule in enumerate(rules):
+        if isinstance(rule, Mapping) and truthy(rule.get("AllowFromPublic")):
+            r.report(
+                f"policy[{index}] sets AllowFromPublic true: the collection's endpoint (and dashboards) accept "
+                "connections from the internet. Use SourceVPCEs with a VPC endpoint."
+            )
+
+
 def _search_domain(r: Subject) -> None:
+    if r.type == SERVERLESS_SEARCH_POLICY:
+        _serverless_network(r)
+        return
     if r.type in SEARCH_POLICIES:
         document = r.document("accessPolicies")
         for finding in public_statements(document) if document is not UNKNOWN else []:
@@ -101,8 +121,15 @@ search_domain_encrypted_and_private = resource_rule(
         "OpenSearch/Elasticsearch domains encrypt at rest and between nodes, enforce HTTPS with TLS 1.2, "
         "and carry no access policy open to everyone on a public endpoint."
     ),
-    types=SEARCH_DOMAINS | SEARCH_POLICIES,
-    reads=["encryptAtRest", "nodeToNodeEncryption", "domainEndpointOptions", "accessPolicies", "vpcOptions"],
+    types=SEARCH_DOMAINS | SEARCH_POLICIES | {SERVERLESS_SEARCH_POLICY},
+    reads=[
+        "encryptAtRest",
+        "nodeToNodeEncryption",
+        "domainEndpointOptions",
+        "accessPolicies",
+        "vpcOptions",
+        "policy",
+    ],
     check=_search_domain,
 )
 
@@ -139,7 +166,25 @@ file_system_encrypted_and_private = resource_rule(
 # --- memorydb-tls-and-acl --------------------------------------------------------------------
 
 
+def _cache_user(r: Subject) -> None:
+    mode = _block(r, "authenticationMode")
+    kind = r.get(mode, "type", label="authenticationMode.type")
+    open_flag = r.prop("noPasswordRequired")
+    if truthy(open_flag) or (
+        isinstance(kind, str) and kind.replace("_", "-") in ("no-password-required", "no-password")
+    ):
+        access = r.prop("accessString")
+        r.report(
+            f"the user needs no password (noPasswordRequired / authenticationMode 'no-password') and has "
+            f"access '{access}': anyone who reaches the port connects as this user. Give it passwords from "
+            "Secrets Manager or IAM authentication, or 'off' in its access string."
+        )
+
+
 def _memorydb(r: Subject) -> None:
+    if r.type in CACHE_USERS:
+        _cache_user(r)
+        return
     tls = r.prop("tlsEnabled")
     if tls is not UNKNOWN and falsy_explicit(tls):
         r.report("tlsEnabled is false: clients connect in plain text. Leave it at its default (true).")
@@ -153,10 +198,55 @@ def _memorydb(r: Subject) -> None:
 
 memorydb_tls_and_acl = resource_rule(
     name="memorydb-tls-and-acl",
-    description="MemoryDB clusters keep TLS on and use an access control list, never 'open-access'.",
-    types={MEMORYDB},
-    reads=["tlsEnabled", "aclName"],
+    description=(
+        "MemoryDB clusters keep TLS on and use an access control list, never 'open-access'; ElastiCache and "
+        "MemoryDB users need a password or IAM authentication."
+    ),
+    types=MEMORYDB_TYPES | CACHE_USERS,
+    reads=["tlsEnabled", "aclName", "authenticationMode", "noPasswordRequired"],
     check=_memorydb,
+)
+
+
+# --- kafka-encrypted-and-private -----------------------------------------------------------
+
+
+def _msk(r: Subject) -> None:
+    info = _block(r, "encryptionInfo")
+    transit = r.get(info, "encryptionInTransit", label="encryptionInfo.encryptionInTransit")
+    if is_sequence(transit):
+        transit = transit[0] if transit else None
+    broker = r.get(transit, "clientBroker", label="encryptionInTransit.clientBroker")
+    in_cluster = r.get(transit, "inCluster", label="encryptionInTransit.inCluster")
+    if isinstance(broker, str) and broker.upper() in ("PLAINTEXT", "TLS_PLAINTEXT"):
+        r.report(
+            f"encryptionInfo.encryptionInTransit.clientBroker is {broker}: clients may produce and consume "
+            "in plain text. Set it to TLS."
+        )
+    if in_cluster is not UNKNOWN and falsy_explicit(in_cluster):
+        r.report(
+            "encryptionInfo.encryptionInTransit.inCluster is false: brokers replicate in plain text. Set it to true."
+        )
+    nodes = _block(r, "brokerNodeGroupInfo")
+    connectivity = r.get(nodes, "connectivityInfo", label="brokerNodeGroupInfo.connectivityInfo")
+    if is_sequence(connectivity):
+        connectivity = connectivity[0] if connectivity else None
+    public = r.get(connectivity, "publicAccess", label="connectivityInfo.publicAccess")
+    if is_sequence(public):
+        public = public[0] if public else None
+    kind = r.get(public, "type", label="publicAccess.type")
+    if isinstance(kind, str) and kind.upper() == "SERVICE_PROVIDED_EIPS":
+        r.report(
+            "connectivityInfo.publicAccess.type is SERVICE_PROVIDED_EIPS: the brokers get public IPs. Set it to DISABLED."
+        )
+
+
+kafka_encrypted_and_private = resource_rule(
+    name="kafka-encrypted-and-private",
+    description="MSK clusters encrypt client and broker traffic (TLS only) and give brokers no public IPs.",
+    types={MSK},
+    reads=["encryptionInfo", "brokerNodeGroupInfo"],
+    check=_msk,
 )
 
 
@@ -282,6 +372,7 @@ POLICIES = [
     search_domain_encrypted_and_private,
     file_system_encrypted_and_private,
     memorydb_tls_and_acl,
+    kafka_encrypted_and_private,
     database_proxy_requires_tls,
     dax_encrypted,
     parameter_group_keeps_tls,

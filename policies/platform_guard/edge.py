@@ -17,7 +17,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from .props import UNKNOWN, Judge, is_production, non_empty, truthy
+from .props import UNKNOWN, Judge, is_production, is_sequence, non_empty, truthy
 from .rule import Stack, Subject, resource_rule, stack_rule
 from .stack_graph import label, linked
 
@@ -227,6 +227,16 @@ POLICIES: list[Policy] = [
 OUTDATED_ORIGIN_PROTOCOLS = frozenset({"SSLv3", "TLSv1", "TLSv1.1"})
 
 
+def _viewer_policies(r: Subject, origin_id: Any) -> set[str]:
+    """The viewer protocol policies of the behaviors that send requests to `origin_id`."""
+    behaviors = [r.prop("defaultCacheBehavior")] + [b for _, b in r.items(r.props, "orderedCacheBehaviors")]
+    return {
+        str(b.get("viewerProtocolPolicy"))
+        for b in behaviors
+        if isinstance(b, Mapping) and b.get("targetOriginId") == origin_id
+    }
+
+
 def _origin_tls(r: Subject) -> None:
     for index, origin in r.items(r.props, "origins"):
         custom = r.get(origin, "customOriginConfig", label=f"origins[{index}].customOriginConfig")
@@ -234,8 +244,9 @@ def _origin_tls(r: Subject) -> None:
             continue  # S3 (OAC) and VPC origins: CloudFront always uses HTTPS
         origin_id = r.get(origin, "originId") or index
         policy = r.get(custom, "originProtocolPolicy", label=f"origins[{index}].originProtocolPolicy")
-        if isinstance(policy, str) and policy in ("http-only", "match-viewer"):
-            why = "always" if policy == "http-only" else "whenever a viewer uses HTTP"
+        plain_viewers = policy == "match-viewer" and "allow-all" in _viewer_policies(r, origin_id)
+        if isinstance(policy, str) and (policy == "http-only" or plain_viewers):
+            why = "always" if policy == "http-only" else "whenever a viewer uses HTTP (a behavior allows it)"
             r.report(
                 f"origins[{index}] ('{origin_id}') has originProtocolPolicy '{policy}': CloudFront talks to "
                 f"the origin over plain HTTP {why}, so requests, cookies and responses cross the internet "
@@ -261,6 +272,37 @@ cloudfront_origin_tls = resource_rule(
 )
 
 
+# --- prod-cloudfront-vpc-origin-https -------------------------------------------------------
+
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+
+
+def _vpc_origin(r: Subject) -> None:
+    config = r.prop("vpcOriginEndpointConfig")
+    if is_sequence(config):
+        config = config[0] if config else None
+    policy = r.get(config, "originProtocolPolicy", label="vpcOriginEndpointConfig.originProtocolPolicy")
+    if isinstance(policy, str) and policy != "https-only":
+        r.report(
+            f"vpcOriginEndpointConfig.originProtocolPolicy is '{policy}': CloudFront sends requests, cookies "
+            "and responses to the load balancer in plain text inside the VPC. Give the ALB an HTTPS listener "
+            "with a certificate for the origin name and set it to 'https-only'."
+        )
+
+
+prod_cloudfront_vpc_origin_https = resource_rule(
+    name="prod-cloudfront-vpc-origin-https",
+    description="In production, CloudFront VPC origins (CloudFront to an internal ALB) use HTTPS only.",
+    types={VPC_ORIGIN},
+    reads=["vpcOriginEndpointConfig"],
+    check=_vpc_origin,
+    production_only=True,
+    # Advisory until the production config gives the ALB a certificate (albCertificateArn and
+    # albOriginDomainName); then mandatory.
+    level=EnforcementLevel.ADVISORY,
+)
+
+
 # --- lb-listener-modern-tls ------------------------------------------------------------------
 
 # ELB security policies whose minimum is TLS 1.2 carry it in their name (ELBSecurityPolicy-TLS-1-2-*,
@@ -270,7 +312,53 @@ MODERN_TLS_POLICY = re.compile(r"^ELBSecurityPolicy-(TLS|TLS13|FS)-1-[23](-|$)")
 API_DEFAULT_TLS_POLICY = "ELBSecurityPolicy-2016-08"
 
 
+API_DOMAINS = frozenset({"aws:apigateway/domainName:DomainName", "aws:apigatewayv2/domainName:DomainName"})
+CLASSIC_POLICY = "aws:elb/loadBalancerPolicy:LoadBalancerPolicy"
+OUTDATED_CLASSIC_PROTOCOLS = frozenset(
+    {"Protocol-SSLv2", "Protocol-SSLv3", "Protocol-TLSv1", "Protocol-TLSv1.1"}
+)
+
+
+def _api_domain_tls(r: Subject) -> None:
+    if r.type == "aws:apigateway/domainName:DomainName":
+        policy, where = r.prop("securityPolicy"), "securityPolicy"
+    else:
+        config = r.prop("domainNameConfiguration")
+        if is_sequence(config):
+            config = config[0] if config else None
+        policy = r.get(config, "securityPolicy", label="domainNameConfiguration.securityPolicy")
+        where = "domainNameConfiguration.securityPolicy"
+    if isinstance(policy, str) and policy.upper() == "TLS_1_0":
+        r.report(f"{where} is TLS_1_0: clients may negotiate TLS 1.0/1.1. Set it to TLS_1_2.")
+
+
+def _classic_policy(r: Subject) -> None:
+    for index, attribute in r.items(r.props, "policyAttributes"):
+        if not isinstance(attribute, Mapping):
+            continue
+        name, value = attribute.get("name"), attribute.get("value")
+        if (
+            name == "Reference-Security-Policy"
+            and isinstance(value, str)
+            and not MODERN_TLS_POLICY.match(value)
+        ):
+            r.report(
+                f"policyAttributes[{index}] references {value}, which accepts TLS versions before 1.2. Reference "
+                "ELBSecurityPolicy-TLS-1-2-2017-01 (or move to an ALB with a TLS13-1-2 policy)."
+            )
+        elif name in OUTDATED_CLASSIC_PROTOCOLS and truthy(value):
+            r.report(
+                f"policyAttributes[{index}] enables {name}. Set it to false; allow only Protocol-TLSv1.2."
+            )
+
+
 def _listener_tls(r: Subject) -> None:
+    if r.type in API_DOMAINS:
+        _api_domain_tls(r)
+        return
+    if r.type == CLASSIC_POLICY:
+        _classic_policy(r)
+        return
     protocol = r.prop("protocol")
     if not (isinstance(protocol, str) and protocol.upper() in ("HTTPS", "TLS")):
         return
@@ -287,9 +375,12 @@ def _listener_tls(r: Subject) -> None:
 
 lb_listener_modern_tls = resource_rule(
     name="lb-listener-modern-tls",
-    description="HTTPS and TLS listeners use an ELB security policy with TLS 1.2 as the minimum.",
-    types=LISTENERS,
-    reads=["protocol", "sslPolicy"],
+    description=(
+        "HTTPS and TLS listeners (ALB, NLB, classic ELB policies) and API Gateway custom domains accept "
+        "TLS 1.2 as the minimum."
+    ),
+    types=LISTENERS | API_DOMAINS | {CLASSIC_POLICY},
+    reads=["protocol", "sslPolicy", "securityPolicy", "domainNameConfiguration", "policyAttributes"],
     check=_listener_tls,
 )
 
@@ -329,6 +420,37 @@ def _open_to_addresses(stack: Stack, group: Any) -> bool:
     return False
 
 
+def _origin_header_required(stack: Stack, balancer: Any) -> bool:
+    """CloudFront adds a secret header and every listener refuses requests without it: each default
+    action answers itself (fixed-response or redirect) and some listener rule matches an HTTP header."""
+    listeners = [
+        lst
+        for lst in stack.of_type(LISTENERS)
+        if balancer.urn in {b.urn for b in linked(lst, "loadBalancerArn", LOAD_BALANCERS)}
+    ]
+    if not listeners:
+        return False
+    for listener in listeners:
+        actions = [
+            a
+            for _, a in stack.items(
+                listener.props, "defaultActions", label=f"{label(listener)} defaultActions"
+            )
+        ]
+        if not actions or any(
+            not isinstance(a, Mapping) or a.get("type") not in ("fixed-response", "redirect") for a in actions
+        ):
+            return False
+    listener_urns = {lst.urn for lst in listeners}
+    for rule in stack.of_type(LISTENER_RULES):
+        if not {lst.urn for lst in linked(rule, "listenerArn", LISTENERS)} & listener_urns:
+            continue
+        for _, condition in stack.items(rule.props, "conditions", label=f"{label(rule)} conditions"):
+            if isinstance(condition, Mapping) and non_empty(condition.get("httpHeader")):
+                return True
+    return False
+
+
 def _alb_bypass(stack: Stack) -> None:
     protected = {
         lb.urn
@@ -343,13 +465,20 @@ def _alb_bypass(stack: Stack) -> None:
         if balancer.urn in protected:
             continue
         groups = linked(balancer, "securityGroups", SECURITY_GROUPS)
-        if groups and not any(_open_to_addresses(stack, g) for g in groups):
+        if not groups:
+            if non_empty(stack.prop(balancer, "securityGroups")):
+                stack.outside(f"the security groups of {label(balancer)}")
+            continue  # without a group of its own the ALB only admits its VPC's default group
+        if not any(_open_to_addresses(stack, g) for g in groups):
             continue  # admits only prefix lists (CloudFront's origin-facing list) or security groups
+        if _origin_header_required(stack, balancer):
+            continue
         stack.report(
             f"internet-facing application load balancer '{balancer.name}' has no WAF association and its "
             "security groups admit address ranges: clients can reach it directly, bypassing CloudFront "
             "and the WAF. Make it internal behind a CloudFront VPC origin, or admit only the "
-            "com.amazonaws.global.cloudfront.origin-facing prefix list and associate the web ACL.",
+            "com.amazonaws.global.cloudfront.origin-facing prefix list and require CloudFront's secret "
+            "origin header in the listener rules, or associate the web ACL with the ALB.",
             balancer,
         )
 
@@ -472,4 +601,5 @@ POLICIES += [
     lb_listener_modern_tls,
     cloudfront_private_media_signed,
     prod_alb_behind_cloudfront,
+    prod_cloudfront_vpc_origin_https,
 ]

@@ -25,6 +25,7 @@ from .props import (
     config_int,
     falsy_explicit,
     is_production,
+    is_sequence,
     non_empty,
     stack_profile,
     truthy,
@@ -349,7 +350,7 @@ def _versioning(r: Subject) -> None:
         where = "versioningConfiguration.status"
     else:
         block = r.prop("versioning")
-        if isinstance(block, list):
+        if is_sequence(block):
             block = block[0] if block else None
         enabled = r.get(block, "enabled", label="versioning.enabled")
         status = "Suspended" if falsy_explicit(enabled) and non_empty(block) else None

@@ -141,6 +141,11 @@ def _wild(action: Any) -> bool:
     return isinstance(action, str) and action.strip() in ("*", "*:*")
 
 
+def _iam_everything(action: Any) -> bool:
+    """iam:* lets the holder grant itself anything else."""
+    return isinstance(action, str) and action.strip().lower() in ("iam:*", "iam:*:*")
+
+
 def admin_statements(document: Any) -> list[str]:
     """Identity-policy statements that amount to administrator access: Action '*' on any resource,
     or NotAction (allow everything except a list) on Resource '*'."""
@@ -150,7 +155,8 @@ def admin_statements(document: Any) -> list[str]:
             continue
         resources = as_list(statement.get("Resource"))
         everywhere = any(_wild(r) for r in resources) or "NotResource" in statement
-        if any(_wild(a) for a in as_list(statement.get("Action"))):
+        actions = as_list(statement.get("Action"))
+        if any(_wild(a) for a in actions) or (everywhere and any(_iam_everything(a) for a in actions)):
             found.append(
                 f"{_describe(index, statement)} on {', '.join(map(str, resources)) or 'NotResource'}"
             )

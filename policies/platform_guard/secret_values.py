@@ -79,6 +79,7 @@ DESCRIPTIVE_LAST_WORDS = frozenset(
 )
 # Public by design: Stripe publishable keys, reCAPTCHA site keys, VAPID public keys.
 PUBLIC_WORDS = frozenset({"PUBLIC", "PUBLISHABLE", "PUB", "SITE"})
+KEY_WORDS = frozenset({"KEY", "KEYS", "APIKEY"})
 PUBLIC_VALUE_PREFIXES = ("pk_live_", "pk_test_", "pub-", "pub_")
 
 # Credentials recognisable by their format whatever they are called.
@@ -90,6 +91,7 @@ KNOWN_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a GitLab token", re.compile(r"\bglpat-[0-9A-Za-z_-]{20}")),
     ("a Slack token", re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}")),
     ("a Slack webhook", re.compile(r"hooks\.slack\.com/services/[A-Z0-9]+/[A-Z0-9]+/[0-9A-Za-z]+")),
+    ("a JSON Web Token", re.compile(r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]*")),
     ("a SendGrid key", re.compile(r"\bSG\.[0-9A-Za-z_-]{16,}\.[0-9A-Za-z_-]{16,}")),
 )
 
@@ -98,9 +100,10 @@ _URL_SECRET_QUERY = re.compile(
     r"[?&;](password|passwd|pwd|pass|secret|token|api_?key|access_token|auth_token|client_secret)=([^&\s#]+)",
     re.IGNORECASE,
 )
-_REFERENCE = re.compile(
-    r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\{\{.*\}\}|<[^>]*>|\*+|x+|changeme|redacted)$", re.I
-)
+# Expanded at run time, so no secret in the text: $VAR, ${VAR}, $(command), `command`, {{resolve:...}}.
+# Placeholders such as "xxx" or "changeme" are not references: in a deployed resource they are the
+# (weak) secret itself.
+_REFERENCE = re.compile(r"^(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\$\(.*\)|`.*`|\{\{.*\}\})$", re.S)
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?[smhdSMHD]?$")
 _DOTTED = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$")
 _NOT_SECRET_LITERALS = frozenset(
@@ -109,7 +112,7 @@ _NOT_SECRET_LITERALS = frozenset(
 
 
 def is_reference(value: str) -> bool:
-    """`$VAR`, `${VAR}`, `{{resolve:...}}`, `<password>`, `****`: a pointer or placeholder, no secret."""
+    """`$VAR`, `${VAR}`, `$(...)`, `{{resolve:...}}`: expanded at run time, no secret in the text."""
     return bool(_REFERENCE.match(value.strip()))
 
 
@@ -119,7 +122,14 @@ def secret_name(name: str) -> bool:
     parts = word_parts(name)
     if not parts or not any(p in SECRET_WORDS for p in parts):
         return False
-    return not (parts[-1] in DESCRIPTIVE_LAST_WORDS or any(p in PUBLIC_WORDS for p in parts))
+    if parts[-1] in DESCRIPTIVE_LAST_WORDS:
+        return False
+    # A public or site KEY (Stripe publishable, reCAPTCHA site, VAPID public) is published by design;
+    # a name that also says SECRET, PASSWORD or TOKEN is not.
+    public_key = any(p in PUBLIC_WORDS for p in parts) and not any(
+        p in SECRET_WORDS - KEY_WORDS for p in parts
+    )
+    return not public_key
 
 
 def credential_in_value(value: str) -> str | None:
@@ -145,14 +155,16 @@ def plainly_not_secret(value: str) -> bool:
     text = value.strip()
     if text.lower() in _NOT_SECRET_LITERALS or _NUMBER.match(text) or is_reference(text):
         return True
+    if text.startswith(("$", "`")):
+        return True  # the start of a shell expansion split off a command line
     if text.startswith(("arn:aws", "arn:aws-", "ssm:", "secretsmanager:", "/run/secrets/", "file://")):
         return True
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text) and credential_in_value(text) is None:
         return True
     if text.startswith(("/", "./")) and " " not in text:
         return True
-    if _DOTTED.match(text) and any(c.isupper() for c in text.split(".")[-1][:1]):
-        return True  # a Python class path such as django.contrib.auth.hashers.Argon2PasswordHasher
+    if _DOTTED.match(text):
+        return True  # a Python path such as django.contrib.auth.hashers.Argon2PasswordHasher
     return text.startswith(PUBLIC_VALUE_PREFIXES)
 
 
@@ -184,7 +196,8 @@ SECRET_FLAG_HINTS = (
 
 def _secret_flag(flag: str) -> bool:
     name = _flag_name(flag).lower()
-    return any(hint in name for hint in SECRET_FLAG_HINTS) and not name.endswith(("_file", "file", "_path"))
+    descriptive = name.rsplit("_", 1)[-1].upper() in DESCRIPTIVE_LAST_WORDS or name.endswith("file")
+    return any(hint in name for hint in SECRET_FLAG_HINTS) and not descriptive
 
 
 def judge_command(words: Iterable[str]) -> list[str]:
