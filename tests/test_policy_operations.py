@@ -36,6 +36,7 @@ def test_production_rules_are_not_applicable_elsewhere(policy: object) -> None:
         return
     type_ = {
         "prod-bucket-versioning-not-suspended": "aws:s3/bucketVersioningV2:BucketVersioningV2",
+        "prod-cloudfront-vpc-origin-https": "aws:cloudfront/vpcOrigin:VpcOrigin",
         "prod-redis-automatic-failover": "aws:elasticache/replicationGroup:ReplicationGroup",
         "prod-cloudfront-waf": "aws:cloudfront/distribution:Distribution",
     }.get(policy.name, RDS)  # type: ignore[attr-defined]
