@@ -207,3 +207,38 @@ def test_a_missing_virtualenv_is_reported(tmp_path: Any, staging_config: StackCo
     )
     with pytest.raises(PackError, match="doesn't appear to be a virtual environment"):
         PolicyPackProcess(tmp_path, staging_config).start()
+
+
+def _task_definition_waiting_on_a_database() -> None:
+    # As in a real preview: the container definitions embed an address that exists only after
+    # `pulumi up`, so the whole JSON string is unknown.
+    aws.ecs.TaskDefinition(
+        "web",
+        family="web",
+        container_definitions=_unknown(),
+        requires_compatibilities=["FARGATE"],
+        network_mode="awsvpc",
+        cpu="256",
+        memory="512",
+    )
+
+
+def test_a_preview_says_how_many_resources_it_could_not_judge_and_why(
+    pack: PolicyPackProcess,
+    staging_config: StackConfig,
+    build: Callable[[Callable[[], object]], Registrations],
+) -> None:
+    registered = build(_task_definition_waiting_on_a_database)
+    analysis = analyze(ProgramRun(registered.resources, staging_config, {}), pack)
+    assert not analysis.mandatory
+    waiting = {f.policy for f in analysis.findings if f.not_judged and f.resource_name == "web"}
+    assert waiting >= {
+        "ecs-no-plaintext-secrets",
+        "ecs-django-debug-off",
+        "ecs-django-allowed-hosts-explicit",
+    }
+    [summary] = [f for f in analysis.findings if f.policy == "preview-unjudged-resources"]
+    assert summary.message.startswith("1 resource could not be judged in this preview")
+    assert (
+        "TaskDefinition 'web': containerDefinitions (for ecs-django-allowed-hosts-explicit" in summary.message
+    )

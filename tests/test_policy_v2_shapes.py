@@ -567,3 +567,61 @@ def test_alb_refusing_requests_without_cloudfronts_origin_header_is_not_a_bypass
     policy = BY_NAME["prod-alb-behind-cloudfront"]
     assert check_stack(policy, [sg, alb, listener, rule], profile="production").passed
     assert check_stack(policy, [sg, alb, listener], profile="production").violations
+
+
+# --- the secret judgement over generated names and values -------------------------------------
+
+_prefix = st.lists(st.sampled_from(["DB", "DJANGO", "REDIS", "APP", "STRIPE", "SMTP", "API"]), max_size=2)
+_secret_word = st.sampled_from(
+    ["PASSWORD", "PWD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "KEY", "CREDENTIALS"]
+)
+_descriptive = st.sampled_from(["ARN", "ID", "NAME", "FILE", "URL", "PATH", "TIMEOUT", "TTL", "HEADER"])
+
+
+def _name(parts: list[str]) -> str:
+    return "_".join(parts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    _prefix,
+    _secret_word,
+    st.text(
+        alphabet="ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789!#%+", min_size=8, max_size=40
+    ).filter(
+        lambda v: any(c.isalpha() for c in v)  # a bare number reads as a setting (a timeout, a length)
+    ),
+)
+def test_a_literal_under_a_secret_name_is_always_a_secret(prefix: list[str], word: str, value: str) -> None:
+    assert judge_pair(_name([*prefix, word]), value) is not None
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    _prefix,
+    _secret_word,
+    st.one_of(
+        st.from_regex(r"arn:aws:secretsmanager:eu-west-1:\d{12}:secret:[a-z/-]{3,20}", fullmatch=True),
+        st.from_regex(r"https://[a-z]{3,10}\.example\.com/[a-z/]{0,20}", fullmatch=True),
+        st.integers(0, 10**7).map(str),
+        st.sampled_from(["true", "False", "", "${DB_PASSWORD}", "$(cat /run/secrets/db)"]),
+    ),
+)
+def test_pointers_urls_numbers_and_references_are_never_secrets(
+    prefix: list[str], word: str, value: str
+) -> None:
+    assert judge_pair(_name([*prefix, word]), value) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    _prefix,
+    _secret_word,
+    _descriptive,
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=8, max_size=30),
+)
+def test_a_name_describing_a_secret_is_judged_by_its_value_alone(
+    prefix: list[str], word: str, last: str, value: str
+) -> None:
+    assert judge_pair(_name([*prefix, word, last]), value) is None
+    assert judge_pair(_name([*prefix, word, last]), f"postgres://app:{value}@db:5432/app") is not None
