@@ -625,3 +625,14 @@ def test_a_name_describing_a_secret_is_judged_by_its_value_alone(
 ) -> None:
     assert judge_pair(_name([*prefix, word, last]), value) is None
     assert judge_pair(_name([*prefix, word, last]), f"postgres://app:{value}@db:5432/app") is not None
+
+
+def test_aurora_members_named_by_a_plain_identifier_count() -> None:
+    cluster = Res("db", "aws:rds/cluster:Cluster", {"engine": "aurora-mysql", "clusterIdentifier": "app-db"})
+    members = [
+        Res(f"db-{i}", "aws:rds/clusterInstance:ClusterInstance", {"clusterIdentifier": "app-db"})
+        for i in range(2)
+    ]
+    policy = BY_NAME["prod-aurora-multiple-instances"]
+    assert check_stack(policy, [cluster, *members], profile="production").passed
+    assert check_stack(policy, [cluster, members[0]], profile="production").violations

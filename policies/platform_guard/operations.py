@@ -258,9 +258,18 @@ CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 
 def _aurora_instances(stack: Stack) -> None:
     members: dict[str, int] = {}
+    by_identifier = {
+        identifier: cluster.urn
+        for cluster in stack.of_type({RDS_CLUSTER})
+        if isinstance(identifier := stack.get(cluster.props, "clusterIdentifier"), str) and identifier
+    }
     for instance in stack.of_type({CLUSTER_INSTANCE}):
-        for cluster in linked(instance, "clusterIdentifier", {RDS_CLUSTER}):
-            members[cluster.urn] = members.get(cluster.urn, 0) + 1
+        clusters = {c.urn for c in linked(instance, "clusterIdentifier", {RDS_CLUSTER})}
+        named = stack.get(instance.props, "clusterIdentifier")
+        if not clusters and isinstance(named, str) and named in by_identifier:
+            clusters = {by_identifier[named]}  # the identifier written as a plain string
+        for urn in clusters:
+            members[urn] = members.get(urn, 0) + 1
     for cluster in stack.of_type({RDS_CLUSTER}):
         engine = stack.prop(cluster, "engine")
         mode = stack.prop(cluster, "engineMode")
