@@ -50,6 +50,10 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from .engine import ProgramRun, RegisteredResource, StackConfig
 
 DEFAULT_PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
+# The pack's own PulumiPolicy.yaml names `venv` inside the pack, which the CLI builds from the pack's
+# requirements.txt. Offline plans run the pack in the project's virtualenv instead (it holds
+# everything the pack requires), passed the way the CLI passes the option: `-virtualenv=<path>`.
+PROJECT_VIRTUALENV = Path(__file__).resolve().parent.parent / ".venv"
 # A Python pack never dials the engine (pulumi.policy parses the address and ignores it).
 ENGINE_ADDRESS_PLACEHOLDER = "127.0.0.1:0"
 # Backends without organizations (filestate) report this one, as the SDK's default does.
@@ -242,10 +246,12 @@ class PackProject:
             )
         return cls(directory, "python", options, str(document.get("version") or ""))
 
-    def command(self, engine_address: str) -> tuple[list[str], dict[str, str]]:
+    def command(
+        self, engine_address: str, virtualenv_override: Path | None = None
+    ) -> tuple[list[str], dict[str, str]]:
         """The interpreter command and PATH changes of `pulumi-analyzer-policy-python`."""
         env: dict[str, str] = {}
-        virtualenv = str(self.options.get("virtualenv") or "").rstrip("/")
+        virtualenv = str(virtualenv_override or self.options.get("virtualenv") or "").rstrip("/")
         if virtualenv:
             venv = Path(virtualenv) if os.path.isabs(virtualenv) else self.directory / virtualenv
             python = venv / "bin" / "python"
@@ -270,8 +276,11 @@ class PolicyPackProcess:
         *,
         organization: str = DEFAULT_ORGANIZATION,
         dry_run: bool = True,
+        virtualenv: Path | None = None,
     ) -> None:
         self.project = PackProject.load(pack_dir)
+        self.virtualenv = virtualenv
+        """Replaces PulumiPolicy.yaml's `virtualenv` option when set."""
         self.config = config
         self.organization = organization
         self.dry_run = dry_run
@@ -284,7 +293,7 @@ class PolicyPackProcess:
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env.pop("PYTHONHOME", None)
-        argv_env = self.project.command(ENGINE_ADDRESS_PLACEHOLDER)[1]
+        argv_env = self.project.command(ENGINE_ADDRESS_PLACEHOLDER, self.virtualenv)[1]
         env.update(argv_env)
         extra = {
             "PULUMI_CONFIG": json.dumps(self.config.values) if self.config.values else "",
@@ -299,7 +308,7 @@ class PolicyPackProcess:
     def start(self) -> PolicyPackProcess:
         # The CLI hands the shim `-<option>=<value>` per runtime option; the shim consumes
         # `-virtualenv` itself and passes python only the engine address and the folder.
-        argv, _ = self.project.command(ENGINE_ADDRESS_PLACEHOLDER)
+        argv, _ = self.project.command(ENGINE_ADDRESS_PLACEHOLDER, self.virtualenv)
         try:
             self._process = subprocess.Popen(
                 argv,
@@ -741,9 +750,12 @@ def analyze(
 
 
 @contextmanager
-def policy_pack(pack_dir: Path | str, config: StackConfig) -> Iterator[PolicyPackProcess]:
-    """Start the pack for `config`'s stack; it is stopped however the block ends."""
-    process = PolicyPackProcess(pack_dir, config)
+def policy_pack(
+    pack_dir: Path | str, config: StackConfig, virtualenv: Path | None = PROJECT_VIRTUALENV
+) -> Iterator[PolicyPackProcess]:
+    """Start the pack for `config`'s stack, by default in the project's virtualenv; it is stopped
+    however the block ends."""
+    process = PolicyPackProcess(pack_dir, config, virtualenv=virtualenv)
     try:
         process.start()
         yield process
@@ -753,6 +765,7 @@ def policy_pack(pack_dir: Path | str, config: StackConfig) -> Iterator[PolicyPac
 
 __all__ = [
     "DEFAULT_PACK_DIR",
+    "PROJECT_VIRTUALENV",
     "Analysis",
     "Finding",
     "PackError",

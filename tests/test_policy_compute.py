@@ -71,10 +71,10 @@ def test_every_container_is_checked_and_values_are_never_echoed() -> None:
     assert "hunter2" not in outcome.messages[0]
 
 
-def test_allowed_names_config_exempts_identifiers() -> None:
-    props = task([{"name": "AWS_S3_KMS_KEY_ID", "value": "alias/app"}])
+def test_allowed_names_config_exempts_names_the_judgement_gets_wrong() -> None:
+    props = task([{"name": "LEGACY_TOKEN", "value": "not-a-secret-but-looks-like-one"}])
     assert check_resource(SECRETS, TASK, props).violations
-    assert check_resource(SECRETS, TASK, props, config={"allowedNames": ["AWS_S3_KMS_KEY_ID"]}).passed
+    assert check_resource(SECRETS, TASK, props, config={"allowedNames": ["LEGACY_TOKEN"]}).passed
 
 
 @pytest.mark.parametrize("value", ["True", "true", "1", "yes", "on"])
@@ -113,7 +113,10 @@ def test_real_task_definition_registration_sends_container_definitions_as_json(
             "name": "web",
             "image": "app:1",
             "privileged": True,
-            "environment": [{"name": "ALLOWED_HOSTS", "value": "*"}, {"name": "SECRET_KEY", "value": "x"}],
+            "environment": [
+                {"name": "ALLOWED_HOSTS", "value": "*"},
+                {"name": "SECRET_KEY", "value": "k3y-7hat-is-secret"},
+            ],
         }
     ]
     registered = build(

@@ -15,6 +15,7 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from offline.analyzer import (
     DEFAULT_PACK_DIR,
+    PROJECT_VIRTUALENV,
     PackError,
     PolicyConfigEntry,
     PolicyConfigError,
@@ -34,7 +35,7 @@ def staging_config() -> StackConfig:
 
 @pytest.fixture(scope="module")
 def pack(staging_config: StackConfig) -> Iterator[PolicyPackProcess]:
-    process = PolicyPackProcess(DEFAULT_PACK_DIR, staging_config)
+    process = PolicyPackProcess(DEFAULT_PACK_DIR, staging_config, virtualenv=PROJECT_VIRTUALENV)
     with process:
         yield process
     assert process._process is not None and process._process.poll() is not None, "the pack must be stopped"
@@ -81,7 +82,13 @@ def test_the_pack_describes_itself_over_grpc(pack: PolicyPackProcess) -> None:
     info = pack.stub().GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == PACK_NAME
     assert {p.name for p in info.policies} == {p.name for p in POLICIES}
-    assert {p.enforcementLevel for p in info.policies} == {analyzer_pb2.MANDATORY}
+    advisory = {p.name for p in info.policies if p.enforcementLevel == analyzer_pb2.ADVISORY}
+    assert advisory == {
+        "preview-unjudged-resources",
+        "cloudfront-private-media-signed",
+        "prod-cloudfront-vpc-origin-https",
+    }
+    assert {p.enforcementLevel for p in info.policies} == {analyzer_pb2.MANDATORY, analyzer_pb2.ADVISORY}
     assert all(p.description for p in info.policies)
 
 
@@ -103,6 +110,11 @@ def test_violations_come_back_as_mandatory_diagnostics(
         ("no-internet-ingress-to-database-ports", "maybe-open", "advisory")
     ]
     assert "cidrBlocks[0] cannot be judged yet" in pending[0].message
+    # One advisory finding counts what the preview could not judge, and names it.
+    [summary] = [f for f in analysis.findings if f.policy == "preview-unjudged-resources"]
+    assert summary.level == "advisory"
+    assert summary.message.startswith("1 resource could not be judged in this preview")
+    assert "SecurityGroupRule 'maybe-open': cidrBlocks" in summary.message
     # Production rules answered "not applicable" for the development-profile stack.
     assert analysis.not_applicable["prod-database-multi-az"] == 1
 
@@ -120,7 +132,8 @@ def test_policy_pack_config_changes_levels_in_the_pack(
     analysis = analyze(run, pack, config)
     assert not analysis.mandatory
     assert {(f.policy, f.level) for f in analysis.findings if not f.not_judged} == {
-        ("no-internet-ingress-to-database-ports", "advisory")
+        ("no-internet-ingress-to-database-ports", "advisory"),
+        ("preview-unjudged-resources", "advisory"),
     }
     # The next preview without overrides is back to the defaults.
     assert analyze(run, pack).mandatory
@@ -150,7 +163,7 @@ def test_production_rules_follow_the_stack_config_passed_to_the_pack(
 ) -> None:
     registered = build(lambda: aws.cloudwatch.LogGroup("app", retention_in_days=30))
     prod = load_stack_config(ROOT, "staging", {"stackProfile": "production"})
-    with PolicyPackProcess(DEFAULT_PACK_DIR, prod) as production_pack:
+    with PolicyPackProcess(DEFAULT_PACK_DIR, prod, virtualenv=PROJECT_VIRTUALENV) as production_pack:
         analysis = analyze(ProgramRun(registered.resources, prod, {}), production_pack)
     assert [(f.policy, f.resource_name) for f in analysis.mandatory] == [("cloudwatch-log-retention", "app")]
 
@@ -194,3 +207,38 @@ def test_a_missing_virtualenv_is_reported(tmp_path: Any, staging_config: StackCo
     )
     with pytest.raises(PackError, match="doesn't appear to be a virtual environment"):
         PolicyPackProcess(tmp_path, staging_config).start()
+
+
+def _task_definition_waiting_on_a_database() -> None:
+    # As in a real preview: the container definitions embed an address that exists only after
+    # `pulumi up`, so the whole JSON string is unknown.
+    aws.ecs.TaskDefinition(
+        "web",
+        family="web",
+        container_definitions=_unknown(),
+        requires_compatibilities=["FARGATE"],
+        network_mode="awsvpc",
+        cpu="256",
+        memory="512",
+    )
+
+
+def test_a_preview_says_how_many_resources_it_could_not_judge_and_why(
+    pack: PolicyPackProcess,
+    staging_config: StackConfig,
+    build: Callable[[Callable[[], object]], Registrations],
+) -> None:
+    registered = build(_task_definition_waiting_on_a_database)
+    analysis = analyze(ProgramRun(registered.resources, staging_config, {}), pack)
+    assert not analysis.mandatory
+    waiting = {f.policy for f in analysis.findings if f.not_judged and f.resource_name == "web"}
+    assert waiting >= {
+        "ecs-no-plaintext-secrets",
+        "ecs-django-debug-off",
+        "ecs-django-allowed-hosts-explicit",
+    }
+    [summary] = [f for f in analysis.findings if f.policy == "preview-unjudged-resources"]
+    assert summary.message.startswith("1 resource could not be judged in this preview")
+    assert (
+        "TaskDefinition 'web': containerDefinitions (for ecs-django-allowed-hosts-explicit" in summary.message
+    )

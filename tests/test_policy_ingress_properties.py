@@ -1,8 +1,10 @@
 """Property tests: the public-database rule flags exactly the ingress rules that let an address
 outside private space reach a database or cache port, in all three ways a rule can be written.
 
-The oracle below is written independently of the rule: integer ranges for IPv4 private space
-(RFC 1918), the fc00::/7 bit pattern for IPv6 unique-local space, and plain arithmetic for ports.
+The oracle below is written independently of the rule: integer ranges for the IPv4 blocks the IANA
+special-purpose registry marks not globally reachable (RFC 1918, 100.64.0.0/10 shared space, loopback,
+link-local, benchmarking, reserved; documentation ranges count as public, they stand for real
+addresses), the fc00::/7 bit pattern for IPv6 unique-local space, and plain arithmetic for ports.
 """
 
 from __future__ import annotations
@@ -22,14 +24,28 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 
-PRIVATE_V4 = [(0x0A000000, 8), (0xAC100000, 12), (0xC0A80000, 16)]  # 10/8, 172.16/12, 192.168/16
+PRIVATE_V4 = [(0x0A000000, 8), (0xAC100000, 12), (0xC0A80000, 16), (0x64400000, 10)]  # RFC 1918, 100.64/10
+# Not globally reachable either (0/8, 127/8, 169.254/16, 192.0.0.0/29, 192.0.0.170/31, 198.18/15,
+# 240/4, 255.255.255.255/32); never wider than a /8, so a wider network is never private.
+OTHER_NON_GLOBAL_V4 = [
+    (0x00000000, 8),
+    (0x7F000000, 8),
+    (0xA9FE0000, 16),
+    (0xC0000000, 29),
+    (0xC00000AA, 31),
+    (0xC6120000, 15),
+    (0xF0000000, 4),
+    (0xFFFFFFFF, 32),
+]
 
 
 def _private(cidr: str) -> bool:
     network = ipaddress.ip_network(cidr)
     if network.version == 4:
         first, last = int(network.network_address), int(network.broadcast_address)
-        for base, prefix in PRIVATE_V4:
+        if network.prefixlen < 8:
+            return False
+        for base, prefix in PRIVATE_V4 + OTHER_NON_GLOBAL_V4:
             size = 1 << (32 - prefix)
             if base <= first and last < base + size:
                 return True

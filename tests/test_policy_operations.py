@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pulumi
 import pytest
+from pulumi_policy import StackValidationPolicy
 
 from platform_guard import BY_NAME
-from platform_guard._shape import stack_profile
-from tests.policy_harness import UNKNOWN, check_resource
+from platform_guard.props import stack_profile
+from tests.policy_harness import UNKNOWN, check_resource, check_stack
 
 RETENTION = BY_NAME["cloudwatch-log-retention"]
 RDS = "aws:rds/instance:Instance"
@@ -28,7 +29,14 @@ def test_another_projects_profile_does_not_count() -> None:
 
 @pytest.mark.parametrize("policy", PRODUCTION_RULES, ids=lambda p: p.name)
 def test_production_rules_are_not_applicable_elsewhere(policy: object) -> None:
+    if isinstance(policy, StackValidationPolicy):
+        outcome = check_stack(policy, [])
+        assert not outcome.violations
+        assert outcome.not_applicable and "stackProfile is 'development'" in outcome.not_applicable
+        return
     type_ = {
+        "prod-bucket-versioning-not-suspended": "aws:s3/bucketVersioningV2:BucketVersioningV2",
+        "prod-cloudfront-vpc-origin-https": "aws:cloudfront/vpcOrigin:VpcOrigin",
         "prod-redis-automatic-failover": "aws:elasticache/replicationGroup:ReplicationGroup",
         "prod-cloudfront-waf": "aws:cloudfront/distribution:Distribution",
     }.get(policy.name, RDS)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from platform_guard import BY_NAME, POLICIES
+from tests.policy_cases_v2 import V2_CASES
 from tests.policy_harness import Outcome, Res, check_resource, check_stack
 
 RDS = "aws:rds/instance:Instance"
@@ -263,8 +264,8 @@ CASES: dict[str, Case] = {
         "ecs-no-plaintext-secrets",
         TASK,
         task(container()),
-        task(container(environment=[{"name": "SECRET_KEY", "value": "xxx"}])),
-        "puts SECRET_KEY in plain environment",
+        task(container(environment=[{"name": "SECRET_KEY", "value": "django-insecure-9f8e7d6c5b4a"}])),
+        "puts SECRET_KEY in plain `environment`",
     ),
     "ecs-django-debug-off": _case(
         "ecs-django-debug-off",
@@ -382,6 +383,8 @@ CASES: dict[str, Case] = {
         profile="production",
     ),
 }
+
+CASES.update(V2_CASES)  # type: ignore[arg-type]
 
 
 def test_every_rule_has_a_compliant_and_a_violating_case() -> None:

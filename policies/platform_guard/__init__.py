@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import compute, data, edge, exposure, operations, storage
+from . import access, compute, coverage, data, datastores, edge, exposure, operations, storage
 
 PACK_NAME = "django-platform-policies"
 
@@ -19,6 +19,9 @@ POLICIES: list[Policy] = [
     *compute.POLICIES,
     *edge.POLICIES,
     *operations.POLICIES,
+    *datastores.POLICIES,
+    *access.POLICIES,
+    coverage.preview_unjudged_resources,
 ]
 
 BY_NAME: dict[str, Policy] = {policy.name: policy for policy in POLICIES}

@@ -6,18 +6,9 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
-
-from ._shape import UNKNOWN, Judge, as_int, config_list, module_of, non_empty, truthy
-from ._stack import label, linked
+from .props import UNKNOWN, Judge, as_int, config_list, module_of, non_empty, truthy
+from .rule import Stack, Subject, resource_rule, stack_rule
+from .stack_graph import label, linked
 
 # --- database-not-publicly-accessible --------------------------------------------------------
 
@@ -28,32 +19,36 @@ PUBLIC_FLAG_MODULES = frozenset(
 PUBLIC_FLAG_TYPES = frozenset({"aws:lightsail/database:Database"})
 
 
-def _publicly_accessible(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if (
-        module_of(args.resource_type) not in PUBLIC_FLAG_MODULES
-        and args.resource_type not in PUBLIC_FLAG_TYPES
-    ):
-        return
-    judge = Judge(args.name)
-    flag = judge.get(args.props, "publiclyAccessible")
+def _publicly_accessible(r: Subject) -> None:
+    flag = r.prop("publiclyAccessible")
     if flag is not UNKNOWN and truthy(flag):
-        report(
+        r.report(
             "publiclyAccessible is true: AWS gives it a public IP and its endpoint resolves to that IP "
             "from anywhere, so one permissive security-group rule exposes the data. Set "
-            "publicly_accessible=False and reach it through a bastion or SSM port forwarding.",
-            None,
+            "publicly_accessible=False and reach it through a bastion or SSM port forwarding."
         )
-    judge.settle()
 
 
-database_not_publicly_accessible = ResourceValidationPolicy(
+def _has_public_flag(type_token: str) -> bool:
+    return module_of(type_token) in PUBLIC_FLAG_MODULES or type_token in PUBLIC_FLAG_TYPES
+
+
+class _PublicFlagTypes(frozenset[str]):
+    """Every type token of the modules above: membership is decided by module, not by a list."""
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, str) and _has_public_flag(item)
+
+
+database_not_publicly_accessible = resource_rule(
     name="database-not-publicly-accessible",
     description=(
         "Databases (RDS and Aurora instances, DocumentDB, Neptune, Redshift, DMS, Lightsail, MQ) stay "
         "off the internet: no publiclyAccessible flag, so the endpoint never resolves to a public IP."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_publicly_accessible,
+    types=_PublicFlagTypes(PUBLIC_FLAG_TYPES),
+    reads=["publiclyAccessible"],
+    check=_publicly_accessible,
 )
 
 
@@ -79,13 +74,6 @@ DATABASE_PORTS: dict[int, str] = {
     27018: "MongoDB",
 }
 
-PRIVATE_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = (
-    ipaddress.ip_network("10.0.0.0/8"),
-    ipaddress.ip_network("172.16.0.0/12"),
-    ipaddress.ip_network("192.168.0.0/16"),
-    ipaddress.ip_network("fc00::/7"),  # IPv6 unique local addresses
-)
-
 ALL_PROTOCOLS = frozenset({"-1", "all"})
 TCP_PROTOCOLS = frozenset({"tcp", "6"})
 
@@ -97,16 +85,28 @@ INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 
 
 def is_private_cidr(cidr: str) -> bool:
-    """Inside RFC 1918 (IPv4) or unique-local fc00::/7 (IPv6). Anything else, or anything that does
-    not parse, is reachable from the internet as far as this pack is concerned."""
+    """Not reachable from the internet: every address of the range is outside the globally routed
+    space, by the IANA special-purpose registries as Python's `ipaddress` records them (RFC 1918,
+    100.64.0.0/10 shared address space, link-local, loopback, fc00::/7...). Anything that does not
+    parse is treated as reachable."""
     try:
         network = ipaddress.ip_network(cidr.strip(), strict=False)
     except ValueError:
         return False
-    return any(
-        network.version == private.version and network.subnet_of(private)  # type: ignore[arg-type]
-        for private in PRIVATE_NETWORKS
-    )
+    # Special-purpose blocks are aligned CIDRs no wider than a /8 (IPv4) or /7 (IPv6); a wider range
+    # whose two ends are special (0.0.0.0/1: "this network" to loopback) still spans global space.
+    if network.prefixlen < (8 if network.version == 4 else 7):
+        return False
+    if any(network.overlaps(doc) for doc in DOCUMENTATION_NETWORKS if doc.version == network.version):
+        return False
+    return not (network.network_address.is_global or network.broadcast_address.is_global)
+
+
+# RFC 5737 / RFC 3849 documentation ranges are not routed, but they stand for real public addresses
+# in examples and tests; a rule written with one means "some address on the internet".
+DOCUMENTATION_NETWORKS = tuple(
+    ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
 
 
 def _protocol(value: Any) -> str:
@@ -151,7 +151,7 @@ class Ingress:
     judge: Judge = field(default_factory=Judge)
 
 
-def _ingress_of(args: ResourceValidationArgs, judge: Judge) -> list[Ingress]:
+def _ingress_of(args: Any, judge: Judge) -> list[Ingress]:
     props = args.props
     if args.resource_type in SECURITY_GROUP_TYPES:
         rules = []
@@ -200,26 +200,24 @@ def _describe_source(cidr: str) -> str:
     return f"{cidr} (public address space)"
 
 
-def _database_ingress(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    judge = Judge(args.name)
-    ports = [int(p) for p in config_list(args.get_config(), "databasePorts", DATABASE_PORTS)]
-    for rule in _ingress_of(args, judge):
+def _ingress_findings(r: Subject, ports: list[int], names: dict[int, str], fix: str) -> None:
+    for rule in _ingress_of(r.args, r):
         public = [str(c) for c in rule.cidrs if c is not UNKNOWN and not is_private_cidr(str(c))]
         some_unknown = any(c is UNKNOWN for c in rule.cidrs)
         reached = covered_ports(rule.protocol, rule.from_port, rule.to_port, ports)
         if reached is UNKNOWN:
             if public or some_unknown:
                 for what in rule.judge.unknown:
-                    judge.note(what)
+                    r.note(what)
             continue
         if not reached:
             continue
         if some_unknown:
             for what in rule.judge.unknown:
-                judge.note(what)
+                r.note(what)
         if not public:
             continue
-        named = ", ".join(f"{p} ({DATABASE_PORTS.get(p, 'database')})" for p in reached[:6])
+        named = ", ".join(f"{p} ({names.get(p, 'service')})" for p in reached[:6])
         more = f" and {len(reached) - 6} more" if len(reached) > 6 else ""
         sources = ", ".join(_describe_source(c) for c in public)
         span = (
@@ -227,34 +225,83 @@ def _database_ingress(args: ResourceValidationArgs, report: ReportViolation) -> 
             if _protocol(rule.protocol) in ALL_PROTOCOLS
             else f"tcp {as_int(rule.from_port)}-{as_int(rule.to_port)}"
         )
-        report(
-            f"{rule.where} allows {span} from {sources}, which reaches {named}{more}. Admit the "
-            "clients' security groups instead (source_security_group_id / referenced_security_group_id); "
-            "developers connect through the bastion or SSM port forwarding, not from the internet.",
-            None,
-        )
-    judge.settle()
+        r.report(f"{rule.where} allows {span} from {sources}, which reaches {named}{more}. {fix}")
 
 
-no_internet_ingress_to_database_ports = ResourceValidationPolicy(
+def _database_ingress(r: Subject) -> None:
+    ports = [int(p) for p in config_list(r.config, "databasePorts", DATABASE_PORTS)]
+    _ingress_findings(
+        r,
+        ports,
+        DATABASE_PORTS,
+        "Admit the clients' security groups instead (source_security_group_id / "
+        "referenced_security_group_id); developers connect through the bastion or SSM port forwarding, "
+        "not from the internet.",
+    )
+
+
+INGRESS_TYPES = SECURITY_GROUP_TYPES | {SECURITY_GROUP_RULE, INGRESS_RULE}
+
+no_internet_ingress_to_database_ports = resource_rule(
     name="no-internet-ingress-to-database-ports",
     description=(
         "No security-group ingress (inline rules, SecurityGroupRule, vpc.SecurityGroupIngressRule) lets an "
-        "address outside private space (RFC 1918, fc00::/7) reach a database or cache port, whether "
-        "through the exact port, a port range covering it, or protocol -1."
+        "internet address (anything globally routed; RFC 1918, 100.64.0.0/10 and the other special-purpose "
+        "ranges are not) reach a database or cache port, through the exact port, a range or protocol -1."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "databasePorts": {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 1, "maximum": 65535},
-                "description": "TCP ports that must not be reachable from the internet.",
-                "default": sorted(DATABASE_PORTS),
-            }
+    types=INGRESS_TYPES,
+    reads=["ingress", "cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6", "fromPort", "toPort"],
+    check=_database_ingress,
+    config={
+        "databasePorts": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": 65535},
+            "description": "TCP ports that must not be reachable from the internet.",
+            "default": sorted(DATABASE_PORTS),
         }
-    ),
-    validate=_database_ingress,
+    },
+)
+
+
+# --- no-internet-ingress-to-admin-ports ------------------------------------------------------
+
+ADMIN_PORTS: dict[int, str] = {
+    22: "SSH",
+    23: "Telnet",
+    3389: "RDP",
+    5985: "WinRM",
+    5986: "WinRM (TLS)",
+    5900: "VNC",
+    2375: "Docker API",
+    2376: "Docker API (TLS)",
+}
+
+
+def _admin_ingress(r: Subject) -> None:
+    ports = [int(p) for p in config_list(r.config, "adminPorts", ADMIN_PORTS)]
+    _ingress_findings(
+        r,
+        ports,
+        ADMIN_PORTS,
+        "Remove the rule: administrators reach instances through SSM Session Manager (no open port), "
+        "or from a named office range.",
+    )
+
+
+no_internet_ingress_to_admin_ports = resource_rule(
+    name="no-internet-ingress-to-admin-ports",
+    description="No security-group ingress opens an administration port (SSH, RDP, WinRM, VNC, Telnet, Docker) to the internet.",
+    types=INGRESS_TYPES,
+    reads=["ingress", "cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6", "fromPort", "toPort"],
+    check=_admin_ingress,
+    config={
+        "adminPorts": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": 65535},
+            "description": "TCP ports of administration services that must not be reachable from the internet.",
+            "default": sorted(ADMIN_PORTS),
+        }
+    },
 )
 
 
@@ -286,97 +333,180 @@ NEEDS_SUBNET_GROUP = {
 }
 
 
-def _public_subnets(args: StackValidationArgs, judge: Judge) -> dict[str, str]:
-    """subnet URN -> why it is public (maps public IPs, or routes to an internet gateway)."""
-    resources = args.resources
+VPC = "aws:ec2/vpc:Vpc"
+MAIN_ROUTE_TABLE_ASSOCIATION = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
+DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable"
+
+
+def _to_internet(resource: Any, prop: str, value: Any) -> bool:
+    if linked(resource, prop, {INTERNET_GATEWAY}):
+        return True
+    return isinstance(value, str) and value.startswith("igw-")
+
+
+def _public_subnets(stack: Stack) -> dict[str, str]:
+    """subnet URN -> why it is public: it maps public IPs, or its route table (the one explicitly
+    associated, else its VPC's main table) routes to an internet gateway. The main table is the VPC's
+    default route table (routes added to `vpc.default_route_table_id`, or a DefaultRouteTable) unless
+    a MainRouteTableAssociation replaces it."""
     reasons: dict[str, str] = {}
-    for subnet in (r for r in resources if r.resource_type == SUBNET):
-        flag = judge.get(subnet.props, "mapPublicIpOnLaunch", label=f"{label(subnet)} mapPublicIpOnLaunch")
+    subnets = stack.of_type({SUBNET})
+    for subnet in subnets:
+        flag = stack.prop(subnet, "mapPublicIpOnLaunch")
         if flag is not UNKNOWN and truthy(flag):
             reasons[subnet.urn] = f"subnet '{subnet.name}' maps public IPs on launch"
 
-    def to_internet(resource: Any, prop: str, value: Any) -> bool:
-        if linked(resource, prop, {INTERNET_GATEWAY}):
-            return True
-        return isinstance(value, str) and value.startswith("igw-")
-
-    internet_tables: set[str] = set()
-    for route in (r for r in resources if r.resource_type == ROUTE):
-        gateway = judge.get(route.props, "gatewayId", label=f"{label(route)} gatewayId")
-        if to_internet(route, "gatewayId", gateway):
-            internet_tables.update(t.urn for t in linked(route, "routeTableId", {ROUTE_TABLE}))
-    for table in (r for r in resources if r.resource_type == ROUTE_TABLE):
-        if linked(table, "routes", {INTERNET_GATEWAY}):
+    internet_tables: set[str] = set()  # route table URNs
+    internet_main: dict[str, str] = {}  # VPC URN -> name of the main table that reaches the internet
+    for route in stack.of_type({ROUTE}):
+        if not _to_internet(route, "gatewayId", stack.prop(route, "gatewayId")):
+            continue
+        internet_tables.update(
+            t.urn for t in linked(route, "routeTableId", {ROUTE_TABLE, DEFAULT_ROUTE_TABLE})
+        )
+        for vpc in linked(route, "routeTableId", {VPC}):  # routeTableId=vpc.default_route_table_id
+            internet_main[vpc.urn] = f"the main route table of VPC '{vpc.name}' (route '{route.name}')"
+    for table in stack.of_type({ROUTE_TABLE, DEFAULT_ROUTE_TABLE}):
+        reaches = bool(linked(table, "routes", {INTERNET_GATEWAY})) or any(
+            route is not UNKNOWN and _to_internet(table, "routes", stack.get(route, "gatewayId"))
+            for _, route in stack.items(table.props, "routes", label=f"{label(table)} routes")
+        )
+        if reaches:
             internet_tables.add(table.urn)
-            continue
-        for _, route in judge.items(table.props, "routes", label=f"{label(table)} routes"):
-            if route is not UNKNOWN and to_internet(table, "routes", judge.get(route, "gatewayId")):
-                internet_tables.add(table.urn)
-    for association in (r for r in resources if r.resource_type == ROUTE_TABLE_ASSOCIATION):
-        tables = [t for t in linked(association, "routeTableId", {ROUTE_TABLE}) if t.urn in internet_tables]
-        if not tables:
-            continue
+    for table in stack.of_type({DEFAULT_ROUTE_TABLE}):
+        for vpc in linked(table, "defaultRouteTableId", {VPC}):
+            if table.urn in internet_tables:
+                internet_main[vpc.urn] = f"the default route table '{table.name}' of VPC '{vpc.name}'"
+    for association in stack.of_type({MAIN_ROUTE_TABLE_ASSOCIATION}):
+        tables = linked(association, "routeTableId", {ROUTE_TABLE, DEFAULT_ROUTE_TABLE})
+        for vpc in linked(association, "vpcId", {VPC}):
+            if any(t.urn in internet_tables for t in tables):
+                internet_main[vpc.urn] = f"route table '{tables[0].name}', made main of VPC '{vpc.name}'"
+            elif tables:
+                internet_main.pop(vpc.urn, None)
+
+    associated: set[str] = set()
+    for association in stack.of_type({ROUTE_TABLE_ASSOCIATION}):
+        tables = linked(association, "routeTableId", {ROUTE_TABLE, DEFAULT_ROUTE_TABLE})
         for subnet in linked(association, "subnetId", {SUBNET}):
-            reasons.setdefault(
-                subnet.urn, f"subnet '{subnet.name}' routes to an internet gateway ('{tables[0].name}')"
-            )
+            associated.add(subnet.urn)
+            exposed = [t for t in tables if t.urn in internet_tables]
+            if exposed:
+                reasons.setdefault(
+                    subnet.urn, f"subnet '{subnet.name}' routes to an internet gateway ('{exposed[0].name}')"
+                )
+    for subnet in subnets:
+        if subnet.urn in associated:
+            continue
+        for vpc in linked(subnet, "vpcId", {VPC}):
+            if vpc.urn in internet_main:
+                reasons.setdefault(
+                    subnet.urn,
+                    f"subnet '{subnet.name}' has no route table association, so it uses "
+                    f"{internet_main[vpc.urn]}, which routes to an internet gateway",
+                )
     return reasons
 
 
-def _subnet_groups(args: StackValidationArgs, report: ReportViolation) -> None:
-    judge = Judge()
-    public = _public_subnets(args, judge)
-    for group in (r for r in args.resources if r.resource_type in SUBNET_GROUP_TYPES):
+def _subnet_groups(stack: Stack) -> None:
+    public = _public_subnets(stack)
+    for group in stack.of_type(SUBNET_GROUP_TYPES):
         subnets = linked(group, "subnetIds", {SUBNET})
         if not subnets:
-            ids = judge.get(group.props, "subnetIds", label=f"{label(group)} subnetIds")
+            ids = stack.prop(group, "subnetIds")
             if non_empty(ids) and ids is not UNKNOWN:
-                judge.outside(f"the subnets of {label(group)}")
+                stack.outside(f"the subnets of {label(group)}")
             continue
         exposed = [public[s.urn] for s in subnets if s.urn in public]
         if exposed:
             users = [
                 f"'{r.name}'"
-                for r in args.resources
+                for r in stack.resources
                 if any(d.urn == group.urn for deps in r.property_dependencies.values() for d in deps)
             ]
             used_by = f" (used by {', '.join(users)})" if users else ""
-            report(
+            stack.report(
                 f"subnet group '{group.name}'{used_by} spans public subnets: {'; '.join(exposed)}. "
                 "Build data-store subnet groups on isolated subnets with no route to an internet "
                 "gateway and no public IP mapping.",
-                group.urn,
+                group,
             )
-    for store in (r for r in args.resources if r.resource_type in NEEDS_SUBNET_GROUP):
-        if store.resource_type == "aws:rds/instance:Instance" and judge.is_set(
+    for store in stack.of_type(NEEDS_SUBNET_GROUP):
+        if store.resource_type == "aws:rds/instance:Instance" and stack.is_set(
             store.props, "replicateSourceDb"
         ):
             continue  # a same-region replica lives in its source's subnet group
-        group_name = judge.get(
+        group_name = stack.get(
             store.props, NEEDS_SUBNET_GROUP[store.resource_type], label=f"{label(store)} subnet group"
         )
         if group_name is None or (isinstance(group_name, str) and not group_name.strip()):
-            report(
+            stack.report(
                 f"{label(store)} names no subnet group, so AWS places it in the default VPC, whose "
                 "subnets are public. Give it a subnet group on isolated data subnets.",
-                store.urn,
+                store,
             )
-    judge.settle()
 
 
-data_subnet_groups_private = StackValidationPolicy(
+data_subnet_groups_private = stack_rule(
     name="data-subnet-groups-private",
     description=(
-        "Database and cache subnet groups are built only on private subnets: none that maps public "
-        "IPs or routes to an internet gateway, and no data store falls back to the default VPC."
+        "Database and cache subnet groups are built only on private subnets: none that maps public IPs or "
+        "routes to an internet gateway, through its own route table or the VPC's main one, and no data "
+        "store falls back to the default VPC."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_subnet_groups,
+    types=SUBNET_GROUP_TYPES,
+    reads=["subnetIds"],
+    check=_subnet_groups,
+)
+
+
+# --- no-database-ports-on-public-load-balancers ----------------------------------------------
+
+LOAD_BALANCERS = frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"})
+LISTENERS = frozenset({"aws:lb/listener:Listener", "aws:alb/listener:Listener"})
+
+
+def _public_database_listeners(stack: Stack) -> None:
+    ports = {int(p) for p in config_list(stack.config, "databasePorts", DATABASE_PORTS)}
+    for listener in stack.of_type(LISTENERS):
+        port = as_int(stack.prop(listener, "port"))
+        if port not in ports:
+            continue
+        for balancer in linked(listener, "loadBalancerArn", LOAD_BALANCERS):
+            internal = stack.prop(balancer, "internal")
+            if internal is UNKNOWN or truthy(internal):
+                continue
+            kind = stack.prop(balancer, "loadBalancerType") or "application"
+            stack.report(
+                f"listener '{listener.name}' publishes port {port} ({DATABASE_PORTS.get(port, 'database')}) "
+                f"on internet-facing {kind} load balancer '{balancer.name}': the database behind it is "
+                "public. Make the load balancer internal (internal=True) or remove the listener; clients "
+                "inside the VPC reach the database directly.",
+                listener,
+            )
+
+
+no_database_ports_on_public_load_balancers = stack_rule(
+    name="no-database-ports-on-public-load-balancers",
+    description="No internet-facing load balancer (NLB or ALB) listens on a database or cache port.",
+    types=LISTENERS | LOAD_BALANCERS,
+    reads=["port", "internal"],
+    check=_public_database_listeners,
+    config={
+        "databasePorts": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": 65535},
+            "description": "Ports that must not be published on an internet-facing load balancer.",
+            "default": sorted(DATABASE_PORTS),
+        }
+    },
 )
 
 
 POLICIES = [
     database_not_publicly_accessible,
     no_internet_ingress_to_database_ports,
+    no_internet_ingress_to_admin_ports,
     data_subnet_groups_private,
+    no_database_ports_on_public_load_balancers,
 ]

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
-
-from ._shape import UNKNOWN, Judge, is_sequence, truthy
-from ._stack import BUCKET_TYPES, BucketIndex, label
+from .policy_documents import public_statements
+from .props import UNKNOWN, Judge, is_sequence, truthy
+from .rule import Stack, Subject, resource_rule, stack_rule
+from .stack_graph import BUCKET_TYPES, BucketIndex, label
 
 SSE_TYPES = frozenset(
     {
@@ -35,7 +27,7 @@ ENCRYPTION_ALGORITHMS = frozenset({"AES256", "aws:kms", "aws:kms:dsse"})
 BLOCK_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
-def _algorithms(judge: Judge, value: Any, where: str) -> list[Any]:
+def _algorithms(r: Judge, value: Any, where: str) -> list[Any]:
     """Every `sseAlgorithm` inside an encryption configuration, whatever its nesting (the inline
     block of Bucket, the list form of BucketV2, the `rules` of the separate resource)."""
     found: list[Any] = []
@@ -43,74 +35,73 @@ def _algorithms(judge: Judge, value: Any, where: str) -> list[Any]:
         return [UNKNOWN]
     if isinstance(value, Mapping):
         for key in value:
-            item = judge.get(value, key, label=f"{where}.{key}")
+            item = r.get(value, key, label=f"{where}.{key}")
             if key == "sseAlgorithm":
                 found.append(item)
             else:
-                found.extend(_algorithms(judge, item, f"{where}.{key}"))
+                found.extend(_algorithms(r, item, f"{where}.{key}"))
     elif is_sequence(value):
-        for index, item in judge.items(value, label=where):
-            found.extend(_algorithms(judge, item, f"{where}[{index}]"))
+        for index, item in r.items(value, label=where):
+            found.extend(_algorithms(r, item, f"{where}[{index}]"))
     return found
 
 
 # --- s3-bucket-encrypted ---------------------------------------------------------------------
 
 
-def _buckets_encrypted(args: StackValidationArgs, report: ReportViolation) -> None:
-    judge = Judge()
-    index = BucketIndex(args.resources, judge)
+def _buckets_encrypted(stack: Stack) -> None:
+    index = BucketIndex(stack.resources, stack)
     configs = index.attached(SSE_TYPES)
-    for config in (r for r in args.resources if r.resource_type in SSE_TYPES):
-        algorithms = _algorithms(judge, judge.get(config.props, "rules"), f"{label(config)} rules")
+    for config in (r for r in stack.resources if r.resource_type in SSE_TYPES):
+        algorithms = _algorithms(stack, stack.get(config.props, "rules"), f"{label(config)} rules")
         bad = [a for a in algorithms if a is not UNKNOWN and a not in ENCRYPTION_ALGORITHMS]
         if bad or not algorithms:
-            report(
+            stack.report(
                 f"{label(config)} sets no valid default encryption ({bad or 'no rule'}); use aws:kms "
                 "with the stack's key, or AES256 where a service requires SSE-S3.",
-                config.urn,
+                config,
             )
         if not index.owners(config):
-            judge.outside(f"the bucket of {label(config)}")
+            stack.outside(f"the bucket of {label(config)}")
     for bucket in index.buckets:
         if configs[bucket.urn]:
             continue
         # No separate configuration: only an inline one (older Bucket/BucketV2 forms) can count.
         inline = None
         for key in ("serverSideEncryptionConfiguration", "serverSideEncryptionConfigurations"):
-            value = judge.get(bucket.props, key, label=f"{label(bucket)} {key}")
+            value = stack.get(bucket.props, key, label=f"{label(bucket)} {key}")
             if value is not None:
                 inline = value
-        algorithms = [] if inline is None else _algorithms(judge, inline, label(bucket))
+        algorithms = [] if inline is None else _algorithms(stack, inline, label(bucket))
         if any(a in ENCRYPTION_ALGORITHMS for a in algorithms) or inline is UNKNOWN:
             continue
-        report(
+        stack.report(
             f"bucket '{bucket.name}' has no default encryption configuration. Add an "
             "aws.s3.BucketServerSideEncryptionConfiguration (aws:kms with the stack's key; AES256 only "
             "where a service such as ALB access logging requires SSE-S3).",
-            bucket.urn,
+            bucket,
         )
-    judge.settle()
 
 
-s3_bucket_encrypted = StackValidationPolicy(
+s3_bucket_encrypted = stack_rule(
     name="s3-bucket-encrypted",
     description=(
         "Every S3 bucket declares default encryption (SSE-KMS, or SSE-S3 where a service needs it) "
         "through its BucketServerSideEncryptionConfiguration, so no object is stored in the clear."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_buckets_encrypted,
+    types=SSE_TYPES | BUCKET_TYPES,
+    reads=["rules", "serverSideEncryptionConfiguration"],
+    check=_buckets_encrypted,
 )
 
 
 # --- s3-public-access-block ------------------------------------------------------------------
 
 
-def _missing_flags(judge: Judge, resource: Any) -> list[str] | Any:
+def _missing_flags(r: Judge, resource: Any) -> list[str] | Any:
     missing = []
     for flag in BLOCK_FLAGS:
-        value = judge.get(resource.props, flag, label=f"{label(resource)} {flag}")
+        value = r.get(resource.props, flag, label=f"{label(resource)} {flag}")
         if value is UNKNOWN:
             return UNKNOWN
         if not truthy(value):
@@ -118,51 +109,50 @@ def _missing_flags(judge: Judge, resource: Any) -> list[str] | Any:
     return missing
 
 
-def _public_access_blocked(args: StackValidationArgs, report: ReportViolation) -> None:
-    judge = Judge()
-    index = BucketIndex(args.resources, judge)
+def _public_access_blocked(stack: Stack) -> None:
+    index = BucketIndex(stack.resources, stack)
     account_blocked = False
-    for account in (r for r in args.resources if r.resource_type == ACCOUNT_PUBLIC_ACCESS_BLOCK):
-        missing = _missing_flags(judge, account)
+    for account in (r for r in stack.resources if r.resource_type == ACCOUNT_PUBLIC_ACCESS_BLOCK):
+        missing = _missing_flags(stack, account)
         if missing is UNKNOWN:
             continue
         if missing:
-            report(f"the account public access block leaves {', '.join(missing)} off.", account.urn)
+            stack.report(f"the account public access block leaves {', '.join(missing)} off.", account)
         else:
             account_blocked = True
     blocks = index.attached({PUBLIC_ACCESS_BLOCK})
-    for block in (r for r in args.resources if r.resource_type == PUBLIC_ACCESS_BLOCK):
-        missing = _missing_flags(judge, block)
+    for block in (r for r in stack.resources if r.resource_type == PUBLIC_ACCESS_BLOCK):
+        missing = _missing_flags(stack, block)
         if missing and missing is not UNKNOWN:
             owners = ", ".join(f"'{b.name}'" for b in index.owners(block)) or "its bucket"
-            report(
+            stack.report(
                 f"public access block '{block.name}' for {owners} leaves {', '.join(missing)} off: a public ACL or bucket "
                 "policy would take effect. Set all four flags to true.",
-                block.urn,
+                block,
             )
     if account_blocked:
-        judge.settle()
+        stack.settle()
         return
     for bucket in index.buckets:
         if not blocks[bucket.urn]:
-            report(
+            stack.report(
                 f"bucket '{bucket.name}' has no public access block, so nothing stops a public ACL or "
                 "policy. Add an aws.s3.BucketPublicAccessBlock with all four flags true; CloudFront "
                 "reads through Origin Access Control and uploads use presigned URLs, neither needs "
                 "public access.",
-                bucket.urn,
+                bucket,
             )
-    judge.settle()
 
 
-s3_public_access_block = StackValidationPolicy(
+s3_public_access_block = stack_rule(
     name="s3-public-access-block",
     description=(
         "Every S3 bucket has a public access block with blockPublicAcls, blockPublicPolicy, "
         "ignorePublicAcls and restrictPublicBuckets all true (or the stack sets them account-wide)."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_public_access_blocked,
+    types={PUBLIC_ACCESS_BLOCK, ACCOUNT_PUBLIC_ACCESS_BLOCK},
+    reads=list(BLOCK_FLAGS),
+    check=_public_access_blocked,
 )
 
 
@@ -177,154 +167,63 @@ PUBLIC_GRANTEES = frozenset(
 )
 
 
-def _public_acl(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    kind = args.resource_type
-    if kind not in BUCKET_TYPES and kind not in ACL_TYPES and kind not in OBJECT_TYPES:
-        return
-    judge = Judge(args.name)
-    acl = judge.get(args.props, "acl")
+def _public_acl(r: Subject) -> None:
+    kind = r.type
+    acl = r.get(r.props, "acl")
     if isinstance(acl, str) and acl.strip().lower() in PUBLIC_CANNED_ACLS:
-        report(
+        r.report(
             f"canned ACL '{acl}' makes the {'object' if kind in OBJECT_TYPES else 'bucket'} readable by "
             "anyone. Keep ACLs disabled (ownership BucketOwnerEnforced); serve reads through CloudFront "
-            "and uploads through presigned URLs.",
-            None,
+            "and uploads through presigned URLs."
         )
     grants: list[tuple[str, Any]] = []
     if kind in BUCKET_TYPES:
-        grants = [(f"grants[{i}]", g) for i, g in judge.items(args.props, "grants")]
+        grants = [(f"grants[{i}]", g) for i, g in r.items(r.props, "grants")]
     elif kind in ACL_TYPES:
         grants = [
-            (f"accessControlPolicy.grants[{i}]", judge.get(g, "grantee", label=f"grants[{i}].grantee"))
-            for i, g in judge.items(args.props, "accessControlPolicy", "grants")
+            (f"accessControlPolicy.grants[{i}]", r.get(g, "grantee", label=f"grants[{i}].grantee"))
+            for i, g in r.items(r.props, "accessControlPolicy", "grants")
         ]
     for where, grant in grants:
-        uri = judge.get(grant, "uri", label=f"{where}.uri")
+        uri = r.get(grant, "uri", label=f"{where}.uri")
         if isinstance(uri, str) and uri in PUBLIC_GRANTEES:
-            report(f"{where} grants access to {uri.rsplit('/', 1)[-1]}. Remove the grant.", None)
-    judge.settle()
+            r.report(f"{where} grants access to {uri.rsplit('/', 1)[-1]}. Remove the grant.")
 
 
-s3_no_public_acl = ResourceValidationPolicy(
+s3_no_public_acl = resource_rule(
     name="s3-no-public-acl",
     description=(
         "No bucket or object ACL grants access to everyone or to any AWS account holder "
         "(public-read, public-read-write, authenticated-read, AllUsers/AuthenticatedUsers grants)."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_public_acl,
+    types=BUCKET_TYPES | ACL_TYPES | OBJECT_TYPES,
+    reads=["acl", "grants", "accessControlPolicy"],
+    check=_public_acl,
 )
 
 
 # --- s3-policy-no-public-principal -----------------------------------------------------------
 
-# Condition keys that pin a wildcard principal to a known caller (AWS's own definition of a
-# non-public policy). aws:SecureTransport and the like do not: anyone can use TLS.
-RESTRICTING_KEYS = frozenset(
-    key.lower()
-    for key in (
-        "aws:SourceArn",
-        "aws:SourceAccount",
-        "aws:SourceOwner",
-        "aws:SourceVpc",
-        "aws:SourceVpce",
-        "aws:SourceIp",
-        "aws:SourceOrgID",
-        "aws:SourceOrgPaths",
-        "aws:PrincipalAccount",
-        "aws:PrincipalArn",
-        "aws:PrincipalOrgID",
-        "aws:PrincipalOrgPaths",
-        "aws:PrincipalServiceName",
-        "aws:userid",
-        "s3:DataAccessPointAccount",
-        "s3:DataAccessPointArn",
-    )
-)
 
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _wildcard_principal(statement: Mapping[str, Any]) -> bool:
-    if "NotPrincipal" in statement:
-        return True  # Allow + NotPrincipal grants everyone but the named principals
-    principal = statement.get("Principal")
-    if principal == "*":
-        return True
-    if isinstance(principal, Mapping):
-        return any(v == "*" for key in ("AWS", "CanonicalUser") for v in _as_list(principal.get(key)))
-    return False
-
-
-def _fixed(key: str, value: Any) -> bool:
-    if not isinstance(value, str) or not value or "*" in value or "?" in value:
-        return False
-    if key == "aws:sourceip":
-        try:
-            return ipaddress.ip_network(value, strict=False).prefixlen > 0
-        except ValueError:
-            return False
-    return True
-
-
-def _restricting(condition: Any) -> bool:
-    if not isinstance(condition, Mapping):
-        return False
-    for operator, block in condition.items():
-        op = operator.lower().split(":")[-1].removesuffix("ifexists")
-        if "not" in op or op == "null" or not isinstance(block, Mapping):
-            continue
-        for key, values in block.items():
-            listed = _as_list(values)
-            if key.lower() in RESTRICTING_KEYS and listed and all(_fixed(key.lower(), v) for v in listed):
-                return True
-    return False
-
-
-def public_statements(document: Any) -> list[str]:
-    """Descriptions of the statements that allow a wildcard principal without a restricting condition."""
-    if not isinstance(document, Mapping):
-        return []
-    found = []
-    for index, statement in enumerate(_as_list(document.get("Statement"))):
-        if not isinstance(statement, Mapping) or str(statement.get("Effect", "")).lower() != "allow":
-            continue
-        if _wildcard_principal(statement) and not _restricting(statement.get("Condition")):
-            sid = statement.get("Sid")
-            actions = ", ".join(
-                str(a) for a in _as_list(statement.get("Action") or statement.get("NotAction"))
-            )
-            found.append(f"statement {sid or index} allows {actions or 'actions'} to principal '*'")
-    return found
-
-
-def _policy_public(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != POLICY_TYPE and args.resource_type not in BUCKET_TYPES:
-        return
-    judge = Judge(args.name)
-    document = judge.json(args.props, "policy")
+def _policy_public(r: Subject) -> None:
+    document = r.json(r.props, "policy")
     if document is not UNKNOWN and document is not None:
         for finding in public_statements(document):
-            report(
+            r.report(
                 f"{finding} with no condition pinning the caller (e.g. AWS:SourceArn of the CloudFront "
-                "distribution, aws:SourceVpce). Grant the service principal or role that needs access.",
-                None,
+                "distribution, aws:SourceVpce). Grant the service principal or role that needs access."
             )
-    judge.settle()
 
 
-s3_policy_no_public_principal = ResourceValidationPolicy(
+s3_policy_no_public_principal = resource_rule(
     name="s3-policy-no-public-principal",
     description=(
         "No bucket policy allows principal '*' unless a condition pins the caller (AWS:SourceArn, "
         "aws:SourceAccount, aws:SourceVpce, aws:PrincipalOrgID...); Deny statements are fine."
     ),
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=_policy_public,
+    types={POLICY_TYPE, *BUCKET_TYPES},
+    reads=["policy"],
+    check=_policy_public,
 )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from ._shape import UNKNOWN, Judge
+from .props import UNKNOWN, Judge
 
 BUCKET_TYPES = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 
