@@ -191,6 +191,8 @@ class Database(pulumi.ComponentResource):
         )
 
         monitoring_role_arn: pulumi.Output[str] | None = None
+        # RDS checks the role's permissions when the instance is created (ENHANCED_MONITORING errors).
+        monitoring_ready: list[pulumi.Resource] = []
         if args.monitoring_interval_seconds:
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring-role",
@@ -199,11 +201,13 @@ class Database(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
-            aws.iam.RolePolicyAttachment(
-                f"{name}-monitoring-policy",
-                role=monitoring_role.name,
-                policy_arn=ENHANCED_MONITORING_POLICY,
-                opts=child,
+            monitoring_ready.append(
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-monitoring-policy",
+                    role=monitoring_role.name,
+                    policy_arn=ENHANCED_MONITORING_POLICY,
+                    opts=child,
+                )
             )
             monitoring_role_arn = monitoring_role.arn
 
@@ -270,7 +274,7 @@ class Database(pulumi.ComponentResource):
             tags=merge_tags(tags, Name=args.identifier, Role="primary"),
             **common,
             opts=pulumi.ResourceOptions(
-                parent=self, protect=args.keep_data, depends_on=log_groups[args.identifier]
+                parent=self, protect=args.keep_data, depends_on=[*log_groups[args.identifier], *monitoring_ready]
             ),
         )
 
@@ -286,7 +290,7 @@ class Database(pulumi.ComponentResource):
                 tags=merge_tags(tags, Name=identifier, Role="replica"),
                 **common,
                 opts=pulumi.ResourceOptions(
-                    parent=self, protect=args.keep_data, depends_on=log_groups[identifier]
+                    parent=self, protect=args.keep_data, depends_on=[*log_groups[identifier], *monitoring_ready]
                 ),
             )
             for index, identifier in enumerate(identifiers[1:], start=1)

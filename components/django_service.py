@@ -868,7 +868,7 @@ class DjangoServices(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=minimum_healthy_percent,
             deployment_maximum_percent=maximum_percent,
             deployment_circuit_breaker={"enable": True, "rollback": True},
-            availability_zone_rebalancing="ENABLED",
+            availability_zone_rebalancing=rebalancing_for(maximum_percent),
             enable_execute_command=True,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
@@ -976,6 +976,20 @@ class DjangoServices(pulumi.ComponentResource):
             },
             opts=self._child,
         )
+
+
+def rebalancing_for(maximum_percent: int, *, required: bool = False) -> str:
+    """ECS availability-zone rebalancing for a service deployed with `maximum_percent`.
+
+    Rebalancing starts a task in the emptier AZ before it stops one elsewhere, so ECS refuses it
+    unless deployments may exceed 100%; for beat that extra task would be a second scheduler."""
+    if maximum_percent > 100:
+        return "ENABLED"
+    if required:
+        raise ValueError(
+            f"deployment maximum {maximum_percent}%: AZ rebalancing needs a maximum above 100%"
+        )
+    return "DISABLED"
 
 
 @dataclass(frozen=True)

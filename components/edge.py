@@ -256,7 +256,8 @@ class Edge(pulumi.ComponentResource):
             comment="Copies the viewer's Host into X-Forwarded-Host for Django",
             code=FORWARDED_HOST_FUNCTION,
             publish=True,
-            tags=tags,
+            # No tags: CreateFunction with tags is reported to fail with a 409, and a function is
+            # found through its distribution, not its tags.
             opts=child,
         )
 

@@ -499,7 +499,8 @@ class Observability(pulumi.ComponentResource):
                 role="rds-cpu",
                 description=(
                     f"The database primary's CPU is over {t.rds_cpu_percent}%. Find the heavy queries in "
-                    "Performance Insights; move reads to the replicas or scale the instance class."
+                    "CloudWatch Database Insights (its Top SQL view); move reads to the replicas or scale the "
+                    "instance class."
                 ),
                 threshold=t.rds_cpu_percent,
                 comparison="GreaterThanThreshold",
