@@ -100,8 +100,9 @@ class DjangoServicesArgs:
     """Name of the application database. Required."""
     database_reader_addresses: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Read replica host names (may be empty). Required."""
-    database_secret_arn: pulumi.Input[str]
-    """RDS-managed master secret (JSON with `username` and `password`). Required."""
+    database_resource_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """DbiResourceId of the primary and each replica (`Database.resource_ids`): the task role may
+    log in to exactly these as `database_user` with IAM tokens. Required."""
     cache_address: pulumi.Input[str]
     """Redis primary endpoint. Required."""
     cache_reader_address: pulumi.Input[str]
@@ -167,6 +168,8 @@ class DjangoServicesArgs:
     """IANA time zone of both schedules. Default: UTC."""
     xray_enabled: bool = False
     """Run the X-Ray daemon as a sidecar of web and worker tasks, with its IAM. Default: false."""
+    database_user: str = "app"
+    """Database user the tasks log in as with IAM tokens (`Database.app_username`). Default: "app"."""
     cache_auth_secret_json_key: str | None = None
     """JSON key of the token when the Redis secret is a JSON document. Default: none (plain string)."""
     secret_recovery_window_days: int = 30
@@ -474,7 +477,7 @@ class DjangoServices(pulumi.ComponentResource):
                     "Sid": "ReadTaskSecrets",
                     "Effect": "Allow",
                     "Action": "secretsmanager:GetSecretValue",
-                    "Resource": sorted({values["db"], values["cache"], values["key"]}),
+                    "Resource": sorted({values["cache"], values["key"]}),
                 },
                 {
                     "Sid": "DecryptTaskSecrets",
@@ -518,7 +521,6 @@ class DjangoServices(pulumi.ComponentResource):
             f"{self._name}-execution-policy",
             role=role.id,
             policy=pulumi.Output.all(
-                db=args.database_secret_arn,
                 cache=args.cache_auth_secret_arn,
                 key=secret_key.arn,
                 kms=args.kms_key_arn,
@@ -553,6 +555,16 @@ class DjangoServices(pulumi.ComponentResource):
                     "Resource": f"{bucket}/*",
                 },
                 {"Sid": "MediaListing", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket},
+                {
+                    # IAM database authentication: only the app user, only on this stack's instances.
+                    "Sid": "DatabaseIamLogin",
+                    "Effect": "Allow",
+                    "Action": "rds-db:connect",
+                    "Resource": [
+                        f"arn:aws:rds-db:{values['region']}:{values['account']}:dbuser:{rid}/{args.database_user}"
+                        for rid in values["db_resources"]
+                    ],
+                },
                 {
                     "Sid": "MediaEncryption",
                     "Effect": "Allow",
@@ -616,6 +628,7 @@ class DjangoServices(pulumi.ComponentResource):
                 region=self._region,
                 account=self._account,
                 exec_logs=exec_log_group.arn,
+                db_resources=pulumi.Output.from_input(args.database_resource_ids),
             ).apply(document),
             opts=self._child,
         )
@@ -636,6 +649,10 @@ class DjangoServices(pulumi.ComponentResource):
             "DATABASE_HOST": args.database_address,
             "DATABASE_PORT": pulumi.Output.from_input(args.database_port).apply(str),
             "DATABASE_NAME": args.database_name,
+            "DATABASE_USER": args.database_user,
+            # The contract with the image (README, "Database credentials"): every new connection uses
+            # a token from rds.generate_db_auth_token for this user, host and port, in AWS_REGION.
+            "DATABASE_AUTH": "iam",
             "DATABASE_READER_HOSTS": pulumi.Output.from_input(args.database_reader_addresses).apply(
                 lambda hosts: ",".join(str(h) for h in hosts)
             ),
@@ -660,13 +677,13 @@ class DjangoServices(pulumi.ComponentResource):
         """Credentials, injected by ECS from Secrets Manager at task start."""
         args = self._args
         json_key = args.cache_auth_secret_json_key
-        return pulumi.Output.all(args.database_secret_arn, args.cache_auth_secret_arn, secret_key.arn).apply(
+        # No database password: the tasks log in with IAM tokens (DATABASE_AUTH=iam), which they
+        # create per connection, so a rotation never strands a running task.
+        return pulumi.Output.all(args.cache_auth_secret_arn, secret_key.arn).apply(
             lambda arns: [
-                # `<arn>:<json key>::` selects one field of the RDS-managed JSON secret.
-                {"name": "DATABASE_USER", "valueFrom": f"{arns[0]}:username::"},
-                {"name": "DATABASE_PASSWORD", "valueFrom": f"{arns[0]}:password::"},
-                {"name": "REDIS_AUTH_TOKEN", "valueFrom": f"{arns[1]}:{json_key}::" if json_key else arns[1]},
-                {"name": "DJANGO_SECRET_KEY", "valueFrom": arns[2]},
+                # `<arn>:<json key>::` selects one field of a JSON secret.
+                {"name": "REDIS_AUTH_TOKEN", "valueFrom": f"{arns[0]}:{json_key}::" if json_key else arns[0]},
+                {"name": "DJANGO_SECRET_KEY", "valueFrom": arns[1]},
             ]
         )
 

@@ -22,7 +22,6 @@ from offline.engine import RegisteredResource, Registrations
 from tests._app_tier import (
     APP_SUBNETS,
     CACHE_SECRET,
-    DB_SECRET,
     IMAGE,
     KMS_KEY,
     MEDIA_ARN,
@@ -145,9 +144,8 @@ def test_credentials_come_only_from_secrets_manager(default_tier: Registrations)
     for role, definition in task_definitions(default_tier).items():
         app = app_container(definition)
         secrets = {s["name"]: s["valueFrom"] for s in app["secrets"]}
+        # No database password: the tasks log in with IAM tokens (DATABASE_AUTH=iam).
         assert secrets == {
-            "DATABASE_USER": f"{DB_SECRET}:username::",
-            "DATABASE_PASSWORD": f"{DB_SECRET}:password::",
             "REDIS_AUTH_TOKEN": CACHE_SECRET,
             "DJANGO_SECRET_KEY": secret_key_arn,
         }, role
@@ -206,7 +204,7 @@ def test_execution_role_reads_exactly_the_three_secrets_and_its_log_groups(
 ) -> None:
     found = statements(default_tier, "execution")
     secret_key_arn = default_tier.named("app-secret-key").outputs["arn"]
-    assert sorted(found["ReadTaskSecrets"]["Resource"]) == sorted([DB_SECRET, CACHE_SECRET, secret_key_arn])
+    assert sorted(found["ReadTaskSecrets"]["Resource"]) == sorted([CACHE_SECRET, secret_key_arn])
     assert found["ReadTaskSecrets"]["Action"] == "secretsmanager:GetSecretValue"
     decrypt = found["DecryptTaskSecrets"]
     assert decrypt["Resource"] == KMS_KEY
