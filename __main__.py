@@ -264,6 +264,8 @@ services = DjangoServices(
         scale_up_schedule=app.nightly_scale_up_cron,
         schedule_timezone=app.schedule_timezone,
         xray_enabled=app.xray_enabled,
+        exec_enabled=app.ecs_exec_enabled,
+        exec_log_retention_days=max(365, settings.observability.log_retention_days),
         # Like the cache token: a stack that keeps its data keeps a deleted secret recoverable longest.
         secret_recovery_window_days=30 if settings.data.keep_data else 7,
         tags=tags,
@@ -326,6 +328,8 @@ pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
 pulumi.export("cachePrimaryAddress", cache.primary_address)
 pulumi.export("cacheReaderAddress", cache.reader_address)
 pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
+if services.exec_session_policy_arn is not None:
+    pulumi.export("ecsExecSessionPolicyArn", services.exec_session_policy_arn)
 if bastion:
     pulumi.export("bastionInstanceId", bastion.instance_id)
     pulumi.export("bastionPortForwardCommand", bastion.port_forward_command)

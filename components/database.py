@@ -325,7 +325,9 @@ class Database(pulumi.ComponentResource):
             tags=merge_tags(tags, Name=args.identifier, Role="primary"),
             **common,
             opts=pulumi.ResourceOptions(
-                parent=self, protect=args.keep_data, depends_on=[*log_groups[args.identifier], *monitoring_ready]
+                parent=self,
+                protect=args.keep_data,
+                depends_on=[*log_groups[args.identifier], *monitoring_ready],
             ),
         )
 
@@ -341,7 +343,9 @@ class Database(pulumi.ComponentResource):
                 tags=merge_tags(tags, Name=identifier, Role="replica"),
                 **common,
                 opts=pulumi.ResourceOptions(
-                    parent=self, protect=args.keep_data, depends_on=[*log_groups[identifier], *monitoring_ready]
+                    parent=self,
+                    protect=args.keep_data,
+                    depends_on=[*log_groups[identifier], *monitoring_ready],
                 ),
             )
             for index, identifier in enumerate(identifiers[1:], start=1)
@@ -354,7 +358,9 @@ class Database(pulumi.ComponentResource):
         self.master_secret_arn = (
             master_secret.arn if master_secret is not None else primary.master_user_secrets.apply(_secret_arn)
         )
-        self.resource_ids = pulumi.Output.all(primary.resource_id, *[r.resource_id for r in replicas]).apply(list)
+        self.resource_ids = pulumi.Output.all(primary.resource_id, *[r.resource_id for r in replicas]).apply(
+            list
+        )
         self.app_username = args.app_username
         self.security_group_id = security_group.id
         self.instance_identifier = primary.identifier

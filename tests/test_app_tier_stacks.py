@@ -101,7 +101,8 @@ def test_both_stacks_run_private_arm64_tasks_behind_an_internal_alb(
     log_groups = [r for r in app_groups if r.type == "aws:cloudwatch/logGroup:LogGroup"]
     assert log_groups
     for group in log_groups:
-        assert group.inputs["retentionInDays"] == (90 if stack == "prod" else 30)
+        expected = 365 if group.name.endswith("-exec-logs") else (90 if stack == "prod" else 30)
+        assert group.inputs["retentionInDays"] == expected
 
 
 @pytest.mark.parametrize("stack", list(STACK_SHAPES))

@@ -79,7 +79,10 @@ def default_tier(build: Build) -> Registrations:
     def construct() -> None:
         lb = LoadBalancer("lb", load_balancer_args())
         DjangoServices(
-            "app", services_args(lb, xray_enabled=True, nightly_scale_down=True, fargate_spot_weight=3)
+            "app",
+            services_args(
+                lb, xray_enabled=True, nightly_scale_down=True, fargate_spot_weight=3, exec_enabled=True
+            ),
         )
 
     return build(construct)
@@ -319,7 +322,8 @@ def test_log_groups_keep_logs_for_the_retention_and_encrypt_them(build: Build) -
     groups = built.of_type(LOG_GROUP)
     assert {g.name for g in groups} == {f"app-{r}-logs" for r in ("web", "worker", "beat", "migrate", "exec")}
     for group in groups:
-        assert group.inputs["retentionInDays"] == 90
+        # The ECS Exec audit log keeps a year whatever the application logs keep.
+        assert group.inputs["retentionInDays"] == (365 if group.name == "app-exec-logs" else 90)
         assert group.inputs["kmsKeyId"] == KMS_KEY
     for role, definition in task_definitions(built).items():
         options = app_container(definition)["logConfiguration"]["options"]

@@ -147,7 +147,9 @@ def test_prod_cloudfront_reaches_the_alb_over_https_only(stack_runs: dict[str, P
         if listener.inputs["protocol"] == "HTTP":
             assert [a["type"] for a in listener.inputs["defaultActions"]] == ["redirect"]
     certificates = [
-        c for c in run.of_type("aws:acm/certificate:Certificate") if c.inputs["domainName"].startswith("origin.")
+        c
+        for c in run.of_type("aws:acm/certificate:Certificate")
+        if c.inputs["domainName"].startswith("origin.")
     ]
     assert len(certificates) == 1 and not certificates[0].inputs.get("region")
 
@@ -188,7 +190,11 @@ def test_the_flow_log_role_has_what_the_vpc_guide_lists_and_the_flow_log_waits(
 ) -> None:
     run = stack_runs[stack]
     policy = role_policy(run, "-flow-logs-policy")
-    actions = {a for s in statements(policy) for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    actions = {
+        a
+        for s in statements(policy)
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
     assert {
         "logs:CreateLogGroup",
         "logs:CreateLogStream",
@@ -273,7 +279,7 @@ def test_the_cli_does_not_demand_the_amplify_token_on_every_stack() -> None:
 
 
 def test_an_amplify_token_set_in_plain_text_is_refused() -> None:
-    with pytest.raises(pulumi.RunError, match="amplifyAccessToken.*--secret") as caught:
+    with pytest.raises(pulumi.RunError, match=r"amplifyAccessToken.*--secret") as caught:
         run_program(
             ROOT,
             "staging",
@@ -310,7 +316,11 @@ def test_bad_secrets_are_reported_with_the_other_errors_before_any_resource() ->
     config = load_stack_config(
         ROOT,
         "prod",
-        {"cacheAuthToken": "short/@token-with-bad-characters", "djangoSecretKey": "tooshort", "webMinTasks": "1"},
+        {
+            "cacheAuthToken": "short/@token-with-bad-characters",
+            "djangoSecretKey": "tooshort",
+            "webMinTasks": "1",
+        },
     )
     pulumi.runtime.set_all_config(dict(config.values), list(config.values))
     monitor = activate_mocks(config.project, "prod")
@@ -351,7 +361,9 @@ def test_scale_to_zero_needs_container_insights() -> None:
 def test_the_waf_logs_to_cloudwatch_without_credentials(stack_runs: dict[str, ProgramRun]) -> None:
     run = stack_runs["prod"]
     (logging,) = run.of_type(WAF_LOGGING)
-    (group,) = [g for g in run.of_type(LOG_GROUP) if str(g.inputs.get("name", "")).startswith("aws-waf-logs-")]
+    (group,) = [
+        g for g in run.of_type(LOG_GROUP) if str(g.inputs.get("name", "")).startswith("aws-waf-logs-")
+    ]
     assert logging.inputs["logDestinationConfigs"] == [group.outputs["arn"]]
     assert group.inputs["region"] == "us-east-1" and group.inputs["retentionInDays"] >= 30
     assert group.inputs["kmsKeyId"]
