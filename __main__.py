@@ -7,7 +7,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.bastion import Bastion, BastionArgs
+from components.cache import PORT as cache_port
 from components.cache import Cache, CacheArgs
+from components.database import PORT as database_port
 from components.database import Database, DatabaseArgs
 from components.django_service import DjangoServices, DjangoServicesArgs, ServiceScaling
 from components.edge import Edge, EdgeArgs
@@ -51,7 +53,8 @@ network = Network(
 )
 
 workloads = WorkloadSecurityGroups(
-    f"{prefix}-workloads", WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, tags=tags)
+    f"{prefix}-workloads",
+    WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, extra_egress=settings.app.extra_egress, tags=tags),
 )
 
 # The distribution needs the buckets as origins, and the bucket policies must name the distribution
@@ -157,6 +160,9 @@ cache = Cache(
         tags=tags,
     ),
 )
+
+workloads.allow_egress_to("database", database.security_group_id, database_port)
+workloads.allow_egress_to("cache", cache.security_group_id, cache_port)
 
 app = settings.app
 load_balancer = LoadBalancer(
