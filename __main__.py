@@ -207,6 +207,8 @@ edge = Edge(
         amplify_branch=edge_settings.amplify_branch,
         amplify_access_token=edge_settings.amplify_access_token,
         amplify_stage="PRODUCTION" if settings.stack.is_production else "DEVELOPMENT",
+        waf_log_retention_days=settings.observability.log_retention_days,
+        keep_data=settings.data.keep_data,
         tags=tags,
     ),
 )

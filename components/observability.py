@@ -6,7 +6,8 @@ metric name). Each alarm notifies the topic when it fires and when it recovers.
 
 CloudWatch alarms can only notify a topic in their own region, and the WAF of a CloudFront
 distribution reports its metrics in us-east-1, so the WAF alarm and a second topic (with its own
-us-east-1 KMS key) live there through an explicit provider.
+us-east-1 KMS key) live there: each names the region itself (pulumi-aws 7's `region`) through the
+stack's own provider, so the stack's `aws:*` config applies there too.
 """
 
 from __future__ import annotations
@@ -173,10 +174,10 @@ class Observability(pulumi.ComponentResource):
 
         self.edge_topic_arn = None
         if args.waf_metric_name:
-            edge_provider = aws.Provider(f"{name}-{EDGE_REGION}", region=EDGE_REGION, opts=child)
-            at_edge = pulumi.ResourceOptions(parent=self, provider=edge_provider)
-            edge_topic = self._edge_topic(name, args, account, at_edge)
-            created.append(self._create_alarm(name, self._waf_alarm(args), edge_topic, tags, at_edge))
+            edge_topic = self._edge_topic(name, args, account, child)
+            created.append(
+                self._create_alarm(name, self._waf_alarm(args), edge_topic, tags, child, region=EDGE_REGION)
+            )
             self.edge_topic_arn = edge_topic.arn
 
         dashboard_name = f"{name}-{pulumi.get_stack()}"
@@ -228,11 +229,14 @@ class Observability(pulumi.ComponentResource):
         region: pulumi.Input[str],
         account: pulumi.Input[str],
         opts: pulumi.ResourceOptions,
+        *,
+        in_region: str | None = None,
     ) -> None:
         """Only this account's CloudWatch alarms publish, and only over TLS."""
         aws.sns.TopicPolicy(
             resource_name,
             arn=topic.arn,
+            region=in_region,
             policy=pulumi.Output.all(topic.arn, region, account).apply(
                 lambda v: json.dumps(
                     {
@@ -300,6 +304,7 @@ class Observability(pulumi.ComponentResource):
                 )
             ),
             tags=merge_tags(args.tags, Name=f"{name}-edge-alarms"),
+            region=EDGE_REGION,
             opts=pulumi.ResourceOptions.merge(at_edge, pulumi.ResourceOptions(protect=args.keep_data)),
         )
         topic = aws.sns.Topic(
@@ -307,15 +312,19 @@ class Observability(pulumi.ComponentResource):
             display_name=f"{name} alarms ({EDGE_REGION})",
             kms_master_key_id=key.arn,
             tags=merge_tags(args.tags, Name=f"{name}-edge-alarms"),
+            region=EDGE_REGION,
             opts=at_edge,
         )
-        self._topic_policy(f"{name}-edge-alarms-policy", topic, EDGE_REGION, account, at_edge)
+        self._topic_policy(
+            f"{name}-edge-alarms-policy", topic, EDGE_REGION, account, at_edge, in_region=EDGE_REGION
+        )
         if args.alarm_email:
             aws.sns.TopicSubscription(
                 f"{name}-edge-alarms-email",
                 topic=topic.arn,
                 protocol="email",
                 endpoint=args.alarm_email,
+                region=EDGE_REGION,
                 opts=at_edge,
             )
         return topic
@@ -329,10 +338,13 @@ class Observability(pulumi.ComponentResource):
         topic: aws.sns.Topic,
         tags: Mapping[str, str],
         opts: pulumi.ResourceOptions,
+        *,
+        region: str | None = None,
     ) -> aws.cloudwatch.MetricAlarm:
         metric = spec.metric or {}
         return aws.cloudwatch.MetricAlarm(
             f"{name}-{spec.role}",
+            region=region,
             alarm_description=spec.description,
             comparison_operator=spec.comparison,
             threshold=spec.threshold,

@@ -361,7 +361,11 @@ def test_every_log_group_has_a_retention_and_the_stack_key(
     assert key_arn.startswith("arn:aws:kms:")
     for group in groups:
         assert group.inputs.get("retentionInDays", 0) > 0, group.name
-        assert group.inputs.get("kmsKeyId") == key_arn, group.name
+        if group.inputs.get("region") == "us-east-1":
+            # A log group's key must be in its region: the WAF log has a us-east-1 key of its own.
+            assert group.inputs.get("kmsKeyId", "").startswith("arn:aws:kms:us-east-1:"), group.name
+        else:
+            assert group.inputs.get("kmsKeyId") == key_arn, group.name
 
 
 @stacks
@@ -375,7 +379,13 @@ def test_every_taggable_resource_carries_the_stack_tags(
         "Owner": config(run, "owner"),
         "ManagedBy": "pulumi",
     }
-    resources = [r for r in run.resources if r.custom and taggable(r.type)]
+    # A CloudFront Function is created untagged on purpose: CreateFunction with tags is reported to
+    # fail with a 409.
+    resources = [
+        r
+        for r in run.resources
+        if r.custom and taggable(r.type) and r.type != "aws:cloudfront/function:Function"
+    ]
     # The check reaches every tier, not only a few types.
     assert {BUCKET, DISTRIBUTION, ALB, SERVICE, DB_INSTANCE, REPLICATION_GROUP, KMS_KEY, LOG_GROUP} <= {
         r.type for r in resources
@@ -468,5 +478,9 @@ def test_deleted_secrets_stay_recoverable_longest_where_data_is_kept(
     stack_runs: dict[str, ProgramRun], stack: str, days: int
 ) -> None:
     secrets = stack_runs[stack].of_type("aws:secretsmanager/secret:Secret")
-    assert sorted(s.name for s in secrets) == ["epicvibe-app-secret-key", "epicvibe-cache-auth-token"]
+    assert sorted(s.name for s in secrets) == [
+        "epicvibe-app-secret-key",
+        "epicvibe-cache-auth-token",
+        "epicvibe-database-master-secret",
+    ]
     assert {s.inputs["recoveryWindowInDays"] for s in secrets} == {days}
