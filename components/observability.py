@@ -89,6 +89,10 @@ class ObservabilityArgs:
     """ElastiCache replication group; its nodes are `<id>-001`, `<id>-002`, ... Required."""
     db_replica_identifiers: Sequence[pulumi.Input[str]] = ()
     """One identifier per read replica; each gets a lag alarm. Default: none."""
+    web_scales_to_zero: bool = False
+    """The web service is scaled to zero on a schedule (nightly scale-down). The no-healthy-hosts
+    alarm then fires only while ECS wants web tasks: it reads Container Insights' DesiredTaskCount,
+    so the cluster needs Container Insights. Default: False (a plain HealthyHostCount alarm)."""
     cache_node_count: int = 2
     """Nodes in the replication group (primary plus replicas). Default: 2."""
     waf_metric_name: str | None = None
@@ -446,26 +450,7 @@ class Observability(pulumi.ComponentResource):
                     "statistic": "Maximum",
                 },
             ),
-            _Alarm(
-                role="no-healthy-hosts",
-                description=(
-                    "No web task is healthy: the site shows the maintenance page. Check the web "
-                    "service's events and the last deploy (the circuit breaker should roll it back)."
-                ),
-                threshold=1,
-                comparison="LessThanThreshold",
-                # A target group that stops reporting has no healthy targets either.
-                treat_missing_data="breaching",
-                evaluation_periods=2,
-                datapoints_to_alarm=2,
-                metric={
-                    "namespace": "AWS/ApplicationELB",
-                    "metric_name": "HealthyHostCount",
-                    "dimensions": target_group,
-                    "period": 60,
-                    "statistic": "Minimum",
-                },
-            ),
+            _no_healthy_hosts(args, target_group),
         ]
 
         for service, service_name in (("web", args.web_service_name), ("worker", args.worker_service_name)):
@@ -833,3 +818,72 @@ def _dashboard_body(ids: dict[str, Any], args: ObservabilityArgs) -> dict[str, A
             widget_region=EDGE_REGION,
         )
     return {"widgets": widgets}
+
+
+NO_HEALTHY_HOSTS = (
+    "No web task is healthy: the site shows the maintenance page. Check the web service's events "
+    "and the last deploy (the circuit breaker should roll it back)."
+)
+
+
+def _no_healthy_hosts(args: ObservabilityArgs, target_group: dict[str, Any]) -> _Alarm:
+    """Fires when ECS wants web tasks and none is healthy. With a scale-to-zero schedule, zero
+    healthy hosts at night is the plan, not an outage: the alarm then keys on the desired count."""
+    if not args.web_scales_to_zero:
+        return _Alarm(
+            role="no-healthy-hosts",
+            description=NO_HEALTHY_HOSTS,
+            threshold=1,
+            comparison="LessThanThreshold",
+            # A target group that stops reporting has no healthy targets either.
+            treat_missing_data="breaching",
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            metric={
+                "namespace": "AWS/ApplicationELB",
+                "metric_name": "HealthyHostCount",
+                "dimensions": target_group,
+                "period": 60,
+                "statistic": "Minimum",
+            },
+        )
+    return _Alarm(
+        role="no-healthy-hosts",
+        description=NO_HEALTHY_HOSTS + " (Silent while the schedule has scaled the web service to zero.)",
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        treat_missing_data="notBreaching",
+        # Five minutes: tasks started by the morning scale-up need a while to pass health checks.
+        evaluation_periods=5,
+        datapoints_to_alarm=5,
+        queries=[
+            {
+                "id": "healthy",
+                "return_data": False,
+                "metric": {
+                    "namespace": "AWS/ApplicationELB",
+                    "metric_name": "HealthyHostCount",
+                    "dimensions": target_group,
+                    "period": 60,
+                    "stat": "Minimum",
+                },
+            },
+            {
+                "id": "desired",
+                "return_data": False,
+                "metric": {
+                    "namespace": "ECS/ContainerInsights",
+                    "metric_name": "DesiredTaskCount",
+                    "dimensions": {"ClusterName": args.cluster_name, "ServiceName": args.web_service_name},
+                    "period": 60,
+                    "stat": "Maximum",
+                },
+            },
+            {
+                "id": "down",
+                "label": "web tasks wanted but none healthy",
+                "expression": "IF(FILL(desired, 0) > 0 AND FILL(healthy, 0) < 1, 1, 0)",
+                "return_data": True,
+            },
+        ],
+    )
