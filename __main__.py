@@ -165,6 +165,12 @@ workloads.allow_egress_to("database", database.security_group_id, database_port)
 workloads.allow_egress_to("cache", cache.security_group_id, cache_port)
 
 app = settings.app
+edge_settings = settings.edge
+# CloudFront reaches the ALB over HTTPS wherever a name can carry a certificate: the configured one,
+# or origin.<domainName>, whose certificate the load balancer creates in the stack's zone.
+origin_domain_name = app.alb_origin_domain_name or (
+    f"origin.{edge_settings.domain_name}" if edge_settings.domain_name else None
+)
 load_balancer = LoadBalancer(
     f"{prefix}-lb",
     LoadBalancerArgs(
@@ -175,6 +181,8 @@ load_balancer = LoadBalancer(
         health_check_path=app.health_check_path,
         deregistration_delay=app.deregistration_delay_seconds,
         certificate_arn=app.alb_certificate_arn,
+        origin_domain_name=origin_domain_name,
+        hosted_zone_id=edge_settings.hosted_zone_id,
         log_bucket_name=storage.log_bucket_name,
         deletion_protection=app.alb_deletion_protection,
         idle_timeout=app.alb_idle_timeout_seconds,
@@ -186,14 +194,13 @@ load_balancer = LoadBalancer(
     opts=pulumi.ResourceOptions(depends_on=[storage.log_bucket_policy]),
 )
 
-edge_settings = settings.edge
 edge = Edge(
     f"{prefix}-edge",
     EdgeArgs(
         alb_arn=load_balancer.arn,
         alb_dns_name=load_balancer.dns_name,
         alb_https=load_balancer.https,
-        origin_domain_name=app.alb_origin_domain_name,
+        origin_domain_name=origin_domain_name if load_balancer.https else None,
         static_bucket_regional_domain_name=storage.static_bucket_regional_domain_name,
         media_bucket_regional_domain_name=storage.media_bucket_regional_domain_name,
         static_bucket_name=storage.static_bucket_name,

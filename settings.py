@@ -1118,6 +1118,14 @@ def _cross_checks(r: _Reader, settings: Settings) -> None:
             "add 'ssmmessages' while ecsExecEnabled is true: ECS Exec sessions use that endpoint "
             "in a VPC that has interface endpoints",
         )
+    if settings.stack.is_production and not (app.alb_certificate_arn or settings.edge.hosted_zone_id):
+        r.fail(
+            "albCertificateArn",
+            app.alb_certificate_arn or "",
+            f"a certificate for the origin is {PRODUCTION_REQUIRED}: set domainName and hostedZoneId "
+            "(the stack then creates one for origin.<domainName>) or albCertificateArn, so that "
+            "CloudFront reaches the ALB over HTTPS",
+        )
     if app.nightly_scale_down and app.container_insights == "disabled":
         r.fail(
             "containerInsights",

@@ -92,7 +92,9 @@ def test_both_stacks_run_private_arm64_tasks_behind_an_internal_alb(
         assert definition.inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"
         env = environment(app_container(definition))
         assert env["DEBUG"] == "False"
-        assert sorted(env["ALLOWED_HOSTS"].split(",")) == sorted([alb.outputs["dnsName"], site_host])
+        # With an HTTPS origin (prod's domain), the name the origin certificate covers.
+        origin = f"origin.{site_host}" if stack == "prod" else alb.outputs["dnsName"]
+        assert sorted(env["ALLOWED_HOSTS"].split(",")) == sorted([origin, site_host])
         # Only the tasks that run the X-Ray daemon sidecar (web, worker) are told where it listens.
         has_sidecar = xray and definition.name.removeprefix("epicvibe-app-") in ("web-task", "worker-task")
         assert ("AWS_XRAY_DAEMON_ADDRESS" in env) is has_sidecar
