@@ -273,10 +273,19 @@ def test_xray_sidecar_and_its_iam_exist_only_when_enabled(build: Build, default_
 # --- containers -----------------------------------------------------------------------------------
 
 
-def test_containers_are_read_only_unprivileged_and_exec_ready(default_tier: Registrations) -> None:
-    for role, definition in task_definitions(default_tier).items():
+def test_containers_are_read_only_unless_exec_needs_writable_roots(build: Build) -> None:
+    # ECS Exec isn't supported with a read-only root file system: only Exec-enabled tasks trade it.
+    for exec_enabled in (False, True):
+        built = build_services(build, exec_enabled=exec_enabled, xray_enabled=True)
+        for role, definition in task_definitions(built).items():
+            assert app_container(definition)["readonlyRootFilesystem"] is (not exec_enabled), role
+        services_found = services(built)
+        assert {s["enableExecuteCommand"] for s in services_found.values()} == {exec_enabled}
+
+
+def test_containers_are_unprivileged_and_exec_ready(default_tier: Registrations) -> None:
+    for _role, definition in task_definitions(default_tier).items():
         for container in containers(definition):
-            assert container["readonlyRootFilesystem"] is True, (role, container["name"])
             assert container.get("privileged") is not True
         app = app_container(definition)
         assert app["linuxParameters"]["initProcessEnabled"] is True
