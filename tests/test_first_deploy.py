@@ -302,8 +302,14 @@ def test_placeholders_refuse_a_real_update_naming_the_keys() -> None:
         assert f"django-platform:{key}" in message
 
 
-def test_placeholders_only_warn_in_a_preview(stack_runs: dict[str, ProgramRun]) -> None:
-    assert stack_runs["prod"].of_type(DB_INSTANCE)
+def test_placeholders_only_warn_in_a_preview(monkeypatch: pytest.MonkeyPatch) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    run = run_program(ROOT, "prod")  # a preview, like `make plan`
+    assert run.of_type(DB_INSTANCE)
+    (warning,) = [w for w in warnings if "placeholder" in w]
+    for key in ("domainName", "hostedZoneId", "appImage", "alarmEmail"):
+        assert f"django-platform:{key}" in warning
 
 
 # --- 11: secrets validated with the rest ---------------------------------------------------------
