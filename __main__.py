@@ -7,7 +7,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.bastion import Bastion, BastionArgs
+from components.cache import PORT as cache_port
 from components.cache import Cache, CacheArgs
+from components.database import PORT as database_port
 from components.database import Database, DatabaseArgs
 from components.django_service import DjangoServices, DjangoServicesArgs, ServiceScaling
 from components.edge import Edge, EdgeArgs
@@ -69,7 +71,8 @@ network = Network(
 )
 
 workloads = WorkloadSecurityGroups(
-    f"{prefix}-workloads", WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, tags=tags)
+    f"{prefix}-workloads",
+    WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, extra_egress=settings.app.extra_egress, tags=tags),
 )
 
 # The distribution needs the buckets as origins, and the bucket policies must name the distribution
@@ -178,7 +181,16 @@ cache = Cache(
     ),
 )
 
+workloads.allow_egress_to("database", database.security_group_id, database_port)
+workloads.allow_egress_to("cache", cache.security_group_id, cache_port)
+
 app = settings.app
+edge_settings = settings.edge
+# CloudFront reaches the ALB over HTTPS wherever a name can carry a certificate: the configured one,
+# or origin.<domainName>, whose certificate the load balancer creates in the stack's zone.
+origin_domain_name = app.alb_origin_domain_name or (
+    f"origin.{edge_settings.domain_name}" if edge_settings.domain_name else None
+)
 load_balancer = LoadBalancer(
     f"{prefix}-lb",
     LoadBalancerArgs(
@@ -189,6 +201,8 @@ load_balancer = LoadBalancer(
         health_check_path=app.health_check_path,
         deregistration_delay=app.deregistration_delay_seconds,
         certificate_arn=app.alb_certificate_arn,
+        origin_domain_name=origin_domain_name,
+        hosted_zone_id=edge_settings.hosted_zone_id,
         log_bucket_name=storage.log_bucket_name,
         deletion_protection=app.alb_deletion_protection,
         idle_timeout=app.alb_idle_timeout_seconds,
@@ -200,14 +214,13 @@ load_balancer = LoadBalancer(
     opts=pulumi.ResourceOptions(depends_on=[storage.log_bucket_policy]),
 )
 
-edge_settings = settings.edge
 edge = Edge(
     f"{prefix}-edge",
     EdgeArgs(
         alb_arn=load_balancer.arn,
         alb_dns_name=load_balancer.dns_name,
         alb_https=load_balancer.https,
-        origin_domain_name=app.alb_origin_domain_name,
+        origin_domain_name=origin_domain_name if load_balancer.https else None,
         static_bucket_regional_domain_name=storage.static_bucket_regional_domain_name,
         media_bucket_regional_domain_name=storage.media_bucket_regional_domain_name,
         static_bucket_name=storage.static_bucket_name,
@@ -222,6 +235,8 @@ edge = Edge(
         amplify_access_token=edge_settings.amplify_access_token,
         amplify_domain_prefix=edge_settings.amplify_domain_prefix,
         amplify_stage="PRODUCTION" if settings.stack.is_production else "DEVELOPMENT",
+        waf_log_retention_days=settings.observability.log_retention_days,
+        keep_data=settings.data.keep_data,
         tags=tags,
     ),
 )
@@ -247,7 +262,8 @@ services = DjangoServices(
         database_port=database.port,
         database_name=database.database_name,
         database_reader_addresses=database.reader_addresses,
-        database_secret_arn=database.master_secret_arn,
+        database_resource_ids=database.resource_ids,
+        database_user=database.app_username,
         cache_address=cache.primary_address,
         cache_reader_address=cache.reader_address,
         cache_port=cache.port,
@@ -286,6 +302,8 @@ services = DjangoServices(
         xray_enabled=app.xray_enabled,
         service_discovery_namespace=settings.discovery.namespace,
         vpc_id=network.vpc_id,
+        exec_enabled=app.ecs_exec_enabled,
+        exec_log_retention_days=max(365, settings.observability.log_retention_days),
         # Like the cache token: a stack that keeps its data keeps a deleted secret recoverable longest.
         secret_recovery_window_days=30 if settings.data.keep_data else 7,
         tags=tags,
@@ -308,6 +326,7 @@ observability = Observability(
         ],
         cache_replication_group_id=cache.replication_group_id,
         cache_node_count=1 + settings.cache.replica_count,
+        web_scales_to_zero=settings.app.nightly_scale_down,
         waf_metric_name=edge.waf_metric_name,
         distribution_id=edge.distribution_id,
         alarm_email=settings.observability.alarm_email,
@@ -356,6 +375,8 @@ if registry:
     pulumi.export("imageRepositoryUrl", registry.repository_url)
     if registry.push_role_arn is not None:
         pulumi.export("imagePushRoleArn", registry.push_role_arn)
+if services.exec_session_policy_arn is not None:
+    pulumi.export("ecsExecSessionPolicyArn", services.exec_session_policy_arn)
 if bastion:
     pulumi.export("bastionInstanceId", bastion.instance_id)
     pulumi.export("bastionPortForwardCommand", bastion.port_forward_command)

@@ -261,6 +261,10 @@ class AppSettings:
     nightly_scale_up_cron: str
     schedule_timezone: str
     xray_enabled: bool
+    ecs_exec_enabled: bool
+    """ECS Exec on every service; its containers then get writable root file systems."""
+    extra_egress: tuple[tuple[str, int], ...]
+    """(IPv4 range, TCP port) the tasks may reach besides HTTPS and the data tier."""
 
 
 @dataclass(frozen=True)
@@ -444,29 +448,38 @@ class _Reader:
             self.fail(key, raw, "entries must not repeat")
         return tuple(value)
 
-    def secret(self, key: str, *, min_length: int = 1) -> pulumi.Output[str]:
-        """A stack secret (`pulumi config set --secret`). It has no default; its value is never
-        printed, only its length checked."""
-        if key not in self._declared or not self._declared[key].secret:
+    def secret(
+        self,
+        key: str,
+        *,
+        min_length: int = 1,
+        check: Callable[[str], str | None] | None = None,
+        optional: bool = False,
+    ) -> pulumi.Output[str]:
+        """A stack secret (`pulumi config set --secret`), checked here with every other setting,
+        before any resource exists. Problems name its length or the kind of character at fault,
+        never the value. `optional`: declared with an empty default instead of `secret: true` (the
+        CLI demands a secret key without a default on every stack); a value must still be secret."""
+        spec = self._declared.get(key)
+        if spec is None or (not spec.secret and not optional):
             raise KeyError(
                 f"settings.py reads '{key}' as a secret, which Pulumi.yaml does not declare secret"
             )
         self.read.add(key)
-        value = self._config.get_secret(key)
-        if value is None:
+        value = self._config.get(key) or ""
+        full = self.full_name(key)
+        how = f"set it with `pulumi config set --secret {key} <value>`"
+        if not value:
+            self.errors.append(f"{full}: not set; {how}")
+        elif not pulumi.runtime.is_config_secret(full):
+            self.errors.append(f"{full}: set in plain text (value not shown); {how}")
+        elif len(value) < min_length:
             self.errors.append(
-                f"{self.full_name(key)}: not set; set it with `pulumi config set --secret {key} <value>`"
+                f"{full}: the secret is {len(value)} characters long; at least {min_length} required"
             )
-            return pulumi.Output.secret("")
-
-        def check_length(text: str) -> str:
-            if len(text) < min_length:
-                raise pulumi.RunError(
-                    f"{self.full_name(key)}: the secret is {len(text)} characters long; at least {min_length} required"
-                )
-            return text
-
-        return value.apply(check_length)
+        elif check is not None and (problem := check(value)):
+            self.errors.append(f"{full}: the secret {problem} (value not shown)")
+        return pulumi.Output.secret(value)
 
     def not_needed(self, key: str) -> None:
         """Mark a declared key as deliberately unread in this configuration (e.g. a secret only one
@@ -723,17 +736,25 @@ def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
     )
 
 
-def _check_auth_token(full_key: str) -> Callable[[str], str]:
-    def check(token: str) -> str:
-        # An unset secret is already reported by the reader; its empty stand-in is not checked again.
-        if token and (len(token) > 128 or any(c not in AUTH_TOKEN_CHARACTERS for c in token)):
-            raise pulumi.RunError(
-                f"{full_key}: the secret is {len(token)} characters long or has characters ElastiCache refuses; "
-                "expected 16 to 128 printable ASCII characters without spaces, '\"', '/' or '@'"
-            )
-        return token
+def _character_class(c: str) -> str:
+    if c == " ":
+        return "a space"
+    if not 33 <= ord(c) < 127:
+        return "a non-printable or non-ASCII character"
+    return repr(c)
 
-    return check
+
+def auth_token_problem(token: str) -> str | None:
+    """What ElastiCache would refuse in an AUTH token, by length and character class, never by value."""
+    if len(token) > 128:
+        return f"is {len(token)} characters long; at most 128 allowed"
+    refused = sorted({_character_class(c) for c in token if c not in AUTH_TOKEN_CHARACTERS})
+    if refused:
+        return (
+            f"contains {', '.join(refused)}; ElastiCache accepts printable ASCII without spaces, "
+            "'\"', '/' or '@'"
+        )
+    return None
 
 
 def _read_cache(r: _Reader, stack: StackSettings) -> CacheSettings:
@@ -798,7 +819,7 @@ def _read_cache(r: _Reader, stack: StackSettings) -> CacheSettings:
             "transport cannot use cluster-mode Redis (its multi-key commands fail with CROSSSLOT errors)",
         )
     maintenance_window, _ = _read_window(r, "cacheMaintenanceWindow", weekly=True, minimum_minutes=60)
-    token = r.secret("cacheAuthToken", min_length=16)
+    token = r.secret("cacheAuthToken", min_length=16, check=auth_token_problem)
     return CacheSettings(
         engine=engine,  # type: ignore[arg-type]  # checked against CACHE_ENGINES
         engine_version=version,
@@ -809,7 +830,7 @@ def _read_cache(r: _Reader, stack: StackSettings) -> CacheSettings:
         snapshot_retention_days=r.integer("cacheSnapshotRetentionDays", minimum=0, maximum=35),
         maintenance_window=maintenance_window,
         cluster_mode="disabled",
-        auth_token=token.apply(_check_auth_token(r.full_name("cacheAuthToken"))),
+        auth_token=token,
     )
 
 
@@ -1028,6 +1049,8 @@ def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
         nightly_scale_up_cron=schedules["nightlyScaleUpCron"],
         schedule_timezone=timezone,
         xray_enabled=r.boolean("xrayEnabled"),
+        ecs_exec_enabled=r.boolean("ecsExecEnabled"),
+        extra_egress=_read_extra_egress(r),
     )
 
 
@@ -1058,6 +1081,25 @@ def _read_discovery(r: _Reader) -> ServiceDiscoverySettings:
         "expected empty or a private DNS name such as 'epicvibe-staging.internal'",
     )
     return ServiceDiscoverySettings(namespace=namespace or None)
+def _read_extra_egress(r: _Reader) -> tuple[tuple[str, int], ...]:
+    destinations = []
+    for entry in r.string_list("appExtraEgress"):
+        cidr, _, port = entry.rpartition(":")
+        try:
+            network = ipaddress.ip_network(cidr, strict=True)
+            number = int(port, 10)
+        except ValueError:
+            network, number = None, 0
+        if network is None or network.version != 4 or not 1 <= number <= 65535:
+            r.fail(
+                "appExtraEgress",
+                entry,
+                "expected '<IPv4 range>:<TCP port>' such as '0.0.0.0/0:587' (SMTP submission); "
+                "HTTPS and the data tier are always allowed",
+            )
+            continue
+        destinations.append((str(network), number))
+    return tuple(destinations)
 
 
 def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
@@ -1122,7 +1164,7 @@ def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
     )
     token: pulumi.Output[str] | None = None
     if repository:
-        token = r.secret("amplifyAccessToken", min_length=20)
+        token = r.secret("amplifyAccessToken", min_length=20, optional=True)
     else:
         r.not_needed("amplifyAccessToken")
 
@@ -1177,6 +1219,61 @@ def _read_observability(r: _Reader, stack: StackSettings) -> ObservabilitySettin
 
 def _cross_checks(r: _Reader, settings: Settings) -> None:
     """Rules that involve settings of more than one tier."""
+    app, network = settings.app, settings.network
+    if (
+        app.ecs_exec_enabled
+        and network.interface_endpoints
+        and "ssmmessages" not in network.interface_endpoints
+    ):
+        r.fail(
+            "interfaceEndpoints",
+            list(network.interface_endpoints),
+            "add 'ssmmessages' while ecsExecEnabled is true: ECS Exec sessions use that endpoint "
+            "in a VPC that has interface endpoints",
+        )
+    if settings.stack.is_production and not (app.alb_certificate_arn or settings.edge.hosted_zone_id):
+        r.fail(
+            "albCertificateArn",
+            app.alb_certificate_arn or "",
+            f"a certificate for the origin is {PRODUCTION_REQUIRED}: set domainName and hostedZoneId "
+            "(the stack then creates one for origin.<domainName>) or albCertificateArn, so that "
+            "CloudFront reaches the ALB over HTTPS",
+        )
+    if app.nightly_scale_down and app.container_insights == "disabled":
+        r.fail(
+            "containerInsights",
+            app.container_insights,
+            "'enabled' or 'enhanced' while nightlyScaleDown is true: the no-healthy-hosts alarm "
+            "reads the web service's DesiredTaskCount, which only Container Insights publishes",
+        )
+
+
+# Names and numbers documentation reserves (RFC 2606, RFC 6761, AWS's example account): a stack file
+# may carry them to be planned, but nothing can be deployed to them.
+RESERVED_DOMAINS = re.compile(r"(^|\.)(example\.(com|net|org)|[a-z0-9-]+\.(example|test|invalid|localhost))$")
+EXAMPLE_ACCOUNT = "123456789012"
+
+
+def _placeholders(r: _Reader, settings: Settings) -> list[str]:
+    """Keys still set to documentation placeholders, each with what to set instead."""
+    found = []
+    edge, app = settings.edge, settings.app
+    if edge.domain_name and RESERVED_DOMAINS.search(edge.domain_name):
+        found.append(f"{r.full_name('domainName')} ({edge.domain_name!r} is a reserved example name)")
+    if edge.hosted_zone_id and "EXAMPLE" in edge.hosted_zone_id:
+        found.append(f"{r.full_name('hostedZoneId')} ({edge.hosted_zone_id!r} is not a real zone)")
+    if app.alb_origin_domain_name and RESERVED_DOMAINS.search(app.alb_origin_domain_name):
+        found.append(f"{r.full_name('albOriginDomainName')} ({app.alb_origin_domain_name!r})")
+    if app.image and app.image.startswith(f"{EXAMPLE_ACCOUNT}."):
+        found.append(f"{r.full_name('appImage')} (account {EXAMPLE_ACCOUNT} is AWS's documentation example)")
+    email = settings.observability.alarm_email
+    if email and RESERVED_DOMAINS.search(email.rpartition("@")[2]):
+        found.append(f"{r.full_name('alarmEmail')} ({email!r} receives no mail)")
+    for origin in settings.storage.cors_origins:
+        host = origin.split("://", 1)[-1].split(":", 1)[0]
+        if RESERVED_DOMAINS.search(host):
+            found.append(f"{r.full_name('storageCorsOrigins')} ({origin!r})")
+    return found
 
 
 def load_settings(
@@ -1203,6 +1300,13 @@ def load_settings(
         discovery=_read_discovery(r),
     )
     _cross_checks(r, settings)
+    placeholders = _placeholders(r, settings)
+    if placeholders and pulumi.runtime.is_dry_run():
+        # One code path for `pulumi preview`, `make plan` and `pulumi up`: a preview may show what
+        # would be built; an update must not build it on names nobody owns.
+        pulumi.log.warn("placeholders a real `pulumi up` refuses; set them first: " + "; ".join(placeholders))
+    else:
+        r.errors += [f"{p}: a placeholder; set the real value before `pulumi up`" for p in placeholders]
 
     for unknown in sorted(_present_keys(config.name) - set(declared)):
         close = difflib.get_close_matches(unknown, declared, n=1)

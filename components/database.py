@@ -2,9 +2,14 @@
 
 Nothing reaches it but the security groups handed in (the web and worker tasks, the bastion), on
 5432 only, and only over TLS (`rds.force_ssl`). It has no public endpoint in any configuration:
-developers reach it through the bastion's SSM port forwarding. The master password is generated
-and rotated by RDS in Secrets Manager, encrypted with the stack key; nobody ever types it into
-config. Logs go to CloudWatch log groups the stack creates first, so they have a retention and the
+developers reach it through the bastion's SSM port forwarding.
+
+Credentials: the application logs in with IAM database authentication (a 15-minute token per new
+connection, from the task role), so no password reaches a task and nothing a task holds can expire
+under it. The master password is only for humans: RDS can't create read replicas of a source whose
+master password Secrets Manager manages, so the instance gets a bootstrap password through the
+write-only `password_wo` input and an empty secret under the stack key for the real one, which the
+first-deploy checklist sets (README). Logs go to CloudWatch log groups the stack creates first, so they have a retention and the
 stack key instead of the never-expiring groups RDS would create on its own.
 """
 
@@ -83,8 +88,14 @@ class DatabaseArgs:
     it declares a new database again (a DB name), which replaces the restored primary.
     Default: None (a new, empty database)."""
     master_username: str = "postgres"
-    """Master user of a new primary (a restored one keeps the snapshot's); its password is generated
-    by RDS into Secrets Manager. Default: "postgres"."""
+    """Master user of a new primary (a restored one keeps the snapshot's), for humans only (see the
+    module docstring). Default: "postgres"."""
+    app_username: str = "app"
+    """Database user the application logs in as with IAM tokens (`GRANT rds_iam`). Default: "app"."""
+    managed_master_password: bool = False
+    """Let RDS generate and rotate the master password in Secrets Manager. Refused with read
+    replicas: RDS can't create a replica of such a source. Default: False (bootstrap password,
+    then the stack's own master secret)."""
     engine_version: str = "17"
     """PostgreSQL major or major.minor. Default: "17"."""
     instance_class: str = "db.t4g.micro"
@@ -148,6 +159,17 @@ class DatabaseArgs:
             )
         if not 0 <= self.read_replica_count <= 5:
             raise ValueError(f"read_replica_count {self.read_replica_count}: use 0 to 5")
+        if self.managed_master_password and self.read_replica_count:
+            raise ValueError(
+                f"managed_master_password with read_replica_count {self.read_replica_count}: RDS can't "
+                "create a read replica of a source whose master password Secrets Manager manages; "
+                "keep managed_master_password False (the app logs in with IAM tokens anyway)"
+            )
+        if not DATABASE_NAME_PATTERN.match(self.app_username) or self.app_username == self.master_username:
+            raise ValueError(
+                f"app_username {self.app_username!r}: a user name other than the master's, letters, "
+                "digits and underscores"
+            )
         if not 1 <= self.backup_retention_days <= 35:
             # Replicas need automated backups on the primary, and a database without them cannot be restored.
             raise ValueError(f"backup_retention_days {self.backup_retention_days}: use 1 to 35")
@@ -189,6 +211,9 @@ class Database(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     reader_addresses: pulumi.Output[list[str]]
     master_secret_arn: pulumi.Output[str]
+    resource_ids: pulumi.Output[list[str]]
+    """DbiResourceId of the primary and each replica, for `rds-db:connect` grants."""
+    app_username: str
     security_group_id: pulumi.Output[str]
     instance_identifier: pulumi.Output[str]
     replica_identifiers: pulumi.Output[list[str]]
@@ -240,6 +265,8 @@ class Database(pulumi.ComponentResource):
         )
 
         monitoring_role_arn: pulumi.Output[str] | None = None
+        # RDS checks the role's permissions when the instance is created (ENHANCED_MONITORING errors).
+        monitoring_ready: list[pulumi.Resource] = []
         if args.monitoring_interval_seconds:
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring-role",
@@ -248,11 +275,13 @@ class Database(pulumi.ComponentResource):
                 tags=tags,
                 opts=child,
             )
-            aws.iam.RolePolicyAttachment(
-                f"{name}-monitoring-policy",
-                role=monitoring_role.name,
-                policy_arn=ENHANCED_MONITORING_POLICY,
-                opts=child,
+            monitoring_ready.append(
+                aws.iam.RolePolicyAttachment(
+                    f"{name}-monitoring-policy",
+                    role=monitoring_role.name,
+                    policy_arn=ENHANCED_MONITORING_POLICY,
+                    opts=child,
+                )
             )
             monitoring_role_arn = monitoring_role.arn
 
@@ -298,6 +327,33 @@ class Database(pulumi.ComponentResource):
             "maintenance_window": args.maintenance_window,
             "deletion_protection": args.keep_data,
         }
+        master_secret: aws.secretsmanager.Secret | None = None
+        master_password: dict[str, Any]
+        if args.managed_master_password:
+            master_password = {
+                "manage_master_user_password": True,
+                "master_user_secret_kms_key_id": args.kms_key_arn,
+            }
+        else:
+            # Write-only: sent to RDS at creation and never diffed again. Pulumi still records its
+            # first value (encrypted) in the state's inputs, so it is a bootstrap value to be replaced
+            # at once (README, first deploy); the real one lives only in the secret below.
+            bootstrap = aws.secretsmanager.get_random_password_output(
+                password_length=40, exclude_punctuation=True, opts=pulumi.InvokeOutputOptions(parent=self)
+            )
+            master_password = {
+                "password_wo": pulumi.Output.secret(bootstrap.random_password),
+                "password_wo_version": 1,
+            }
+            master_secret = aws.secretsmanager.Secret(
+                f"{name}-master-secret",
+                description=f"Master user of {args.identifier} (humans only; set after the first deploy)",
+                kms_key_id=args.kms_key_arn,
+                recovery_window_in_days=30 if args.keep_data else 7,
+                tags=merge_tags(tags, Name=f"{args.identifier}-master"),
+                opts=child,
+            )
+
         primary = aws.rds.Instance(
             f"{name}-primary",
             identifier=args.identifier,
@@ -309,8 +365,7 @@ class Database(pulumi.ComponentResource):
             snapshot_identifier=args.snapshot_identifier,
             db_name=None if args.restores else args.database_name or DEFAULT_DATABASE_NAME,
             username=None if args.restores else args.master_username,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=args.kms_key_arn,
+            **master_password,
             db_subnet_group_name=subnet_group.name,
             allocated_storage=args.allocated_storage_gb,
             multi_az=args.multi_az,
@@ -324,7 +379,7 @@ class Database(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=args.keep_data,
-                depends_on=log_groups[args.identifier],
+                depends_on=[*log_groups[args.identifier], *monitoring_ready],
                 # The snapshot only seeds a new primary: editing the setting later must not replace
                 # (and empty) a database that has lived since.
                 ignore_changes=["snapshot_identifier"] if args.restores else None,
@@ -343,7 +398,9 @@ class Database(pulumi.ComponentResource):
                 tags=merge_tags(tags, Name=identifier, Role="replica"),
                 **common,
                 opts=pulumi.ResourceOptions(
-                    parent=self, protect=args.keep_data, depends_on=log_groups[identifier]
+                    parent=self,
+                    protect=args.keep_data,
+                    depends_on=[*log_groups[identifier], *monitoring_ready],
                 ),
             )
             for index, identifier in enumerate(identifiers[1:], start=1)
@@ -353,7 +410,13 @@ class Database(pulumi.ComponentResource):
         self.port = primary.port
         self.endpoint = primary.endpoint
         self.reader_addresses = pulumi.Output.all(*[r.address for r in replicas]).apply(list)
-        self.master_secret_arn = primary.master_user_secrets.apply(_secret_arn)
+        self.master_secret_arn = (
+            master_secret.arn if master_secret is not None else primary.master_user_secrets.apply(_secret_arn)
+        )
+        self.resource_ids = pulumi.Output.all(primary.resource_id, *[r.resource_id for r in replicas]).apply(
+            list
+        )
+        self.app_username = args.app_username
         self.security_group_id = security_group.id
         self.instance_identifier = primary.identifier
         self.replica_identifiers = pulumi.Output.all(*[r.identifier for r in replicas]).apply(list)
@@ -371,6 +434,8 @@ class Database(pulumi.ComponentResource):
                 "endpoint": self.endpoint,
                 "reader_addresses": self.reader_addresses,
                 "master_secret_arn": self.master_secret_arn,
+                "resource_ids": self.resource_ids,
+                "app_username": self.app_username,
                 "security_group_id": self.security_group_id,
                 "instance_identifier": self.instance_identifier,
                 "replica_identifiers": self.replica_identifiers,

@@ -111,8 +111,9 @@ class DjangoServicesArgs:
     """Name of the application database. Required."""
     database_reader_addresses: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Read replica host names (may be empty). Required."""
-    database_secret_arn: pulumi.Input[str]
-    """RDS-managed master secret (JSON with `username` and `password`). Required."""
+    database_resource_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """DbiResourceId of the primary and each replica (`Database.resource_ids`): the task role may
+    log in to exactly these as `database_user` with IAM tokens. Required."""
     cache_address: pulumi.Input[str]
     """Redis primary endpoint. Required."""
     cache_reader_address: pulumi.Input[str]
@@ -178,6 +179,16 @@ class DjangoServicesArgs:
     """IANA time zone of both schedules. Default: UTC."""
     xray_enabled: bool = False
     """Run the X-Ray daemon as a sidecar of web and worker tasks, with its IAM. Default: false."""
+    exec_enabled: bool = False
+    """ECS Exec on every service. ECS Exec isn't supported with a read-only root file system, so
+    the containers of an Exec-enabled stack get writable ones; sessions are encrypted with the KMS
+    key and logged, and `exec_session_policy_arn` says who may start one. Default: false (read-only
+    roots, no Exec)."""
+    exec_log_retention_days: int = 365
+    """Days the ECS Exec audit log is kept (at least 365: who ran what stays answerable for a year).
+    Default: 365."""
+    database_user: str = "app"
+    """Database user the tasks log in as with IAM tokens (`Database.app_username`). Default: "app"."""
     cache_auth_secret_json_key: str | None = None
     """JSON key of the token when the Redis secret is a JSON document. Default: none (plain string)."""
     secret_recovery_window_days: int = 30
@@ -245,6 +256,10 @@ class DjangoServicesArgs:
                 raise ValueError(
                     f"{key} {value!r}: use an Application Auto Scaling schedule, e.g. cron(0 20 * * ? *)"
                 )
+        if self.exec_log_retention_days < 365:
+            raise ValueError(
+                f"exec_log_retention_days {self.exec_log_retention_days}: keep the Exec audit log at least 365 days"
+            )
         if not 0 <= self.secret_recovery_window_days <= 30 or self.secret_recovery_window_days in range(1, 7):
             raise ValueError(
                 f"secret_recovery_window_days {self.secret_recovery_window_days}: use 7 to 30 (or 0 to delete at once)"
@@ -269,6 +284,8 @@ class DjangoServices(pulumi.ComponentResource):
     secret_key_secret_arn: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
     task_role_arn: pulumi.Output[str]
+    exec_session_policy_arn: pulumi.Output[str] | None
+    """Policy to attach to the people who may open ECS Exec sessions; None without Exec."""
 
     def __init__(
         self, name: str, args: DjangoServicesArgs, opts: pulumi.ResourceOptions | None = None
@@ -287,7 +304,7 @@ class DjangoServices(pulumi.ComponentResource):
         secret_key = self._secret_key()
         roles = ["web", "worker", *(["beat"] if args.beat_enabled else []), *RELEASE_TASKS]
         log_groups = {role: self._log_group(role) for role in roles}
-        exec_log_group = self._log_group("exec")
+        exec_log_group = self._log_group("exec", retention_days=args.exec_log_retention_days)
 
         execution_role = self._execution_role(secret_key, list(log_groups.values()), repository_arn)
         task_role = self._task_role(exec_log_group)
@@ -299,6 +316,8 @@ class DjangoServices(pulumi.ComponentResource):
             configuration={
                 # Every ECS Exec session is recorded: who ran what in which container.
                 "execute_command_configuration": {
+                    # Session data between the operator and the container, under the stack key.
+                    "kms_key_id": args.kms_key_arn,
                     "logging": "OVERRIDE",
                     "log_configuration": {
                         "cloud_watch_log_group_name": exec_log_group.name,
@@ -316,6 +335,8 @@ class DjangoServices(pulumi.ComponentResource):
             default_capacity_provider_strategies=[{"capacity_provider": "FARGATE", "base": 0, "weight": 1}],
             opts=self._child,
         )
+
+        self.exec_session_policy_arn = self._exec_session_policy(cluster) if args.exec_enabled else None
 
         environment = self._environment()
         secrets = self._secrets(secret_key)
@@ -410,6 +431,7 @@ class DjangoServices(pulumi.ComponentResource):
                 "secret_key_secret_arn": self.secret_key_secret_arn,
                 "execution_role_arn": self.execution_role_arn,
                 "task_role_arn": self.task_role_arn,
+                "exec_session_policy_arn": self.exec_session_policy_arn,
             }
         )
 
@@ -465,11 +487,11 @@ class DjangoServices(pulumi.ComponentResource):
         )
         return _StoredSecret(secret.arn, version)
 
-    def _log_group(self, role: str) -> aws.cloudwatch.LogGroup:
+    def _log_group(self, role: str, retention_days: int | None = None) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(
             f"{self._name}-{role}-logs",
             name=f"/ecs/{self._physical}/{role}",
-            retention_in_days=self._args.log_retention_days,
+            retention_in_days=retention_days or self._args.log_retention_days,
             kms_key_id=self._args.kms_key_arn,
             tags=merge_tags(self._args.tags, Name=f"{self._name}-{role}-logs", Workload=role),
             opts=self._child,
@@ -511,7 +533,7 @@ class DjangoServices(pulumi.ComponentResource):
                     "Sid": "ReadTaskSecrets",
                     "Effect": "Allow",
                     "Action": "secretsmanager:GetSecretValue",
-                    "Resource": sorted({values["db"], values["cache"], values["key"]}),
+                    "Resource": sorted({values["cache"], values["key"]}),
                 },
                 {
                     "Sid": "DecryptTaskSecrets",
@@ -555,7 +577,6 @@ class DjangoServices(pulumi.ComponentResource):
             f"{self._name}-execution-policy",
             role=role.id,
             policy=pulumi.Output.all(
-                db=args.database_secret_arn,
                 cache=args.cache_auth_secret_arn,
                 key=secret_key.arn,
                 kms=args.kms_key_arn,
@@ -591,41 +612,61 @@ class DjangoServices(pulumi.ComponentResource):
                 },
                 {"Sid": "MediaListing", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket},
                 {
+                    # IAM database authentication: only the app user, only on this stack's instances.
+                    "Sid": "DatabaseIamLogin",
+                    "Effect": "Allow",
+                    "Action": "rds-db:connect",
+                    "Resource": [
+                        f"arn:aws:rds-db:{values['region']}:{values['account']}:dbuser:{rid}/{args.database_user}"
+                        for rid in values["db_resources"]
+                    ],
+                },
+                {
                     "Sid": "MediaEncryption",
                     "Effect": "Allow",
                     "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                     "Resource": values["kms"],
                     "Condition": {"StringEquals": {"kms:ViaService": f"s3.{values['region']}.amazonaws.com"}},
                 },
-                {
-                    # The SSM Session Manager channel actions have no resource type; IAM accepts
-                    # only "*" for them. Who may open a session is decided by ecs:ExecuteCommand on
-                    # the caller's side, and every session is logged (cluster configuration).
-                    "Sid": "EcsExecChannels",
-                    "Effect": "Allow",
-                    "Action": [
-                        "ssmmessages:CreateControlChannel",
-                        "ssmmessages:CreateDataChannel",
-                        "ssmmessages:OpenControlChannel",
-                        "ssmmessages:OpenDataChannel",
-                    ],
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "EcsExecAuditLog",
-                    "Effect": "Allow",
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    "Resource": [values["exec_logs"], f"{values['exec_logs']}:log-stream:*"],
-                },
-                {
-                    # The agent checks the audit log group's encryption before writing; this
-                    # action is authorised on the account's log-group namespace, not on one group.
-                    "Sid": "EcsExecAuditLogCheck",
-                    "Effect": "Allow",
-                    "Action": "logs:DescribeLogGroups",
-                    "Resource": f"arn:aws:logs:{values['region']}:{values['account']}:log-group:*",
-                },
             ]
+            if args.exec_enabled:
+                statements += [
+                    {
+                        # The SSM Session Manager channel actions have no resource type; IAM accepts
+                        # only "*" for them. Who may open a session is decided by ecs:ExecuteCommand on
+                        # the caller's side, and every session is logged (cluster configuration).
+                        "Sid": "EcsExecChannels",
+                        "Effect": "Allow",
+                        "Action": [
+                            "ssmmessages:CreateControlChannel",
+                            "ssmmessages:CreateDataChannel",
+                            "ssmmessages:OpenControlChannel",
+                            "ssmmessages:OpenDataChannel",
+                        ],
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "EcsExecAuditLog",
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                        "Resource": [values["exec_logs"], f"{values['exec_logs']}:log-stream:*"],
+                    },
+                    {
+                        # The agent checks the audit log group's encryption before writing; this
+                        # action is authorised on the account's log-group namespace, not on one group.
+                        "Sid": "EcsExecAuditLogCheck",
+                        "Effect": "Allow",
+                        "Action": "logs:DescribeLogGroups",
+                        "Resource": f"arn:aws:logs:{values['region']}:{values['account']}:log-group:*",
+                    },
+                    {
+                        # Sessions are encrypted with the stack key (cluster configuration).
+                        "Sid": "EcsExecSessionKey",
+                        "Effect": "Allow",
+                        "Action": "kms:Decrypt",
+                        "Resource": values["kms"],
+                    },
+                ]
             if args.xray_enabled:
                 statements.append(
                     {
@@ -653,6 +694,7 @@ class DjangoServices(pulumi.ComponentResource):
                 region=self._region,
                 account=self._account,
                 exec_logs=exec_log_group.arn,
+                db_resources=pulumi.Output.from_input(args.database_resource_ids),
             ).apply(document),
             opts=self._child,
         )
@@ -678,6 +720,54 @@ class DjangoServices(pulumi.ComponentResource):
             opts=self._child,
         )
         return role
+    def _exec_session_policy(self, cluster: aws.ecs.Cluster) -> pulumi.Output[str]:
+        """Who may open an ECS Exec session: attach this policy to them (like the bastion's)."""
+        args = self._args
+
+        def document(values: dict[str, Any]) -> str:
+            tasks = f"arn:aws:ecs:{values['region']}:{values['account']}:task/{values['cluster_name']}/*"
+            return json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "ExecuteCommandInThisCluster",
+                            "Effect": "Allow",
+                            "Action": "ecs:ExecuteCommand",
+                            "Resource": [values["cluster"], tasks],
+                        },
+                        {
+                            "Sid": "FindTheTask",
+                            "Effect": "Allow",
+                            "Action": ["ecs:DescribeTasks", "ecs:ListTasks"],
+                            "Resource": "*",
+                            "Condition": {"ArnEquals": {"ecs:cluster": values["cluster"]}},
+                        },
+                        {
+                            # The session is encrypted with the stack key.
+                            "Sid": "SessionKey",
+                            "Effect": "Allow",
+                            "Action": "kms:GenerateDataKey",
+                            "Resource": values["kms"],
+                        },
+                    ],
+                }
+            )
+
+        policy = aws.iam.Policy(
+            f"{self._name}-exec-session",
+            description=f"Open ECS Exec sessions in {self._physical} tasks (every session is logged)",
+            policy=pulumi.Output.all(
+                region=self._region,
+                account=self._account,
+                cluster=cluster.arn,
+                cluster_name=cluster.name,
+                kms=args.kms_key_arn,
+            ).apply(document),
+            tags=merge_tags(args.tags, Name=f"{self._name}-exec-session"),
+            opts=self._child,
+        )
+        return policy.arn
 
     # --- task definitions ----------------------------------------------------------------------
 
@@ -694,6 +784,10 @@ class DjangoServices(pulumi.ComponentResource):
             "DATABASE_HOST": args.database_address,
             "DATABASE_PORT": pulumi.Output.from_input(args.database_port).apply(str),
             "DATABASE_NAME": args.database_name,
+            "DATABASE_USER": args.database_user,
+            # The contract with the image (README, "Database credentials"): every new connection uses
+            # a token from rds.generate_db_auth_token for this user, host and port, in AWS_REGION.
+            "DATABASE_AUTH": "iam",
             "DATABASE_READER_HOSTS": pulumi.Output.from_input(args.database_reader_addresses).apply(
                 lambda hosts: ",".join(str(h) for h in hosts)
             ),
@@ -718,13 +812,13 @@ class DjangoServices(pulumi.ComponentResource):
         """Credentials, injected by ECS from Secrets Manager at task start."""
         args = self._args
         json_key = args.cache_auth_secret_json_key
-        return pulumi.Output.all(args.database_secret_arn, args.cache_auth_secret_arn, secret_key.arn).apply(
+        # No database password: the tasks log in with IAM tokens (DATABASE_AUTH=iam), which they
+        # create per connection, so a rotation never strands a running task.
+        return pulumi.Output.all(args.cache_auth_secret_arn, secret_key.arn).apply(
             lambda arns: [
-                # `<arn>:<json key>::` selects one field of the RDS-managed JSON secret.
-                {"name": "DATABASE_USER", "valueFrom": f"{arns[0]}:username::"},
-                {"name": "DATABASE_PASSWORD", "valueFrom": f"{arns[0]}:password::"},
-                {"name": "REDIS_AUTH_TOKEN", "valueFrom": f"{arns[1]}:{json_key}::" if json_key else arns[1]},
-                {"name": "DJANGO_SECRET_KEY", "valueFrom": arns[2]},
+                # `<arn>:<json key>::` selects one field of a JSON secret.
+                {"name": "REDIS_AUTH_TOKEN", "valueFrom": f"{arns[0]}:{json_key}::" if json_key else arns[0]},
+                {"name": "DJANGO_SECRET_KEY", "valueFrom": arns[1]},
             ]
         )
 
@@ -810,7 +904,9 @@ class DjangoServices(pulumi.ComponentResource):
                     if sidecar or k != "AWS_XRAY_DAEMON_ADDRESS"
                 ],
                 "secrets": values["secrets"],
-                "readonlyRootFilesystem": True,
+                # ECS Exec isn't supported with a read-only root file system: only Exec-enabled
+                # stacks trade it away.
+                "readonlyRootFilesystem": not args.exec_enabled,
                 # An init process reaps the SSM agent's children in ECS Exec sessions and forwards SIGTERM.
                 "linuxParameters": {"initProcessEnabled": True},
                 "mountPoints": [
@@ -972,11 +1068,11 @@ class DjangoServices(pulumi.ComponentResource):
             deployment_minimum_healthy_percent=minimum_healthy_percent,
             deployment_maximum_percent=maximum_percent,
             deployment_circuit_breaker={"enable": True, "rollback": True},
-            availability_zone_rebalancing="ENABLED",
+            availability_zone_rebalancing=rebalancing_for(maximum_percent),
             # `pulumi up` returns once the rollout has finished (or failed and rolled back), so
             # what runs after it (the smoke check) meets the new release, not the old tasks.
             wait_for_steady_state=True,
-            enable_execute_command=True,
+            enable_execute_command=args.exec_enabled,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             tags=merge_tags(args.tags, Name=f"{self._name}-{role}", Workload=role),
@@ -1091,6 +1187,18 @@ class DjangoServices(pulumi.ComponentResource):
             },
             opts=self._child,
         )
+
+
+def rebalancing_for(maximum_percent: int, *, required: bool = False) -> str:
+    """ECS availability-zone rebalancing for a service deployed with `maximum_percent`.
+
+    Rebalancing starts a task in the emptier AZ before it stops one elsewhere, so ECS refuses it
+    unless deployments may exceed 100%; for beat that extra task would be a second scheduler."""
+    if maximum_percent > 100:
+        return "ENABLED"
+    if required:
+        raise ValueError(f"deployment maximum {maximum_percent}%: AZ rebalancing needs a maximum above 100%")
+    return "DISABLED"
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,15 @@
 media buckets, the WAF that screens it, the certificate and DNS of a custom domain, and an optional
 Amplify app for front-end assets.
 
-Everything CloudFront-scoped that AWS keeps in us-east-1 (the ACM certificate, the WAF web ACL, the
-standard-logging delivery) goes through an explicit us-east-1 provider that this component owns, so
-the stack's own region can be anything.
+Everything CloudFront-scoped that AWS keeps in us-east-1 (the ACM certificate, the WAF web ACL and
+its logs, the standard-logging delivery) names that region on the resource (pulumi-aws 7's
+`region`), through the stack's own provider, so the stack's `aws:*` config (profile, assumed roles,
+allowed accounts, default tags) applies there too and the stack's own region can be anything.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -124,6 +126,10 @@ class EdgeArgs:
     """Branch Amplify builds. Default: main."""
     amplify_access_token: pulumi.Input[str] | None = None
     """Access token (a stack secret) Amplify reads the repository with. Default: None."""
+    waf_log_retention_days: int = 90
+    """Days the WAF's request log (CloudWatch Logs, us-east-1) is kept. Default: 90."""
+    keep_data: bool = False
+    """Protect the us-east-1 key that encrypts the WAF log. Default: False."""
     amplify_stage: str = "PRODUCTION"
     """Amplify branch stage. Default: PRODUCTION."""
     amplify_domain_prefix: str = "app"
@@ -211,8 +217,7 @@ class Edge(pulumi.ComponentResource):
         physical = f"{name}-{pulumi.get_stack()}"
         tags = args.tags
 
-        edge_provider = aws.Provider(f"{name}-{EDGE_REGION}", region=EDGE_REGION, opts=child)
-        at_edge = pulumi.ResourceOptions(parent=self, provider=edge_provider)
+        at_edge = child
 
         invoke = pulumi.InvokeOutputOptions(parent=self)
         caching_disabled = aws.cloudfront.get_cache_policy_output(name=CACHING_DISABLED, opts=invoke).id
@@ -280,7 +285,8 @@ class Edge(pulumi.ComponentResource):
             comment="Copies the viewer's Host into X-Forwarded-Host for Django",
             code=FORWARDED_HOST_FUNCTION,
             publish=True,
-            tags=tags,
+            # No tags: CreateFunction with tags is reported to fail with a 409, and a function is
+            # found through its distribution, not its tags.
             opts=child,
         )
 
@@ -474,7 +480,7 @@ class Edge(pulumi.ComponentResource):
                     "visibility_config": visibility(f"{physical}-{short}"),
                 }
             )
-        return aws.wafv2.WebAcl(
+        web_acl = aws.wafv2.WebAcl(
             f"{name}-waf",
             description=f"Screens requests to {physical} before CloudFront serves them",
             scope="CLOUDFRONT",
@@ -482,7 +488,48 @@ class Edge(pulumi.ComponentResource):
             rules=rules,
             visibility_config=visibility(f"{physical}-waf"),
             tags=merge_tags(args.tags, Name=f"{name}-waf"),
+            region=EDGE_REGION,
             opts=at_edge,
+        )
+        self._waf_logging(name, physical, args, web_acl)
+        return web_acl
+
+    def _waf_logging(self, name: str, physical: str, args: EdgeArgs, web_acl: aws.wafv2.WebAcl) -> None:
+        """The WAF's request log in CloudWatch Logs. WAF writes only to a group named `aws-waf-logs-*`
+        in the web ACL's region (us-east-1 for CloudFront); a log group's key must be in its own
+        region, so the stack key can't be used and the log gets a small us-east-1 key of its own.
+        Credentials never reach the log: the Authorization and Cookie headers are redacted."""
+        group_name = f"aws-waf-logs-{physical}"
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+        key = aws.kms.Key(
+            f"{name}-waf-logs-key",
+            description=f"Encrypts the WAF log {group_name} in {EDGE_REGION}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=account.apply(lambda account_id: _log_key_policy(account_id, group_name)),
+            tags=merge_tags(args.tags, Name=f"{name}-waf-logs"),
+            region=EDGE_REGION,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.keep_data),
+        )
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-waf-logs",
+            name=group_name,
+            retention_in_days=args.waf_log_retention_days,
+            kms_key_id=key.arn,
+            tags=merge_tags(args.tags, Name=group_name),
+            region=EDGE_REGION,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{name}-waf-logging",
+            resource_arn=web_acl.arn,
+            log_destination_configs=[group.arn],
+            redacted_fields=[
+                {"single_header": {"name": "authorization"}},
+                {"single_header": {"name": "cookie"}},
+            ],
+            region=EDGE_REGION,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _certificate(self, name: str, args: EdgeArgs, at_edge: pulumi.ResourceOptions) -> pulumi.Output[str]:
@@ -494,6 +541,7 @@ class Edge(pulumi.ComponentResource):
             domain_name=domain,
             validation_method="DNS",
             tags=merge_tags(args.tags, Name=domain),
+            region=EDGE_REGION,
             opts=at_edge,
         )
 
@@ -518,6 +566,7 @@ class Edge(pulumi.ComponentResource):
             f"{name}-certificate-validated",
             certificate_arn=certificate.arn,
             validation_record_fqdns=[record.fqdn],
+            region=EDGE_REGION,
             opts=at_edge,
         )
         return validated.certificate_arn
@@ -538,6 +587,7 @@ class Edge(pulumi.ComponentResource):
             log_type="ACCESS_LOGS",
             resource_arn=distribution.arn,
             tags=args.tags,
+            region=EDGE_REGION,
             opts=at_edge,
         )
         destination = aws.cloudwatch.LogDeliveryDestination(
@@ -549,6 +599,7 @@ class Edge(pulumi.ComponentResource):
                 )
             },
             tags=args.tags,
+            region=EDGE_REGION,
             opts=at_edge,
         )
         aws.cloudwatch.LogDelivery(
@@ -559,6 +610,7 @@ class Edge(pulumi.ComponentResource):
                 {"suffix_path": LOG_SUFFIX_PATH, "enable_hive_compatible_path": False}
             ],
             tags=args.tags,
+            region=EDGE_REGION,
             opts=at_edge,
         )
 
@@ -615,3 +667,41 @@ class Edge(pulumi.ComponentResource):
                 opts=child,
             )
         return app.id, app.default_domain
+
+
+def _log_key_policy(account_id: str, group_name: str) -> str:
+    """The account administers the key; CloudWatch Logs may use it for this one log group only."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "AccountAdministers",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchLogsEncryptsTheWafLog",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{EDGE_REGION}.amazonaws.com"},
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnEquals": {
+                            "kms:EncryptionContext:aws:logs:arn": (
+                                f"arn:aws:logs:{EDGE_REGION}:{account_id}:log-group:{group_name}"
+                            )
+                        }
+                    },
+                },
+            ],
+        }
+    )

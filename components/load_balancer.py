@@ -46,6 +46,12 @@ class LoadBalancerArgs:
     certificate_arn: pulumi.Input[str] | None = None
     """ACM certificate (in the stack's region) for an HTTPS listener; HTTP then only redirects.
     Default: none (HTTP listener only, which CloudFront reaches over its private VPC-origin path)."""
+    origin_domain_name: str | None = None
+    """Host name CloudFront uses for the ALB. With `hosted_zone_id` and no `certificate_arn`, the
+    component creates an ACM certificate for it in the stack's region, validates it in that zone,
+    points the name at the ALB and serves HTTPS with it. Default: none."""
+    hosted_zone_id: str | None = None
+    """Route 53 zone that holds `origin_domain_name`. Default: none."""
     deletion_protection: bool = False
     """Refuse deletion of the ALB through the AWS API. Default: false."""
     idle_timeout: int = 60
@@ -76,6 +82,11 @@ class LoadBalancerArgs:
             raise ValueError(
                 f"certificate_arn {self.certificate_arn!r}: use an ACM certificate ARN "
                 "(arn:aws:acm:<region>:<account>:certificate/<id>), or None for HTTP only"
+            )
+        if bool(self.origin_domain_name) != bool(self.hosted_zone_id) and self.certificate_arn is None:
+            raise ValueError(
+                f"origin_domain_name {self.origin_domain_name!r} / hosted_zone_id {self.hosted_zone_id!r}: "
+                "give both to have the origin certificate created, or a certificate_arn"
             )
         if isinstance(self.cloudfront_security_group_id, str) and not SECURITY_GROUP_ID.match(
             self.cloudfront_security_group_id
@@ -108,7 +119,10 @@ class LoadBalancer(pulumi.ComponentResource):
         super().__init__(type_token("load_balancer", "LoadBalancer"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = args.tags
-        self.https = args.certificate_arn is not None
+        creates_certificate = args.certificate_arn is None and bool(
+            args.origin_domain_name and args.hosted_zone_id
+        )
+        self.https = args.certificate_arn is not None or creates_certificate
         # CloudFront reaches the ALB on exactly one port: 443 with a certificate, 80 without.
         self.listener_port = HTTPS_PORT if self.https else HTTP_PORT
 
@@ -184,14 +198,17 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=child,
         )
 
-        if args.certificate_arn is not None:
+        certificate_arn = (
+            self._origin_certificate(name, args, alb) if creates_certificate else args.certificate_arn
+        )
+        if certificate_arn is not None:
             listener = aws.lb.Listener(
                 f"{name}-https",
                 load_balancer_arn=alb.arn,
                 port=HTTPS_PORT,
                 protocol="HTTPS",
                 ssl_policy=TLS_POLICY,
-                certificate_arn=args.certificate_arn,
+                certificate_arn=certificate_arn,
                 default_actions=[{"type": "forward", "target_group_arn": target_group.arn}],
                 tags=merge_tags(tags, Name=f"{name}-https"),
                 opts=child,
@@ -246,6 +263,55 @@ class LoadBalancer(pulumi.ComponentResource):
                 "https": self.https,
             }
         )
+
+    def _origin_certificate(
+        self, name: str, args: LoadBalancerArgs, alb: aws.lb.LoadBalancer
+    ) -> pulumi.Output[str]:
+        """An ACM certificate for the origin name in the stack's region (where the ALB reads it),
+        DNS-validated in the zone, and the name pointed at the ALB: CloudFront then verifies the
+        ALB's certificate against a name it covers, as it can't for the ALB's own DNS name."""
+        assert args.origin_domain_name and args.hosted_zone_id  # checked by the caller
+        domain = args.origin_domain_name
+        child = pulumi.ResourceOptions(parent=self)
+        certificate = aws.acm.Certificate(
+            f"{name}-origin-certificate",
+            domain_name=domain,
+            validation_method="DNS",
+            tags=merge_tags(args.tags, Name=domain),
+            opts=child,
+        )
+
+        def validation(field_name: str) -> pulumi.Output[str]:
+            return certificate.domain_validation_options.apply(
+                lambda options: next(str(getattr(o, field_name)) for o in options if o.domain_name == domain)
+            )
+
+        record = aws.route53.Record(
+            f"{name}-origin-certificate-validation",
+            zone_id=args.hosted_zone_id,
+            name=validation("resource_record_name"),
+            type=validation("resource_record_type"),
+            records=[validation("resource_record_value")],
+            ttl=300,
+            allow_overwrite=True,
+            opts=child,
+        )
+        aws.route53.Record(
+            f"{name}-origin-name",
+            zone_id=args.hosted_zone_id,
+            name=domain,
+            type="CNAME",
+            records=[alb.dns_name],
+            ttl=300,
+            opts=child,
+        )
+        validated = aws.acm.CertificateValidation(
+            f"{name}-origin-certificate-validated",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=child,
+        )
+        return validated.certificate_arn
 
     def _admit_cloudfront(
         self,

@@ -270,7 +270,9 @@ class Network(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
-        aws.iam.RolePolicy(
+        # What the VPC User Guide lists for the flow-logs role, scoped to this group where the action
+        # has a resource type; DescribeLogGroups is authorised on the account's group namespace only.
+        policy = aws.iam.RolePolicy(
             f"{name}-flow-logs-policy",
             role=role.id,
             policy=log_group.arn.apply(
@@ -281,12 +283,18 @@ class Network(pulumi.ComponentResource):
                             {
                                 "Effect": "Allow",
                                 "Action": [
+                                    "logs:CreateLogGroup",
                                     "logs:CreateLogStream",
                                     "logs:PutLogEvents",
                                     "logs:DescribeLogStreams",
                                 ],
                                 "Resource": [arn, f"{arn}:*"],
-                            }
+                            },
+                            {
+                                "Effect": "Allow",
+                                "Action": "logs:DescribeLogGroups",
+                                "Resource": arn.split(":log-group:")[0] + ":log-group:*",
+                            },
                         ],
                     }
                 )
@@ -302,7 +310,8 @@ class Network(pulumi.ComponentResource):
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
             tags=merge_tags(args.tags, Name=f"{name}-flow-log"),
-            opts=child,
+            # Created before its role may write, the flow log starts in an error state.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
 
 

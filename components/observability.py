@@ -6,7 +6,8 @@ metric name). Each alarm notifies the topic when it fires and when it recovers.
 
 CloudWatch alarms can only notify a topic in their own region, and the WAF of a CloudFront
 distribution reports its metrics in us-east-1, so the WAF alarm and a second topic (with its own
-us-east-1 KMS key) live there through an explicit provider.
+us-east-1 KMS key) live there: each names the region itself (pulumi-aws 7's `region`) through the
+stack's own provider, so the stack's `aws:*` config applies there too.
 """
 
 from __future__ import annotations
@@ -88,6 +89,10 @@ class ObservabilityArgs:
     """ElastiCache replication group; its nodes are `<id>-001`, `<id>-002`, ... Required."""
     db_replica_identifiers: Sequence[pulumi.Input[str]] = ()
     """One identifier per read replica; each gets a lag alarm. Default: none."""
+    web_scales_to_zero: bool = False
+    """The web service is scaled to zero on a schedule (nightly scale-down). The no-healthy-hosts
+    alarm then fires only while ECS wants web tasks: it reads Container Insights' DesiredTaskCount,
+    so the cluster needs Container Insights. Default: False (a plain HealthyHostCount alarm)."""
     cache_node_count: int = 2
     """Nodes in the replication group (primary plus replicas). Default: 2."""
     waf_metric_name: str | None = None
@@ -173,10 +178,10 @@ class Observability(pulumi.ComponentResource):
 
         self.edge_topic_arn = None
         if args.waf_metric_name:
-            edge_provider = aws.Provider(f"{name}-{EDGE_REGION}", region=EDGE_REGION, opts=child)
-            at_edge = pulumi.ResourceOptions(parent=self, provider=edge_provider)
-            edge_topic = self._edge_topic(name, args, account, at_edge)
-            created.append(self._create_alarm(name, self._waf_alarm(args), edge_topic, tags, at_edge))
+            edge_topic = self._edge_topic(name, args, account, child)
+            created.append(
+                self._create_alarm(name, self._waf_alarm(args), edge_topic, tags, child, region=EDGE_REGION)
+            )
             self.edge_topic_arn = edge_topic.arn
 
         dashboard_name = f"{name}-{pulumi.get_stack()}"
@@ -228,11 +233,14 @@ class Observability(pulumi.ComponentResource):
         region: pulumi.Input[str],
         account: pulumi.Input[str],
         opts: pulumi.ResourceOptions,
+        *,
+        in_region: str | None = None,
     ) -> None:
         """Only this account's CloudWatch alarms publish, and only over TLS."""
         aws.sns.TopicPolicy(
             resource_name,
             arn=topic.arn,
+            region=in_region,
             policy=pulumi.Output.all(topic.arn, region, account).apply(
                 lambda v: json.dumps(
                     {
@@ -300,6 +308,7 @@ class Observability(pulumi.ComponentResource):
                 )
             ),
             tags=merge_tags(args.tags, Name=f"{name}-edge-alarms"),
+            region=EDGE_REGION,
             opts=pulumi.ResourceOptions.merge(at_edge, pulumi.ResourceOptions(protect=args.keep_data)),
         )
         topic = aws.sns.Topic(
@@ -307,15 +316,19 @@ class Observability(pulumi.ComponentResource):
             display_name=f"{name} alarms ({EDGE_REGION})",
             kms_master_key_id=key.arn,
             tags=merge_tags(args.tags, Name=f"{name}-edge-alarms"),
+            region=EDGE_REGION,
             opts=at_edge,
         )
-        self._topic_policy(f"{name}-edge-alarms-policy", topic, EDGE_REGION, account, at_edge)
+        self._topic_policy(
+            f"{name}-edge-alarms-policy", topic, EDGE_REGION, account, at_edge, in_region=EDGE_REGION
+        )
         if args.alarm_email:
             aws.sns.TopicSubscription(
                 f"{name}-edge-alarms-email",
                 topic=topic.arn,
                 protocol="email",
                 endpoint=args.alarm_email,
+                region=EDGE_REGION,
                 opts=at_edge,
             )
         return topic
@@ -329,10 +342,13 @@ class Observability(pulumi.ComponentResource):
         topic: aws.sns.Topic,
         tags: Mapping[str, str],
         opts: pulumi.ResourceOptions,
+        *,
+        region: str | None = None,
     ) -> aws.cloudwatch.MetricAlarm:
         metric = spec.metric or {}
         return aws.cloudwatch.MetricAlarm(
             f"{name}-{spec.role}",
+            region=region,
             alarm_description=spec.description,
             comparison_operator=spec.comparison,
             threshold=spec.threshold,
@@ -434,26 +450,7 @@ class Observability(pulumi.ComponentResource):
                     "statistic": "Maximum",
                 },
             ),
-            _Alarm(
-                role="no-healthy-hosts",
-                description=(
-                    "No web task is healthy: the site shows the maintenance page. Check the web "
-                    "service's events and the last deploy (the circuit breaker should roll it back)."
-                ),
-                threshold=1,
-                comparison="LessThanThreshold",
-                # A target group that stops reporting has no healthy targets either.
-                treat_missing_data="breaching",
-                evaluation_periods=2,
-                datapoints_to_alarm=2,
-                metric={
-                    "namespace": "AWS/ApplicationELB",
-                    "metric_name": "HealthyHostCount",
-                    "dimensions": target_group,
-                    "period": 60,
-                    "statistic": "Minimum",
-                },
-            ),
+            _no_healthy_hosts(args, target_group),
         ]
 
         for service, service_name in (("web", args.web_service_name), ("worker", args.worker_service_name)):
@@ -499,7 +496,8 @@ class Observability(pulumi.ComponentResource):
                 role="rds-cpu",
                 description=(
                     f"The database primary's CPU is over {t.rds_cpu_percent}%. Find the heavy queries in "
-                    "Performance Insights; move reads to the replicas or scale the instance class."
+                    "CloudWatch Database Insights (its Top SQL view); move reads to the replicas or scale the "
+                    "instance class."
                 ),
                 threshold=t.rds_cpu_percent,
                 comparison="GreaterThanThreshold",
@@ -820,3 +818,72 @@ def _dashboard_body(ids: dict[str, Any], args: ObservabilityArgs) -> dict[str, A
             widget_region=EDGE_REGION,
         )
     return {"widgets": widgets}
+
+
+NO_HEALTHY_HOSTS = (
+    "No web task is healthy: the site shows the maintenance page. Check the web service's events "
+    "and the last deploy (the circuit breaker should roll it back)."
+)
+
+
+def _no_healthy_hosts(args: ObservabilityArgs, target_group: dict[str, Any]) -> _Alarm:
+    """Fires when ECS wants web tasks and none is healthy. With a scale-to-zero schedule, zero
+    healthy hosts at night is the plan, not an outage: the alarm then keys on the desired count."""
+    if not args.web_scales_to_zero:
+        return _Alarm(
+            role="no-healthy-hosts",
+            description=NO_HEALTHY_HOSTS,
+            threshold=1,
+            comparison="LessThanThreshold",
+            # A target group that stops reporting has no healthy targets either.
+            treat_missing_data="breaching",
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            metric={
+                "namespace": "AWS/ApplicationELB",
+                "metric_name": "HealthyHostCount",
+                "dimensions": target_group,
+                "period": 60,
+                "statistic": "Minimum",
+            },
+        )
+    return _Alarm(
+        role="no-healthy-hosts",
+        description=NO_HEALTHY_HOSTS + " (Silent while the schedule has scaled the web service to zero.)",
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        treat_missing_data="notBreaching",
+        # Five minutes: tasks started by the morning scale-up need a while to pass health checks.
+        evaluation_periods=5,
+        datapoints_to_alarm=5,
+        queries=[
+            {
+                "id": "healthy",
+                "return_data": False,
+                "metric": {
+                    "namespace": "AWS/ApplicationELB",
+                    "metric_name": "HealthyHostCount",
+                    "dimensions": target_group,
+                    "period": 60,
+                    "stat": "Minimum",
+                },
+            },
+            {
+                "id": "desired",
+                "return_data": False,
+                "metric": {
+                    "namespace": "ECS/ContainerInsights",
+                    "metric_name": "DesiredTaskCount",
+                    "dimensions": {"ClusterName": args.cluster_name, "ServiceName": args.web_service_name},
+                    "period": 60,
+                    "stat": "Maximum",
+                },
+            },
+            {
+                "id": "down",
+                "label": "web tasks wanted but none healthy",
+                "expression": "IF(FILL(desired, 0) > 0 AND FILL(healthy, 0) < 1, 1, 0)",
+                "return_data": True,
+            },
+        ],
+    )

@@ -7,7 +7,7 @@ app tier needs their endpoints: creating the workloads' groups first breaks that
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -20,6 +20,9 @@ from ._base import merge_tags, type_token
 class WorkloadSecurityGroupsArgs:
     vpc_id: pulumi.Input[str]
     """VPC the groups belong to. Required."""
+    extra_egress: Sequence[tuple[str, int]] = ()
+    """(IPv4 range, TCP port) the workloads may reach besides HTTPS and the data tier, e.g.
+    ("0.0.0.0/0", 587) for SMTP submission. Default: none."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
@@ -27,7 +30,9 @@ class WorkloadSecurityGroupsArgs:
 class WorkloadSecurityGroups(pulumi.ComponentResource):
     """One group per workload: `web` (gunicorn tasks) and `worker` (Celery tasks and one-off tasks
     such as migrations). They have no ingress of their own; the app tier admits the load balancer
-    into `web`. Egress is open because tasks call AWS APIs and third-party services over HTTPS."""
+    into `web`. Egress is HTTPS (AWS APIs, image pulls, third parties), the data tier by security
+    group (`allow_egress_to`, once it exists) and the listed extras; nothing else leaves. DNS to the
+    VPC resolver is not subject to security groups."""
 
     web_security_group_id: pulumi.Output[str]
     worker_security_group_id: pulumi.Output[str]
@@ -36,20 +41,14 @@ class WorkloadSecurityGroups(pulumi.ComponentResource):
         self, name: str, args: WorkloadSecurityGroupsArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(type_token("security_groups", "WorkloadSecurityGroups"), name, None, opts)
+        self._tags = args.tags
+        # No inline rules: each rule is its own resource, so rules added later (the data tier's) are
+        # not removed by the next update of the group; the provider drops AWS's default allow-all.
         groups = {
             role: aws.ec2.SecurityGroup(
                 f"{name}-{role}",
                 description=description,
                 vpc_id=args.vpc_id,
-                egress=[
-                    {
-                        "description": "Outbound to AWS APIs, the data tier and third parties",
-                        "protocol": "-1",
-                        "from_port": 0,
-                        "to_port": 0,
-                        "cidr_blocks": ["0.0.0.0/0"],
-                    }
-                ],
                 tags=merge_tags(args.tags, Name=f"{name}-{role}", Workload=role),
                 opts=pulumi.ResourceOptions(parent=self),
             )
@@ -58,6 +57,25 @@ class WorkloadSecurityGroups(pulumi.ComponentResource):
                 ("worker", "Celery worker, beat and one-off tasks such as migrations"),
             )
         }
+        self._groups = groups
+        self._name = name
+        destinations = [
+            ("https", "0.0.0.0/0", 443),
+            *[(f"extra-{i}", c, p) for i, (c, p) in enumerate(args.extra_egress)],
+        ]
+        for role, group in groups.items():
+            for label, cidr, port in destinations:
+                aws.vpc.SecurityGroupEgressRule(
+                    f"{name}-{role}-to-{label}",
+                    security_group_id=group.id,
+                    description=f"To {cidr} on TCP {port}",
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    cidr_ipv4=cidr,
+                    tags=merge_tags(args.tags, Name=f"{name}-{role}-to-{label}"),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
         self.web_security_group_id = groups["web"].id
         self.worker_security_group_id = groups["worker"].id
         self.register_outputs(
@@ -66,3 +84,19 @@ class WorkloadSecurityGroups(pulumi.ComponentResource):
                 "worker_security_group_id": self.worker_security_group_id,
             }
         )
+
+    def allow_egress_to(self, label: str, security_group_id: pulumi.Input[str], port: int) -> None:
+        """Let both workloads reach a data store's security group on its port (its ingress side is
+        the store's own rule). Called once the store exists, which needs these groups first."""
+        for role, group in self._groups.items():
+            aws.vpc.SecurityGroupEgressRule(
+                f"{self._name}-{role}-to-{label}",
+                security_group_id=group.id,
+                description=f"To the {label} on TCP {port}",
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                referenced_security_group_id=security_group_id,
+                tags=merge_tags(self._tags, Name=f"{self._name}-{role}-to-{label}"),
+                opts=pulumi.ResourceOptions(parent=self),
+            )

@@ -48,6 +48,8 @@ ELB_LOG_ACCOUNTS = {
 }
 ALB_LOG_PREFIX = "alb"
 CLOUDFRONT_LOG_PREFIX = "cloudfront"
+# S3 server access logs of the media bucket (direct browser uploads): who put or fetched what.
+MEDIA_ACCESS_LOG_PREFIX = "s3/media/"
 ABORT_INCOMPLETE_UPLOADS_DAYS = 7
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 # Browsers send these with presigned PUT/POST uploads; x-amz-* covers the checksum headers that
@@ -143,9 +145,13 @@ def content_bucket_policy(bucket_arn: str, distribution_arn: str | None) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-def log_bucket_policy(bucket_arn: str, account_id: str, region: str) -> str:
+def log_bucket_policy(
+    bucket_arn: str, account_id: str, region: str, media_bucket_arn: str | None = None
+) -> str:
     """Log bucket: TLS only; ALB access logs under `alb/`; CloudWatch Logs delivery (CloudFront
-    standard logging v2) under `cloudfront/`, only on behalf of this account."""
+    standard logging v2) under `cloudfront/`, only on behalf of this account; and, given
+    `media_bucket_arn`, that bucket's S3 server access logs under `s3/media/` (the logging service
+    writes them; with ACLs disabled only a bucket policy can admit it)."""
     elb_account = ELB_LOG_ACCOUNTS.get(region)
     alb_principal = (
         {"AWS": f"arn:aws:iam::{elb_account}:root"}
@@ -189,6 +195,20 @@ def log_bucket_policy(bucket_arn: str, account_id: str, region: str) -> str:
             "Condition": delivery_conditions,
         },
     ]
+    if media_bucket_arn:
+        statements.append(
+            {
+                "Sid": "MediaServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/{MEDIA_ACCESS_LOG_PREFIX}*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": media_bucket_arn},
+                },
+            }
+        )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -344,7 +364,15 @@ class Storage(pulumi.ComponentResource):
             "logs",
             logs,
             log_guards,
-            pulumi.Output.all(logs.arn, account_id, region).apply(lambda v: log_bucket_policy(*v)),
+            pulumi.Output.all(logs.arn, account_id, region, media.arn).apply(lambda v: log_bucket_policy(*v)),
+        )
+        aws.s3.BucketLogging(
+            f"{name}-media-access-logs",
+            bucket=media.id,
+            target_bucket=logs.id,
+            target_prefix=MEDIA_ACCESS_LOG_PREFIX,
+            # S3 checks that it may write to the target when logging is configured.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*media_guards, self.log_bucket_policy]),
         )
 
         if args.replication_region:

@@ -80,7 +80,8 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
-        region = self._provider_region(args.provider) or self._region()
+        # pulumi-aws 7: a resource's own `region` wins over its provider's.
+        region = str(state.get("region") or "") or self._provider_region(args.provider) or self._region()
         if args.typ.startswith("pulumi:providers:"):
             provider_id = f"{args.name}-provider-id"
             if state.get("region"):

@@ -92,7 +92,9 @@ def test_both_stacks_run_private_arm64_tasks_behind_an_internal_alb(
         assert definition.inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"
         env = environment(app_container(definition))
         assert env["DEBUG"] == "False"
-        assert sorted(env["ALLOWED_HOSTS"].split(",")) == sorted([alb.outputs["dnsName"], site_host])
+        # With an HTTPS origin (prod's domain), the name the origin certificate covers.
+        origin = f"origin.{site_host}" if stack == "prod" else alb.outputs["dnsName"]
+        assert sorted(env["ALLOWED_HOSTS"].split(",")) == sorted([origin, site_host])
         # Only the tasks that run the X-Ray daemon sidecar (web, worker) are told where it listens.
         has_sidecar = xray and definition.name.removeprefix("epicvibe-app-") in ("web-task", "worker-task")
         assert ("AWS_XRAY_DAEMON_ADDRESS" in env) is has_sidecar
@@ -101,7 +103,8 @@ def test_both_stacks_run_private_arm64_tasks_behind_an_internal_alb(
     log_groups = [r for r in app_groups if r.type == "aws:cloudwatch/logGroup:LogGroup"]
     assert log_groups
     for group in log_groups:
-        assert group.inputs["retentionInDays"] == (90 if stack == "prod" else 30)
+        expected = 365 if group.name.endswith("-exec-logs") else (90 if stack == "prod" else 30)
+        assert group.inputs["retentionInDays"] == expected
 
 
 @pytest.mark.parametrize("stack", list(STACK_SHAPES))

@@ -4,13 +4,12 @@ production refuses what would lose data or fail with one AZ; the Redis AUTH toke
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import pulumi
 import pytest
 from pulumi.runtime.sync_await import _sync_await
 
-from offline.engine import SECRET_PLACEHOLDER, Registrations, load_stack_config
+from offline.engine import SECRET_PLACEHOLDER, load_stack_config
 from settings import PRODUCTION_REQUIRED, declared_keys
 from tests.conftest import ROOT
 from tests.test_settings import KEY, load, refusal
@@ -291,21 +290,17 @@ def test_unset_auth_token_is_planned_with_a_placeholder() -> None:
     ("token", "problem"),
     [
         ("short-token", "at least 16 required"),
-        ("a token with spaces in it", "characters ElastiCache refuses"),
-        ("user@example-token-123", "characters ElastiCache refuses"),
-        ("x" * 129, "16 to 128 printable ASCII"),
+        ("a token with spaces in it", "contains a space"),
+        ("user@example-token-123", "contains '@'"),
+        ("x" * 129, "at most 128 allowed"),
     ],
 )
-def test_bad_auth_token_stops_the_program_without_printing_it(
-    build: Callable[..., Registrations], token: str, problem: str
-) -> None:
-    auth_token = load("staging", cacheAuthToken=token).cache.auth_token
-    # Inside a program run, as under `pulumi up`: the run waits for every output and fails with
-    # the check's error (and leaves no failed output behind for the next test's run).
+def test_bad_auth_token_stops_the_program_without_printing_it(token: str, problem: str) -> None:
+    # Refused with the other settings, before any resource exists.
     with pytest.raises(pulumi.RunError) as caught:
-        build(lambda: auth_token.apply(len))
+        load("staging", cacheAuthToken=token)
     message = str(caught.value)
-    assert message.startswith(f"{KEY}cacheAuthToken:")
+    assert f"{KEY}cacheAuthToken:" in message
     assert problem in message
     assert token not in message
 

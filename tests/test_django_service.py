@@ -22,7 +22,6 @@ from offline.engine import RegisteredResource, Registrations
 from tests._app_tier import (
     APP_SUBNETS,
     CACHE_SECRET,
-    DB_SECRET,
     IMAGE,
     KMS_KEY,
     MEDIA_ARN,
@@ -80,7 +79,10 @@ def default_tier(build: Build) -> Registrations:
     def construct() -> None:
         lb = LoadBalancer("lb", load_balancer_args())
         DjangoServices(
-            "app", services_args(lb, xray_enabled=True, nightly_scale_down=True, fargate_spot_weight=3)
+            "app",
+            services_args(
+                lb, xray_enabled=True, nightly_scale_down=True, fargate_spot_weight=3, exec_enabled=True
+            ),
         )
 
     return build(construct)
@@ -145,9 +147,8 @@ def test_credentials_come_only_from_secrets_manager(default_tier: Registrations)
     for role, definition in task_definitions(default_tier).items():
         app = app_container(definition)
         secrets = {s["name"]: s["valueFrom"] for s in app["secrets"]}
+        # No database password: the tasks log in with IAM tokens (DATABASE_AUTH=iam).
         assert secrets == {
-            "DATABASE_USER": f"{DB_SECRET}:username::",
-            "DATABASE_PASSWORD": f"{DB_SECRET}:password::",
             "REDIS_AUTH_TOKEN": CACHE_SECRET,
             "DJANGO_SECRET_KEY": secret_key_arn,
         }, role
@@ -206,7 +207,7 @@ def test_execution_role_reads_exactly_the_three_secrets_and_its_log_groups(
 ) -> None:
     found = statements(default_tier, "execution")
     secret_key_arn = default_tier.named("app-secret-key").outputs["arn"]
-    assert sorted(found["ReadTaskSecrets"]["Resource"]) == sorted([DB_SECRET, CACHE_SECRET, secret_key_arn])
+    assert sorted(found["ReadTaskSecrets"]["Resource"]) == sorted([CACHE_SECRET, secret_key_arn])
     assert found["ReadTaskSecrets"]["Action"] == "secretsmanager:GetSecretValue"
     decrypt = found["DecryptTaskSecrets"]
     assert decrypt["Resource"] == KMS_KEY
@@ -272,10 +273,19 @@ def test_xray_sidecar_and_its_iam_exist_only_when_enabled(build: Build, default_
 # --- containers -----------------------------------------------------------------------------------
 
 
-def test_containers_are_read_only_unprivileged_and_exec_ready(default_tier: Registrations) -> None:
-    for role, definition in task_definitions(default_tier).items():
+def test_containers_are_read_only_unless_exec_needs_writable_roots(build: Build) -> None:
+    # ECS Exec isn't supported with a read-only root file system: only Exec-enabled tasks trade it.
+    for exec_enabled in (False, True):
+        built = build_services(build, exec_enabled=exec_enabled, xray_enabled=True)
+        for role, definition in task_definitions(built).items():
+            assert app_container(definition)["readonlyRootFilesystem"] is (not exec_enabled), role
+        services_found = services(built)
+        assert {s["enableExecuteCommand"] for s in services_found.values()} == {exec_enabled}
+
+
+def test_containers_are_unprivileged_and_exec_ready(default_tier: Registrations) -> None:
+    for _role, definition in task_definitions(default_tier).items():
         for container in containers(definition):
-            assert container["readonlyRootFilesystem"] is True, (role, container["name"])
             assert container.get("privileged") is not True
         app = app_container(definition)
         assert app["linuxParameters"]["initProcessEnabled"] is True
@@ -324,7 +334,8 @@ def test_log_groups_keep_logs_for_the_retention_and_encrypt_them(build: Build) -
         f"app-{r}-logs" for r in ("web", "worker", "beat", "migrate", "collectstatic", "exec")
     }
     for group in groups:
-        assert group.inputs["retentionInDays"] == 90
+        # The ECS Exec audit log keeps a year whatever the application logs keep.
+        assert group.inputs["retentionInDays"] == (365 if group.name == "app-exec-logs" else 90)
         assert group.inputs["kmsKeyId"] == KMS_KEY
     for role, definition in task_definitions(built).items():
         options = app_container(definition)["logConfiguration"]["options"]

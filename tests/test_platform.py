@@ -73,6 +73,15 @@ def site_host(run: ProgramRun) -> str:
     return host
 
 
+def origin_host(run: ProgramRun) -> str:
+    """The name CloudFront uses for the ALB: its DNS name, or with an HTTPS origin the name its
+    certificate covers (origin.<domainName> when the stack creates that certificate)."""
+    https = [li for li in run.of_type("aws:lb/listener:Listener") if li.inputs["protocol"] == "HTTPS"]
+    if not https:
+        return str(one(run, ALB).outputs["dnsName"])
+    return config(run, "albOriginDomainName") or f"origin.{config(run, 'domainName')}"
+
+
 def app_subnets(run: ProgramRun) -> list[str]:
     subnets: list[str] = run.stack_outputs["appSubnetIds"]
     assert subnets and not set(subnets) & set(run.stack_outputs["publicSubnetIds"])
@@ -183,7 +192,7 @@ def test_the_distribution_reaches_the_internal_alb_through_its_vpc_origin(
     assert vpc_origin.inputs["vpcOriginEndpointConfig"]["arn"] == alb.outputs["arn"]
     (origin,) = [o for o in distribution.inputs["origins"] if "vpcOriginConfig" in o]
     assert origin["vpcOriginConfig"]["vpcOriginId"] == vpc_origin.id
-    assert origin["domainName"] == alb.outputs["dnsName"]
+    assert origin["domainName"] == origin_host(run)
     assert distribution.inputs["defaultCacheBehavior"]["targetOriginId"] == origin["originId"]
     # No other way in: every other origin is an S3 bucket read through origin access control.
     others = [o for o in distribution.inputs["origins"] if o is not origin]
@@ -263,11 +272,10 @@ def test_django_allows_exactly_the_origin_host_and_the_site_host(
     service = web_service(run)
     (registration,) = service.inputs["loadBalancers"]
     env = environment(task_definition_of(run, service), registration["containerName"])
-    alb = one(run, ALB)
     (origin,) = [o for o in one(run, DISTRIBUTION).inputs["origins"] if "vpcOriginConfig" in o]
-    assert origin["domainName"] == alb.outputs["dnsName"]  # the Host header Django receives
+    assert origin["domainName"] == origin_host(run)  # the Host header Django receives
     hosts = env["ALLOWED_HOSTS"].split(",")
-    assert sorted(hosts) == sorted([alb.outputs["dnsName"], site_host(run)])
+    assert sorted(hosts) == sorted([origin_host(run), site_host(run)])
     assert env["CSRF_TRUSTED_ORIGINS"].split(",") == [run.stack_outputs["siteUrl"]]
     # No Django container anywhere accepts any host.
     for definition in run.of_type(TASK_DEFINITION):
@@ -361,7 +369,11 @@ def test_every_log_group_has_a_retention_and_the_stack_key(
     assert key_arn.startswith("arn:aws:kms:")
     for group in groups:
         assert group.inputs.get("retentionInDays", 0) > 0, group.name
-        assert group.inputs.get("kmsKeyId") == key_arn, group.name
+        if group.inputs.get("region") == "us-east-1":
+            # A log group's key must be in its region: the WAF log has a us-east-1 key of its own.
+            assert group.inputs.get("kmsKeyId", "").startswith("arn:aws:kms:us-east-1:"), group.name
+        else:
+            assert group.inputs.get("kmsKeyId") == key_arn, group.name
 
 
 @stacks
@@ -375,7 +387,13 @@ def test_every_taggable_resource_carries_the_stack_tags(
         "Owner": config(run, "owner"),
         "ManagedBy": "pulumi",
     }
-    resources = [r for r in run.resources if r.custom and taggable(r.type)]
+    # A CloudFront Function is created untagged on purpose: CreateFunction with tags is reported to
+    # fail with a 409.
+    resources = [
+        r
+        for r in run.resources
+        if r.custom and taggable(r.type) and r.type != "aws:cloudfront/function:Function"
+    ]
     # The check reaches every tier, not only a few types.
     assert {BUCKET, DISTRIBUTION, ALB, SERVICE, DB_INSTANCE, REPLICATION_GROUP, KMS_KEY, LOG_GROUP} <= {
         r.type for r in resources
@@ -468,5 +486,9 @@ def test_deleted_secrets_stay_recoverable_longest_where_data_is_kept(
     stack_runs: dict[str, ProgramRun], stack: str, days: int
 ) -> None:
     secrets = stack_runs[stack].of_type("aws:secretsmanager/secret:Secret")
-    assert sorted(s.name for s in secrets) == ["epicvibe-app-secret-key", "epicvibe-cache-auth-token"]
+    assert sorted(s.name for s in secrets) == [
+        "epicvibe-app-secret-key",
+        "epicvibe-cache-auth-token",
+        "epicvibe-database-master-secret",
+    ]
     assert {s.inputs["recoveryWindowInDays"] for s in secrets} == {days}

@@ -212,7 +212,13 @@ def test_a_repository_without_its_token_is_refused_with_the_command_to_fix_it() 
 
 @pulumi.runtime.test
 def test_a_repository_with_its_token_yields_a_secret_output() -> pulumi.Output[None]:
-    edge = load("staging", amplifyRepository=REPOSITORY).edge
+    # Set with `pulumi config set --secret`: the key is not declared secret (see Pulumi.yaml).
+    config = load_stack_config(
+        ROOT, "staging", {"amplifyRepository": REPOSITORY, "amplifyAccessToken": SECRET_PLACEHOLDER}
+    )
+    pulumi.runtime.set_all_config(dict(config.values), [*config.secret_keys, f"{KEY}amplifyAccessToken"])
+    activate_mocks(config.project, "staging")
+    edge = load_settings().edge
     assert edge.amplify_repository == REPOSITORY
     token = edge.amplify_access_token
     assert token is not None
