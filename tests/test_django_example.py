@@ -169,4 +169,4 @@ def test_djangos_test_client_passes_with_the_planned_web_environment(
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    assert "Ran 9 tests" in result.stderr
+    assert "Ran 10 tests" in result.stderr

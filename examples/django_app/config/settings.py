@@ -1,8 +1,9 @@
 """Settings read from exactly the environment the platform's task definitions provide.
 
 Plain environment (DATABASE_HOST, REDIS_HOST, MEDIA_BUCKET_NAME, ...) says where things are; the
-task secrets (DJANGO_SECRET_KEY, DATABASE_USER/PASSWORD, REDIS_AUTH_TOKEN) are injected by ECS from
-Secrets Manager. A variable the tasks always set is read with `required`, so a missing one stops
+task secrets (DJANGO_SECRET_KEY, REDIS_AUTH_TOKEN) are injected by ECS from Secrets Manager. The
+database takes no password: DATABASE_AUTH=iam, and each new connection signs an IAM token
+(config/iam_postgresql). A variable the tasks always set is read with `required`, so a missing one stops
 the process at start with its name instead of failing on the first request. tests/
 test_django_example.py compares these names with the container definitions the program plans.
 """
@@ -68,12 +69,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- PostgreSQL: the primary, and one alias per read replica (`.using("replica1")`) -------------
 _database = {
-    "ENGINE": "django.db.backends.postgresql",
+    # IAM tokens as passwords when DATABASE_AUTH=iam (what the platform sets); plain PostgreSQL else.
+    "ENGINE": "config.iam_postgresql",
     "HOST": required("DATABASE_HOST"),
     "PORT": required("DATABASE_PORT"),
     "NAME": required("DATABASE_NAME"),
     "USER": required("DATABASE_USER"),
-    "PASSWORD": required("DATABASE_PASSWORD"),
+    "AUTH": required("DATABASE_AUTH"),
     # libpq would read PGSSLMODE itself; naming it here makes the requirement visible.
     "OPTIONS": {"sslmode": optional("PGSSLMODE", "require")},
     "CONN_MAX_AGE": 60,

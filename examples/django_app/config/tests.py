@@ -54,6 +54,24 @@ class SettingsTests(SimpleTestCase):
         readers = [h for h in os.environ["DATABASE_READER_HOSTS"].split(",") if h]
         self.assertEqual(len(settings.DATABASES) - 1, len(readers))
 
+    def test_each_new_connection_signs_an_iam_token_as_its_password(self) -> None:
+        from unittest import mock
+
+        from django.db import connections
+
+        default = settings.DATABASES["default"]
+        self.assertEqual(default["AUTH"], "iam")
+        self.assertNotIn("DATABASE_PASSWORD", os.environ)
+        with mock.patch("config.iam_postgresql.base.auth_token", return_value="signed-token") as sign:
+            params = connections["default"].get_connection_params()
+        self.assertEqual(params["password"], "signed-token")
+        sign.assert_called_once_with(
+            os.environ["DATABASE_HOST"],
+            int(os.environ["DATABASE_PORT"]),
+            os.environ["DATABASE_USER"],
+            os.environ["AWS_REGION"],
+        )
+
     def test_redis_is_reached_over_verified_tls_with_the_token(self) -> None:
         broker = settings.CELERY_BROKER_URL
         self.assertTrue(broker.startswith("rediss://:"), broker)
