@@ -193,6 +193,8 @@ INVOKE_ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     # The bastion's AMI: a public parameter under /aws/service/.
     "aws:ssm/getParameter:getParameter": ("ssm:GetParameter",),
+    # The database's bootstrap master password (sent write-only, replaced after the first deploy).
+    "aws:secretsmanager/getRandomPassword:getRandomPassword": ("secretsmanager:GetRandomPassword",),
     "aws:cloudfront/getCachePolicy:getCachePolicy": (
         "cloudfront:ListCachePolicies",
         "cloudfront:GetCachePolicy",
