@@ -1143,12 +1143,11 @@ def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> No
         cache_settings.engine_version,
         catalogs.cache_engine_version_problem(cache_settings.engine, cache_settings.engine_version),
     )
-    if region:
-        check(
-            "cacheNodeType",
-            cache_settings.node_type,
-            catalogs.cache_node_type_problem(cache_settings.node_type, region),
-        )
+    check(
+        "cacheNodeType",
+        cache_settings.node_type,
+        catalogs.cache_node_type_problem(cache_settings.node_type, region),
+    )
     if DATA_TIERING_NODE.fullmatch(cache_settings.node_type):
         check(
             "cacheNodeType",
@@ -1157,12 +1156,11 @@ def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> No
             "this platform keeps the cache in memory: choose e.g. cache.r7g.large",
         )
 
-    if region:
-        check(
-            "bastionInstanceType",
-            settings.bastion.instance_type,
-            catalogs.ec2_instance_type_problem(settings.bastion.instance_type, region),
-        )
+    check(
+        "bastionInstanceType",
+        settings.bastion.instance_type,
+        catalogs.ec2_instance_type_problem(settings.bastion.instance_type, region),
+    )
 
     replication = settings.storage.replication_region
     if replication and not _refused(r, "storageReplicationRegion"):

@@ -302,29 +302,45 @@ def cache_engine_version_problem(engine: str, version: str) -> str | None:
 
 
 @cache
-def cache_node_types(region: str) -> frozenset[str] | None:
-    section = _regional_section(f"{_CACHE}/cachenodetype_enum.json", region)
+def _offered(relative: str, region: str | None) -> frozenset[str] | None:
+    """A regional enumeration: one region's names, or (region None) those of every region."""
+    if region is None:
+        sections = [section for section in _document(relative).values() if isinstance(section, dict)]
+        return frozenset(name for section in sections for name in section.get("enum", []))
+    section = _regional_section(relative, region)
     return frozenset(section["enum"]) if section else None
 
 
-def cache_node_type_problem(node_type: str, region: str) -> str | None:
+def _where(region: str | None) -> str:
+    return f"in {region}" if region else "in any region"
+
+
+def cache_node_types(region: str | None) -> frozenset[str] | None:
+    return _offered(f"{_CACHE}/cachenodetype_enum.json", region)
+
+
+def cache_node_type_problem(node_type: str, region: str | None) -> str | None:
+    """Why ElastiCache would refuse `node_type` in `region` (None: in every region), or None."""
     offered = cache_node_types(region)
     if offered is None or node_type in offered:
         return None
-    return f"not an ElastiCache node type in {region} ({cfn_lint_source()}){suggestion(node_type, offered)}"
+    return (
+        f"not an ElastiCache node type {_where(region)} ({cfn_lint_source()}){suggestion(node_type, offered)}"
+    )
 
 
 # --- EC2 -------------------------------------------------------------------------------------
 
 
-@cache
-def ec2_instance_types(region: str) -> frozenset[str] | None:
-    section = _regional_section(f"{_EC2}/instancetype_enum.json", region)
-    return frozenset(section["enum"]) if section else None
+def ec2_instance_types(region: str | None) -> frozenset[str] | None:
+    return _offered(f"{_EC2}/instancetype_enum.json", region)
 
 
-def ec2_instance_type_problem(instance_type: str, region: str) -> str | None:
+def ec2_instance_type_problem(instance_type: str, region: str | None) -> str | None:
+    """Why EC2 would refuse `instance_type` in `region` (None: in every region), or None."""
     offered = ec2_instance_types(region)
     if offered is None or instance_type in offered:
         return None
-    return f"not an EC2 instance type in {region} ({cfn_lint_source()}){suggestion(instance_type, offered)}"
+    return (
+        f"not an EC2 instance type {_where(region)} ({cfn_lint_source()}){suggestion(instance_type, offered)}"
+    )
