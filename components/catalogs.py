@@ -58,13 +58,14 @@ def botocore_source() -> str:
 
 
 @cache
-def _text(relative: str) -> str:
-    return (_package_dir("cfnlint", "cfn-lint") / "data" / relative).read_text()
+def _raw(relative: str) -> bytes:
+    # Bytes, not text: decoding megabytes costs more than the slices the plan parses.
+    return (_package_dir("cfnlint", "cfn-lint") / "data" / relative).read_bytes()
 
 
 @cache
 def _document(relative: str) -> Any:
-    return json.loads(_text(relative))
+    return json.loads(_raw(relative))
 
 
 def _regional_section(relative: str, region: str) -> Any:
@@ -74,11 +75,11 @@ def _regional_section(relative: str, region: str) -> Any:
     one-space indent, so a region's object starts at `\\n "<region>": ` and ends at the next line
     that is a single space and `}`. Parsing that slice is the fast path; any surprise in the layout
     falls back to parsing the whole file, so the answer never depends on the shortcut."""
-    text = _text(relative)
-    start = text.find(f'\n "{region}": ')
+    text = _raw(relative)
+    start = text.find(f'\n "{region}": '.encode())
     if start >= 0:
-        value_start = text.index(":", start + 2) + 1
-        end = text.find("\n }", value_start)
+        value_start = text.index(b":", start + 2) + 1
+        end = text.find(b"\n }", value_start)
         if end >= 0:
             try:
                 return json.loads(text[value_start : end + 3])
@@ -92,14 +93,14 @@ def _rules_mentioning(relative: str, marker: str) -> list[dict[str, Any]]:
 
     The rules are two-space-indented objects of one array; the slice from the rule holding the first
     marker to the one holding the last is parsed alone (fast path), else the whole file is."""
-    text = _text(relative)
-    first, last = text.find(marker), text.rfind(marker)
+    text, needle = _raw(relative), marker.encode()
+    first, last = text.find(needle), text.rfind(needle)
     if first < 0:
         return []
-    start, end = text.rfind("\n  {", 0, first), text.find("\n  }", last)
+    start, end = text.rfind(b"\n  {", 0, first), text.find(b"\n  }", last)
     if start >= 0 and end >= 0:
         try:
-            rules: list[dict[str, Any]] = json.loads("[" + text[start : end + 4] + "]")
+            rules: list[dict[str, Any]] = json.loads(b"[" + text[start : end + 4] + b"]")
             return rules
         except ValueError:
             pass
@@ -193,8 +194,26 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", version))
 
 
+# The catalog names each version by a pattern `^(17\.4\..+|17\.4)$`: that version and its
+# sub-versions. Read as a literal prefix, dozens of them need no regex compilation; any other pattern
+# is compiled as written.
+_VERSION_PREFIX_PATTERN = re.compile(r"\^\((?P<literal>[0-9A-Za-z\\.-]+)\\\.\.\+\|(?P=literal)\)\$")
+
+
+class _VersionPattern:
+    def __init__(self, pattern: str) -> None:
+        literal = _VERSION_PREFIX_PATTERN.fullmatch(pattern)
+        self._prefix = literal["literal"].replace("\\", "") if literal else None
+        self._regex = None if literal else re.compile(pattern)
+
+    def match(self, version: str) -> bool:
+        if self._prefix is not None:
+            return version == self._prefix or version.startswith(self._prefix + ".")
+        return bool(self._regex and self._regex.match(version))
+
+
 @cache
-def _classes_by_version(engine: str) -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
+def _classes_by_version(engine: str) -> tuple[tuple[_VersionPattern, frozenset[str]], ...]:
     rules = _rules_mentioning(f"{_RDS}/db_instance_class.json", f'"const": "{engine}"')
     table = []
     for rule in rules:
@@ -202,7 +221,7 @@ def _classes_by_version(engine: str) -> tuple[tuple[re.Pattern[str], frozenset[s
             continue
         pattern = rule["if"]["properties"].get("EngineVersion", {}).get("pattern")
         if pattern:
-            table.append((re.compile(pattern), frozenset(_then_enum(rule, "DBInstanceClass"))))
+            table.append((_VersionPattern(pattern), frozenset(_then_enum(rule, "DBInstanceClass"))))
     return tuple(table)
 
 

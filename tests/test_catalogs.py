@@ -118,3 +118,15 @@ def test_without_a_usable_region_names_are_judged_against_every_region() -> None
     ec2_problem = catalogs.ec2_instance_type_problem("t4g.nanoo", None)
     assert ec2_problem is not None and "in any region" in ec2_problem
     assert catalogs.ec2_instance_type_problem("t4g.nano", None) is None
+
+
+def test_version_patterns_read_as_literals_match_as_the_regexes_do() -> None:
+    import re
+
+    rules = catalogs._document(f"{catalogs._RDS}/db_instance_class.json")["allOf"]
+    patterns = {rule["if"]["properties"].get("EngineVersion", {}).get("pattern") for rule in rules} - {None}
+    versions = set(catalogs.rds_engine_versions("postgres")) | {"17.4.1", "17.45", "17", "16.10-limitless"}
+    for pattern in patterns:
+        reading = catalogs._VersionPattern(pattern)
+        compiled = re.compile(pattern)
+        assert all(reading.match(v) == bool(compiled.match(v)) for v in versions), pattern
