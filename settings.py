@@ -1075,6 +1075,18 @@ DATABASE_ENGINE = "postgres"
 # ElastiCache: families whose nodes keep data on local SSD (r6gd) need data
 # tiering turned on, which this platform does not do (the Celery queue must stay in memory).
 DATA_TIERING_NODE = re.compile(r"cache\.[a-z]+\d+[a-z]*d\.[a-z0-9]+")
+# Resource types every stack of this platform creates whose availability differs between regions,
+# named as the catalog names them (CloudFormation types).
+PLATFORM_RESOURCE_TYPES = (
+    "AWS::CloudFront::VpcOrigin",
+    "AWS::ECS::Service",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::RDS::DBInstance",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::SecretsManager::Secret",
+)
+# The components build ARNs and service principals of the commercial partition.
+PLATFORM_PARTITION = "aws"
 _ACM_ARN_REGION = re.compile(r"^arn:(?P<partition>[a-z-]+):acm:(?P<region>[a-z0-9-]+):")
 
 
@@ -1095,6 +1107,14 @@ def _read_region(r: _Reader) -> str | None:
         )
         return None
     problem = catalogs.region_problem(region)
+    if problem is None and catalogs.partition_of(region) != PLATFORM_PARTITION:
+        problem = (
+            f"a region of the {catalogs.partition_of(region)} partition; this platform builds ARNs of the "
+            f"'{PLATFORM_PARTITION}' partition ({catalogs.botocore_source()})"
+        )
+    missing = catalogs.missing_resource_types(PLATFORM_RESOURCE_TYPES, region) if problem is None else []
+    if missing:
+        problem = f"{region} does not offer {', '.join(missing)}, which this platform creates ({catalogs.cfn_lint_source()})"
     if problem:
         r.errors.append(f"aws:region: got {region!r}; {problem}")
         return None
@@ -1161,6 +1181,14 @@ def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> No
         settings.bastion.instance_type,
         catalogs.ec2_instance_type_problem(settings.bastion.instance_type, region),
     )
+
+    repository = settings.edge.amplify_repository
+    if repository and region and catalogs.missing_resource_types(["AWS::Amplify::App"], region):
+        check(
+            "amplifyRepository",
+            repository,
+            f"AWS Amplify is not offered in {region} ({catalogs.cfn_lint_source()}); leave it empty there",
+        )
 
     replication = settings.storage.replication_region
     if replication and not _refused(r, "storageReplicationRegion"):

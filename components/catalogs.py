@@ -149,6 +149,24 @@ def partition_of(region: str) -> str | None:
     return regions().get(region)
 
 
+# --- services per region ---------------------------------------------------------------------
+
+
+@cache
+def resource_types(region: str) -> frozenset[str] | None:
+    """CloudFormation resource types (AWS::Service::Thing) the region offers, or None if unlisted."""
+    path = _package_dir("cfnlint", "cfn-lint") / "data" / "schemas" / "providers" / f"{region}.json"
+    if not path.is_file():
+        return None
+    return frozenset(json.loads(path.read_bytes()))
+
+
+def missing_resource_types(types: Iterable[str], region: str) -> list[str]:
+    """Those of `types` that `region` does not offer (none when the region is not listed)."""
+    offered = resource_types(region)
+    return [] if offered is None else [t for t in types if t not in offered]
+
+
 # --- RDS -------------------------------------------------------------------------------------
 
 

@@ -130,3 +130,13 @@ def test_version_patterns_read_as_literals_match_as_the_regexes_do() -> None:
         reading = catalogs._VersionPattern(pattern)
         compiled = re.compile(pattern)
         assert all(reading.match(v) == bool(compiled.match(v)) for v in versions), pattern
+
+
+def test_services_per_region_come_from_the_catalog() -> None:
+    assert catalogs.missing_resource_types(["AWS::Amplify::App", "AWS::RDS::DBInstance"], "eu-west-1") == []
+    assert catalogs.missing_resource_types(["AWS::Amplify::App", "AWS::RDS::DBInstance"], "ca-west-1") == [
+        "AWS::Amplify::App"
+    ]
+    assert (
+        catalogs.missing_resource_types(["AWS::Amplify::App"], "xx-nowhere-1") == []
+    )  # unlisted: no verdict

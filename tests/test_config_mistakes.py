@@ -129,6 +129,14 @@ MISTAKES: list[tuple[str, dict[str, str], str, str]] = [
     ("staging", {"aws:region": "us-east-3"}, "aws:region", "botocore"),
     ("staging", {"aws:region": "eu-west-1a"}, "aws:region", "not an AWS region"),
     ("staging", {"aws:region": ""}, "aws:region", "not set"),
+    ("staging", {"aws:region": "cn-north-1"}, "aws:region", "aws-cn partition"),
+    ("prod", {"aws:region": "us-gov-west-1"}, "aws:region", "aws-us-gov partition"),
+    (
+        "staging",
+        {"aws:region": "ca-west-1", "amplifyRepository": "https://github.com/acme/epicvibe-frontend"},
+        "amplifyRepository",
+        "AWS Amplify is not offered in ca-west-1",
+    ),
     ("prod", {"storageReplicationRegion": "eu-central-3"}, "storageReplicationRegion", "not an AWS region"),
     (
         "prod",
