@@ -381,3 +381,24 @@ def ec2_instance_type_problem(instance_type: str, region: str | None) -> str | N
     return (
         f"not an EC2 instance type {_where(region)} ({cfn_lint_source()}){suggestion(instance_type, offered)}"
     )
+
+
+# --- Fargate ---------------------------------------------------------------------------------
+
+
+@cache
+def fargate_sizes() -> dict[int, tuple[int, ...]]:
+    """CPU units -> memory sizes (MiB) Fargate accepts with them, from cfn-lint's AWS spec."""
+    document = _document("schemas/extensions/aws_ecs_taskdefinition/fargate_cpu_memory.json")
+    sizes: dict[int, tuple[int, ...]] = {}
+    for alternative in document["then"]["anyOf"]:
+        cpu_rule = alternative["properties"]["Cpu"]["then"]
+        memory_rule = alternative["properties"]["Memory"]["then"]
+        if "enum" in memory_rule:
+            memories = tuple(int(m) for m in memory_rule["enum"])
+        else:
+            step = int(memory_rule.get("multipleOf", 1))
+            memories = tuple(range(int(memory_rule["minimum"]), int(memory_rule["maximum"]) + 1, step))
+        for cpu in cpu_rule["enum"]:
+            sizes[int(cpu)] = memories
+    return sizes

@@ -140,3 +140,11 @@ def test_services_per_region_come_from_the_catalog() -> None:
     assert (
         catalogs.missing_resource_types(["AWS::Amplify::App"], "xx-nowhere-1") == []
     )  # unlisted: no verdict
+
+
+def test_every_fargate_size_the_settings_accept_is_one_aws_accepts() -> None:
+    from components.app_values import FARGATE_SIZES
+
+    aws_sizes = catalogs.fargate_sizes()
+    for cpu, memories in FARGATE_SIZES.items():
+        assert set(memories) <= set(aws_sizes[cpu]), cpu
