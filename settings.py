@@ -1195,7 +1195,7 @@ def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> No
         problem = catalogs.region_problem(replication)
         if problem is None and region and catalogs.partition_of(replication) != catalogs.partition_of(region):
             problem = (
-                f"in partition {catalogs.partition_of(replication)}, the stack's region {region} in "
+                f"in partition {catalogs.partition_of(replication)}, while the stack's region {region} is in "
                 f"{catalogs.partition_of(region)}: S3 replicates only within a partition ({catalogs.botocore_source()})"
             )
         check("storageReplicationRegion", replication, problem)
