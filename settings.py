@@ -169,7 +169,7 @@ class DataSettings:
 @dataclass(frozen=True)
 class DatabaseSettings:
     engine_version: str
-    """PostgreSQL version, `17` or `17.4`; a major alone lets RDS apply minor upgrades."""
+    """PostgreSQL version, `17` or `17.6`; a major alone lets RDS apply minor upgrades."""
     instance_class: str
     allocated_storage_gb: int
     max_allocated_storage_gb: int
@@ -580,7 +580,7 @@ def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
         match is not None and match.group(1) in POSTGRES_MAJORS,
         "dbEngineVersion",
         version,
-        f"expected a PostgreSQL major ({', '.join(POSTGRES_MAJORS)}) or major.minor such as '17.4'",
+        f"expected a PostgreSQL major ({', '.join(POSTGRES_MAJORS)}) or major.minor such as '17.6'",
     )
     instance_class = r.string("dbInstanceClass")
     r.check(
