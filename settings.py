@@ -26,6 +26,7 @@ from typing import Any, Literal
 import pulumi
 import yaml
 
+from components import catalogs
 from components.app_values import (
     CERTIFICATE_ARN,
     CONTAINER_INSIGHTS,
@@ -34,6 +35,7 @@ from components.app_values import (
     SECURITY_GROUP_ID,
     fargate_size_problem,
     image_reference_problem,
+    schedule_problem,
 )
 from components.database import snapshot_identifier_problem
 from components.registry_values import push_subject_problem
@@ -169,7 +171,7 @@ class DataSettings:
 @dataclass(frozen=True)
 class DatabaseSettings:
     engine_version: str
-    """PostgreSQL version, `17` or `17.4`; a major alone lets RDS apply minor upgrades."""
+    """PostgreSQL version, `17` or `17.6`; a major alone lets RDS apply minor upgrades."""
     instance_class: str
     allocated_storage_gb: int
     max_allocated_storage_gb: int
@@ -537,21 +539,6 @@ def _misplaced_keys(project: str, declared: Mapping[str, DeclaredKey]) -> list[s
     return errors
 
 
-def _check_region(r: _Reader) -> None:
-    """`aws:region` must be set: without it the plan would assume us-east-1 while `pulumi up` would
-    deploy wherever the shell's AWS credentials or AWS_REGION point."""
-    if pulumi.Config("aws").get("region"):
-        return
-    near = difflib.get_close_matches(
-        "aws:region", sorted(k for k in _all_config_keys() if k.startswith("aws:"))
-    )
-    hint = f" (is '{near[0]}' a misspelling of it?)" if near else ""
-    r.errors.append(
-        f"aws:region: not set{hint}; `pulumi up` would deploy to whatever region the shell's AWS "
-        "credentials name; set it: pulumi config set aws:region <region>, e.g. eu-west-1"
-    )
-
-
 def _read_stack(r: _Reader) -> StackSettings:
     profile = r.string("stackProfile", choices=PROFILES)
     app_name = r.string("appName")
@@ -664,7 +651,7 @@ def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
         match is not None and match.group(1) in POSTGRES_MAJORS,
         "dbEngineVersion",
         version,
-        f"expected a PostgreSQL major ({', '.join(POSTGRES_MAJORS)}) or major.minor such as '17.4'",
+        f"expected a PostgreSQL major ({', '.join(POSTGRES_MAJORS)}) or major.minor such as '17.6'",
     )
     instance_class = r.string("dbInstanceClass")
     r.check(
@@ -1217,6 +1204,188 @@ def _read_observability(r: _Reader, stack: StackSettings) -> ObservabilitySettin
     )
 
 
+# --- what AWS offers, and what the policy pack demands ------------------------------------------
+# Values that fit their pattern but name nothing AWS has, or that AWS refuses only in combination,
+# judged against AWS-maintained catalogs (components/catalogs.py) before any resource exists.
+
+# The pack's cloudwatch-log-retention minimums (policies/platform_guard/operations.py, the defaults
+# of its config schema). The pack runs on its own and cannot import them from here;
+# tests/test_config_mistakes.py holds the two equal.
+LOG_RETENTION_MINIMUM_DAYS = 30
+PRODUCTION_LOG_RETENTION_MINIMUM_DAYS = 90
+DATABASE_ENGINE = "postgres"
+# ElastiCache: families whose nodes keep data on local SSD (r6gd) need data
+# tiering turned on, which this platform does not do (the Celery queue must stay in memory).
+DATA_TIERING_NODE = re.compile(r"cache\.[a-z]+\d+[a-z]*d\.[a-z0-9]+")
+# Resource types every stack of this platform creates whose availability differs between regions,
+# named as the catalog names them (CloudFormation types).
+PLATFORM_RESOURCE_TYPES = (
+    "AWS::CloudFront::VpcOrigin",
+    "AWS::ECS::Service",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::RDS::DBInstance",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::SecretsManager::Secret",
+)
+# The components build ARNs and service principals of the commercial partition.
+PLATFORM_PARTITION = "aws"
+_ACM_ARN_REGION = re.compile(r"^arn:(?P<partition>[a-z-]+):acm:(?P<region>[a-z0-9-]+):")
+
+
+def _refused(r: _Reader, key: str) -> bool:
+    """Whether `key` already has a line in the report (one line per problem, not one per rule)."""
+    prefix = r.full_name(key) + ":"
+    return any(line.startswith(prefix) for line in r.errors)
+
+
+def _read_region(r: _Reader) -> str | None:
+    """The stack's `aws:region`, or None after reporting why it cannot be used. A missing region is
+    refused rather than defaulted: `pulumi up` would deploy wherever the shell's AWS profile points."""
+    region = pulumi.Config("aws").get("region")
+    if not region:
+        near = difflib.get_close_matches(
+            "aws:region", sorted(k for k in _all_config_keys() if k.startswith("aws:"))
+        )
+        hint = f" (is '{near[0]}' a misspelling of it?)" if near else ""
+        r.errors.append(
+            f"aws:region: not set{hint}; `pulumi up` would deploy to whatever region the shell's AWS "
+            "credentials name; set it: pulumi config set aws:region <region>, e.g. eu-west-1"
+        )
+        return None
+    problem = catalogs.region_problem(region)
+    if problem is None and catalogs.partition_of(region) != PLATFORM_PARTITION:
+        problem = (
+            f"a region of the {catalogs.partition_of(region)} partition; this platform builds ARNs of the "
+            f"'{PLATFORM_PARTITION}' partition ({catalogs.botocore_source()})"
+        )
+    missing = catalogs.missing_resource_types(PLATFORM_RESOURCE_TYPES, region) if problem is None else []
+    if missing:
+        problem = f"{region} does not offer {', '.join(missing)}, which this platform creates ({catalogs.cfn_lint_source()})"
+    if problem:
+        r.errors.append(f"aws:region: got {region!r}; {problem}")
+        return None
+    return region
+
+
+def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> None:
+    """Names AWS must have and combinations it refuses, each reported on the key that holds it."""
+
+    def check(key: str, value: Any, problem: str | None) -> None:
+        if problem and not _refused(r, key):
+            r.fail(key, value, problem)
+
+    database = settings.database
+    check(
+        "dbEngineVersion",
+        database.engine_version,
+        catalogs.rds_engine_version_problem(DATABASE_ENGINE, database.engine_version),
+    )
+    if not _refused(r, "dbEngineVersion"):
+        check(
+            "dbInstanceClass",
+            database.instance_class,
+            catalogs.db_instance_class_problem(
+                database.instance_class, DATABASE_ENGINE, database.engine_version, region
+            ),
+        )
+    if database.performance_insights and not _refused(r, "dbInstanceClass"):
+        check(
+            "dbPerformanceInsights",
+            database.performance_insights,
+            catalogs.performance_insights_problem(DATABASE_ENGINE, database.instance_class),
+        )
+    # RDS refuses a storage-autoscaling ceiling less than 10% above the allocated storage.
+    if database.max_allocated_storage_gb * 10 < database.allocated_storage_gb * 11:
+        check(
+            "dbMaxAllocatedStorageGb",
+            database.max_allocated_storage_gb,
+            f"expected at least 10% above dbAllocatedStorageGb ({database.allocated_storage_gb}), i.e. "
+            f"{-(-database.allocated_storage_gb * 11 // 10)} or more: RDS refuses a smaller storage-autoscaling ceiling",
+        )
+
+    cache_settings = settings.cache
+    check(
+        "cacheEngineVersion",
+        cache_settings.engine_version,
+        catalogs.cache_engine_version_problem(cache_settings.engine, cache_settings.engine_version),
+    )
+    check(
+        "cacheNodeType",
+        cache_settings.node_type,
+        catalogs.cache_node_type_problem(cache_settings.node_type, region),
+    )
+    if DATA_TIERING_NODE.fullmatch(cache_settings.node_type):
+        check(
+            "cacheNodeType",
+            cache_settings.node_type,
+            "a data-tiering node type (local SSD), which ElastiCache creates only with data tiering on; "
+            "this platform keeps the cache in memory: choose e.g. cache.r7g.large",
+        )
+
+    check(
+        "bastionInstanceType",
+        settings.bastion.instance_type,
+        catalogs.ec2_instance_type_problem(settings.bastion.instance_type, region),
+    )
+
+    repository = settings.edge.amplify_repository
+    if repository and region and catalogs.missing_resource_types(["AWS::Amplify::App"], region):
+        check(
+            "amplifyRepository",
+            repository,
+            f"AWS Amplify is not offered in {region} ({catalogs.cfn_lint_source()}); leave it empty there",
+        )
+
+    replication = settings.storage.replication_region
+    if replication and not _refused(r, "storageReplicationRegion"):
+        problem = catalogs.region_problem(replication)
+        if problem is None and region and catalogs.partition_of(replication) != catalogs.partition_of(region):
+            problem = (
+                f"in partition {catalogs.partition_of(replication)}, while the stack's region {region} is in "
+                f"{catalogs.partition_of(region)}: S3 replicates only within a partition ({catalogs.botocore_source()})"
+            )
+        check("storageReplicationRegion", replication, problem)
+
+    app = settings.app
+    certificate = _ACM_ARN_REGION.match(app.alb_certificate_arn or "")
+    if certificate and region and certificate["region"] != region:
+        check(
+            "albCertificateArn",
+            app.alb_certificate_arn,
+            f"a certificate in {certificate['region']}; an ALB uses ACM certificates of its own region "
+            f"({region}): request or import the certificate there",
+        )
+    if app.docker_context and not _refused(r, "appImage"):
+        context = Path(app.docker_context)
+        if not context.is_dir():
+            check(
+                "appDockerContext",
+                app.docker_context,
+                f"not a directory (relative paths start at {Path.cwd()})",
+            )
+        elif not (context / "Dockerfile").is_file():
+            check("appDockerContext", app.docker_context, "the directory has no Dockerfile to build")
+    for key, expression in (
+        ("nightlyScaleDownCron", app.nightly_scale_down_cron),
+        ("nightlyScaleUpCron", app.nightly_scale_up_cron),
+    ):
+        check(key, expression, schedule_problem(expression))
+
+    production = settings.stack.is_production
+    minimum = PRODUCTION_LOG_RETENTION_MINIMUM_DAYS if production else LOG_RETENTION_MINIMUM_DAYS
+    scope = f"{PRODUCTION_REQUIRED}" if production else "the policy pack's minimum (cloudwatch-log-retention)"
+    for key, days in (
+        ("logRetentionDays", settings.observability.log_retention_days),
+        ("flowLogsRetentionDays", settings.network.flow_logs_retention_days),
+    ):
+        if days < minimum:
+            check(
+                key,
+                days,
+                f"at least {minimum} days is {scope}: the pack refuses every log group kept less long",
+            )
+
+
 def _cross_checks(r: _Reader, settings: Settings) -> None:
     """Rules that involve settings of more than one tier."""
     app, network = settings.app, settings.network
@@ -1284,6 +1453,7 @@ def load_settings(
     declared = declared if declared is not None else declared_keys()
     r = _Reader(config, declared)
 
+    region = _read_region(r)
     stack = _read_stack(r)
     settings = Settings(
         stack=stack,
@@ -1307,13 +1477,13 @@ def load_settings(
         pulumi.log.warn("placeholders a real `pulumi up` refuses; set them first: " + "; ".join(placeholders))
     else:
         r.errors += [f"{p}: a placeholder; set the real value before `pulumi up`" for p in placeholders]
+    _check_against_aws(r, settings, region)
 
     for unknown in sorted(_present_keys(config.name) - set(declared)):
         close = difflib.get_close_matches(unknown, declared, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
         r.errors.append(f"{r.full_name(unknown)}: unknown key; {hint}declared keys are listed in Pulumi.yaml")
     r.errors.extend(_misplaced_keys(config.name, declared))
-    _check_region(r)
 
     unread = set(declared) - r.read
     if unread:

@@ -67,3 +67,69 @@ def ecr_repository_arn(image: str) -> str | None:
         return None
     partition = "aws-cn" if ".amazonaws.com.cn/" in image else "aws"
     return f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['name']}"
+
+
+# Application Auto Scaling scheduled actions: `at(yyyy-mm-ddThh:mm:ss)`, `rate(value unit)` or
+# `cron(minutes hours day-of-month month day-of-week year)`. Its cron has six fields, not the five
+# of crontab, and exactly one of the two day fields must be `?`.
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+# name, lowest, highest, names standing for numbers from `lowest`, special forms the field allows
+_CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...], str], ...] = (
+    ("minutes", 0, 59, (), ""),
+    ("hours", 0, 23, (), ""),
+    ("day-of-month", 1, 31, (), r"\?|L|L-\d{1,2}|\d{1,2}W|LW"),
+    ("month", 1, 12, _MONTHS, ""),
+    ("day-of-week", 1, 7, _DAYS, r"\?|L|\w{1,3}L|\w{1,3}#[1-5]"),
+    ("year", 1970, 2199, (), ""),
+)
+_AT = re.compile(r"at\(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\)")
+_RATE = re.compile(r"rate\(([1-9]\d*) (minutes?|hours?|days?)\)")
+
+
+def _cron_value_ok(text: str, lowest: int, highest: int, names: tuple[str, ...]) -> bool:
+    if text.upper() in names:
+        return True
+    return text.isdigit() and lowest <= int(text) <= highest
+
+
+def _cron_field_ok(text: str, lowest: int, highest: int, names: tuple[str, ...], special: str) -> bool:
+    for part in text.split(","):
+        if special and re.fullmatch(special, part, re.IGNORECASE):
+            continue
+        base, slash, step = part.partition("/")
+        if slash and not (step.isdigit() and int(step) >= 1):
+            return False
+        if base == "*":
+            continue
+        first, dash, last = base.partition("-")
+        if not _cron_value_ok(first, lowest, highest, names):
+            return False
+        if dash and not _cron_value_ok(last, lowest, highest, names):
+            return False
+    return True
+
+
+def schedule_problem(expression: str) -> str | None:
+    """Why Application Auto Scaling would refuse this schedule, or None when it accepts it."""
+    example = "e.g. cron(0 20 * * ? *) (minutes hours day-of-month month day-of-week year)"
+    if _AT.fullmatch(expression) or _RATE.fullmatch(expression):
+        return None
+    match = re.fullmatch(r"cron\((.*)\)", expression.strip())
+    if not match:
+        if len(expression.split()) in (5, 6):
+            return f"a bare crontab line; Application Auto Scaling wants cron(...) with six fields, {example}"
+        return f"expected cron(...), rate(<n> <minutes|hours|days>) or at(yyyy-mm-ddThh:mm:ss), {example}"
+    fields = match.group(1).split()
+    if len(fields) != 6:
+        return (
+            f"{len(fields)} fields; Application Auto Scaling's cron has six, the year last "
+            f"(crontab's five-field form is refused), {example}"
+        )
+    for text, (name, lowest, highest, names, special) in zip(fields, _CRON_FIELDS, strict=True):
+        if not _cron_field_ok(text, lowest, highest, names, special):
+            span = f"{lowest}-{highest}" + (f" or {names[0]}-{names[-1]}" if names else "")
+            return f"{name} field {text!r} is not a value Application Auto Scaling reads ({span}), {example}"
+    if (fields[2] == "?") == (fields[4] == "?"):
+        return f"exactly one of day-of-month and day-of-week must be '?', {example}"
+    return None

@@ -97,7 +97,7 @@ def test_prod_keeps_its_data_and_survives_an_az() -> None:
         ({"kmsKeyDeletionWindowDays": "5"}, "kmsKeyDeletionWindowDays", "got '5'", "from 7 to 30"),
         ({"kmsKeyDeletionWindowDays": "31"}, "kmsKeyDeletionWindowDays", "got '31'", "from 7 to 30"),
         ({"dbEngineVersion": "9.6"}, "dbEngineVersion", "got '9.6'", "PostgreSQL major (14, 15, 16, 17)"),
-        ({"dbEngineVersion": "latest"}, "dbEngineVersion", "got 'latest'", "major.minor such as '17.4'"),
+        ({"dbEngineVersion": "latest"}, "dbEngineVersion", "got 'latest'", "major.minor such as '17.6'"),
         ({"dbInstanceClass": "t4g.micro"}, "dbInstanceClass", "got 't4g.micro'", "RDS instance class"),
         ({"dbAllocatedStorageGb": "10"}, "dbAllocatedStorageGb", "got '10'", "from 20 to 65536"),
         ({"dbMaxAllocatedStorageGb": "70000"}, "dbMaxAllocatedStorageGb", "got '70000'", "from 20 to 65536"),

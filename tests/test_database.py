@@ -221,7 +221,7 @@ def test_iam_authentication_minor_upgrades_and_snapshot_tags(stack_runs: dict[st
 def test_settings_reach_the_instance(run_stack: Callable[..., ProgramRun]) -> None:
     run = run_stack(
         "staging",
-        dbEngineVersion="16.4",
+        dbEngineVersion="16.10",
         dbInstanceClass="db.r7g.large",
         dbAllocatedStorageGb="40",
         dbMaxAllocatedStorageGb="400",
@@ -232,7 +232,7 @@ def test_settings_reach_the_instance(run_stack: Callable[..., ProgramRun]) -> No
         dbSlowQueryMs="-1",
     )
     main = primary(run).inputs
-    assert (main["engineVersion"], main["instanceClass"]) == ("16.4", "db.r7g.large")
+    assert (main["engineVersion"], main["instanceClass"]) == ("16.10", "db.r7g.large")
     assert (main["allocatedStorage"], main["maxAllocatedStorage"]) == (40, 400)
     assert (main["backupWindow"], main["maintenanceWindow"]) == ("23:30-00:15", "sat:01:00-sat:02:00")
     assert main["performanceInsightsEnabled"] is False and "performanceInsightsKmsKeyId" not in main
