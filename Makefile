@@ -75,7 +75,7 @@ bench: $(STAMP) ## median wall time of the plan per stack (a fresh process per r
 	$(BIN)/python -m offline.bench
 
 # docs/configuration.md and docs/policies.md are generated; tests/test_docs.py fails when they are stale.
-docs: $(STAMP) ## regenerate docs/configuration.md (from Pulumi.yaml) and docs/policies.md (from the pack)
+docs: $(STAMP) ## regenerate docs/configuration.md and docs/policies.md from their source
 	$(BIN)/python -m scripts.gen_docs
 
 clean: ## remove .venv and the tool caches

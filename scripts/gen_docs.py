@@ -169,7 +169,8 @@ def _settings(policy: Any) -> list[str]:
         parts = [_type(spec)]
         if "default" in spec:
             parts.append(f"default {_value(spec['default'])}")
-        lines.append(f"  - `{setting}` ({', '.join(parts)}): {_cell(spec.get('description', ''))}")
+        description = _cell(spec.get("description", ""))
+        lines.append(f"  - `{setting}` ({', '.join(parts)})" + (f": {description}" if description else ""))
     return lines
 
 
