@@ -15,7 +15,8 @@ from scripts import gen_docs
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 # Markdown links to files of the repository: [text](path) or [text](path#anchor), not URLs.
-_LINK = re.compile(r"\]\((?!https?://|mailto:|#)(?P<path>[^)#\s]+)(?:#[^)]*)?\)")
+_LINK = re.compile(r"\]\((?!https?://|mailto:)(?P<path>[^)#\s]*)(?:#(?P<anchor>[^)\s]*))?\)")
+_FENCE = re.compile(r"^```.*?^```", flags=re.DOTALL | re.MULTILINE)
 
 
 @pytest.mark.parametrize("path", sorted(gen_docs.PAGES), ids=lambda p: p.name)
@@ -63,12 +64,28 @@ def _markdown_files() -> list[Path]:
     return [f for f in files if f.exists()]
 
 
+def _anchors(doc: Path) -> set[str]:
+    """The heading anchors GitHub makes: lower case, punctuation dropped, spaces to hyphens, a
+    numbered suffix for repeats."""
+    seen: dict[str, int] = {}
+    anchors = set()
+    for heading in re.findall(r"^#+ (.+)$", _FENCE.sub("", doc.read_text()), flags=re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        anchors.add(slug if count == 0 else f"{slug}-{count}")
+    return anchors
+
+
 @pytest.mark.parametrize("doc", _markdown_files(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_links_to_repository_files_resolve(doc: Path) -> None:
-    missing = [
-        link["path"] for link in _LINK.finditer(doc.read_text()) if not (doc.parent / link["path"]).exists()
-    ]
-    assert not missing, f"{doc.relative_to(ROOT)} links to files that do not exist: {missing}"
+def test_links_to_repository_files_and_headings_resolve(doc: Path) -> None:
+    broken = []
+    for link in _LINK.finditer(_FENCE.sub("", doc.read_text())):
+        target = (doc.parent / link["path"]) if link["path"] else doc
+        missing_heading = bool(link["anchor"]) and target.suffix == ".md" and target.exists()
+        if not target.exists() or (missing_heading and link["anchor"] not in _anchors(target)):
+            broken.append(link[0])
+    assert not broken, f"{doc.relative_to(ROOT)} has links to missing files or headings: {broken}"
 
 
 def test_readme_is_an_entry_point_that_maps_every_doc() -> None:
