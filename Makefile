@@ -25,7 +25,7 @@ EXAMPLE_STACK   ?= dev
 MAKEFLAGS += --no-print-directory
 
 .DEFAULT_GOAL := help
-.PHONY: help install plan plan-example test lint lint-workflows bench clean
+.PHONY: help install plan plan-example test lint lint-workflows bench docs clean
 
 help: ## list targets and variables (this text)
 	@awk -f scripts/make_help.awk $(MAKEFILE_LIST)
@@ -73,6 +73,10 @@ lint-workflows: $(STAMP) ## the GitHub workflow files: check-jsonschema and zizm
 
 bench: $(STAMP) ## median wall time of the plan per stack (a fresh process per run)
 	$(BIN)/python -m offline.bench
+
+# docs/configuration.md and docs/policies.md are generated; tests/test_docs.py fails when they are stale.
+docs: $(STAMP) ## regenerate docs/configuration.md and docs/policies.md from their source
+	$(BIN)/python -m scripts.gen_docs
 
 clean: ## remove .venv and the tool caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info build
