@@ -1068,6 +1068,8 @@ def _read_discovery(r: _Reader) -> ServiceDiscoverySettings:
         "expected empty or a private DNS name such as 'epicvibe-staging.internal'",
     )
     return ServiceDiscoverySettings(namespace=namespace or None)
+
+
 def _read_extra_egress(r: _Reader) -> tuple[tuple[str, int], ...]:
     destinations = []
     for entry in r.string_list("appExtraEgress"):

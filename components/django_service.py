@@ -720,6 +720,7 @@ class DjangoServices(pulumi.ComponentResource):
             opts=self._child,
         )
         return role
+
     def _exec_session_policy(self, cluster: aws.ecs.Cluster) -> pulumi.Output[str]:
         """Who may open an ECS Exec session: attach this policy to them (like the bastion's)."""
         args = self._args
