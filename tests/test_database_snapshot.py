@@ -80,7 +80,7 @@ def test_component_refuses_what_a_restore_refuses(kwargs: dict[str, Any], messag
     ],
 )
 def test_setting_accepts_identifiers_and_same_region_arns(snapshot: str) -> None:
-    settings = load("staging", dbSnapshotIdentifier=snapshot, dbEngineVersion="16.3")
+    settings = load("staging", dbSnapshotIdentifier=snapshot, dbEngineVersion="16.15")
     assert settings.database.snapshot_identifier == snapshot
     assert load("staging").database.snapshot_identifier == ""
 
@@ -91,11 +91,11 @@ def test_setting_accepts_identifiers_and_same_region_arns(snapshot: str) -> None
         (
             {
                 "dbSnapshotIdentifier": f"arn:aws:rds:us-west-2:123456789012:snapshot:{SNAPSHOT}",
-                "dbEngineVersion": "16.3",
+                "dbEngineVersion": "16.15",
             },
             "the snapshot is in us-west-2, the stack in eu-west-1",
         ),
-        ({"dbSnapshotIdentifier": "snap_shot", "dbEngineVersion": "16.3"}, "DB snapshot identifier"),
+        ({"dbSnapshotIdentifier": "snap_shot", "dbEngineVersion": "16.15"}, "DB snapshot identifier"),
     ],
 )
 def test_setting_refusals_name_the_key_and_the_fix(overrides: dict[str, str], needle: str) -> None:
@@ -107,8 +107,8 @@ def test_setting_refusals_name_the_key_and_the_fix(overrides: dict[str, str], ne
 def test_whole_stack_restores_and_the_app_uses_the_restored_database(
     run_stack: Callable[..., ProgramRun],
 ) -> None:
-    run = run_stack("staging", dbSnapshotIdentifier=SNAPSHOT, dbEngineVersion="16.3")
+    run = run_stack("staging", dbSnapshotIdentifier=SNAPSHOT, dbEngineVersion="16.15")
     main = run.named("epicvibe-database-primary").inputs
     assert main["snapshotIdentifier"] == SNAPSHOT and "dbName" not in main
-    assert main["engineVersion"] == "16.3"
+    assert main["engineVersion"] == "16.15"
     assert run.named("epicvibe-database-params").inputs["family"] == "postgres16"

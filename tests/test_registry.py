@@ -117,7 +117,7 @@ def test_each_stack_owns_its_repository_and_exports_its_url(
 
 
 def test_building_from_a_directory_leaves_the_repository_to_awsx() -> None:
-    settings = load("staging", appImage="", appDockerContext="./app")
+    settings = load("staging", appImage="", appDockerContext="examples/django_app")
     assert settings.registry.enabled is False
 
 
