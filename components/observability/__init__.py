@@ -4,16 +4,29 @@ Lower layers never import higher ones."""
 
 from .alarms import AlarmSpec, Watched, alarm_catalogue
 from .component import Observability, ObservabilityArgs
-from .config import EDGE_REGION, AlarmThresholds
+from .config import (
+    EDGE_REGION,
+    LOG_RETENTION_DAYS,
+    THRESHOLD_LIMITS,
+    AlarmThresholds,
+    ObservabilityConfig,
+    Problem,
+    observability_problems,
+)
 from .dashboard import dashboard_body
 
 __all__ = [
     "EDGE_REGION",
+    "LOG_RETENTION_DAYS",
+    "THRESHOLD_LIMITS",
     "AlarmSpec",
     "AlarmThresholds",
     "Observability",
     "ObservabilityArgs",
+    "ObservabilityConfig",
+    "Problem",
     "Watched",
     "alarm_catalogue",
     "dashboard_body",
+    "observability_problems",
 ]

@@ -24,13 +24,17 @@ import pulumi_aws as aws
 
 from .._base import merge_tags, type_token
 from .alarms import AlarmSpec, Watched, alarm_catalogue, cache_node_id
-from .config import EDGE_REGION, AlarmThresholds
+from .config import EDGE_REGION, ObservabilityConfig
 from .dashboard import dashboard_body
 from .topic_policy import alarm_topic_policy, edge_topic_key_policy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ObservabilityArgs:
+    """The stack's observability config plus what the other tiers expose for it to watch."""
+
+    config: ObservabilityConfig
+    """The alarm e-mail and thresholds (validated by `ObservabilityConfig`). Required."""
     kms_key_arn: pulumi.Input[str]
     """Stack KMS key that encrypts the alarm topic. Its key policy must let `cloudwatch.amazonaws.com`
     use it (kms:Decrypt, kms:GenerateDataKey*), or alarm notifications are dropped. Required."""
@@ -60,10 +64,6 @@ class ObservabilityArgs:
     """`Edge.waf_metric_name`; adds the WAF alarm and the us-east-1 topic. Default: None (no WAF)."""
     distribution_id: pulumi.Input[str] | None = None
     """CloudFront distribution shown on the dashboard. Default: None."""
-    alarm_email: str | None = None
-    """Address subscribed to the topics. Default: None (no subscription)."""
-    thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
-    """When each alarm fires. Default: `AlarmThresholds()`."""
     keep_data: bool = False
     """Protect the us-east-1 key that encrypts the edge alarm topic (like the stack key). Default: False."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -72,10 +72,9 @@ class ObservabilityArgs:
     def __post_init__(self) -> None:
         if not 1 <= self.cache_node_count <= 6:
             raise ValueError(
-                f"cache_node_count {self.cache_node_count}: a replication group has 1 to 6 nodes"
+                f"cache_node_count {self.cache_node_count}: a replication group has 1 to 6 nodes; "
+                "pass 1 plus the cache's replica count"
             )
-        if self.alarm_email is not None and "@" not in self.alarm_email:
-            raise ValueError(f"alarm_email {self.alarm_email!r}: expected an e-mail address, or None")
         if self.waf_metric_name is not None and not self.waf_metric_name:
             raise ValueError("waf_metric_name '': pass Edge.waf_metric_name, or None without a WAF")
 
@@ -118,7 +117,7 @@ class Observability(pulumi.ComponentResource):
             cache_nodes=[_cache_node(group, index) for index in range(1, args.cache_node_count + 1)],
             waf_metric_name=args.waf_metric_name,
         )
-        specs = alarm_catalogue(args.thresholds, watched, web_scales_to_zero=args.web_scales_to_zero)
+        specs = alarm_catalogue(args.config.alarms, watched, web_scales_to_zero=args.web_scales_to_zero)
         created = [self._alarm(name, spec, topics[spec.region], args.tags, child) for spec in specs]
 
         dashboard = aws.cloudwatch.Dashboard(
@@ -138,7 +137,7 @@ class Observability(pulumi.ComponentResource):
             ).apply(
                 lambda ids: json.dumps(
                     dashboard_body(
-                        args.thresholds,
+                        args.config.alarms,
                         Watched(
                             alb_arn_suffix=ids["alb"],
                             target_group_arn_suffix=ids["target_group"],
@@ -198,12 +197,12 @@ class Observability(pulumi.ComponentResource):
             opts=child,
         )
         self._topic_policy(f"{name}-alarms-policy", topic, region, account, child)
-        if args.alarm_email:
+        if args.config.alarm_email:
             aws.sns.TopicSubscription(
                 f"{name}-alarms-email",
                 topic=topic.arn,
                 protocol="email",
-                endpoint=args.alarm_email,
+                endpoint=args.config.alarm_email,
                 opts=child,
             )
         return topic
@@ -254,12 +253,12 @@ class Observability(pulumi.ComponentResource):
         self._topic_policy(
             f"{name}-edge-alarms-policy", topic, EDGE_REGION, account, at_edge, in_region=EDGE_REGION
         )
-        if args.alarm_email:
+        if args.config.alarm_email:
             aws.sns.TopicSubscription(
                 f"{name}-edge-alarms-email",
                 topic=topic.arn,
                 protocol="email",
-                endpoint=args.alarm_email,
+                endpoint=args.config.alarm_email,
                 region=EDGE_REGION,
                 opts=at_edge,
             )
