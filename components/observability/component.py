@@ -124,33 +124,14 @@ class Observability(pulumi.ComponentResource):
             f"{name}-dashboard",
             dashboard_name=f"{name}-{pulumi.get_stack()}",
             dashboard_body=pulumi.Output.all(
-                region=region,
-                alb=args.alb_arn_suffix,
-                target_group=args.target_group_arn_suffix,
-                cluster=args.cluster_name,
-                web=args.web_service_name,
-                worker=args.worker_service_name,
-                db=args.db_instance_identifier,
-                replicas=pulumi.Output.all(*args.db_replica_identifiers),
-                nodes=pulumi.Output.all(*watched.cache_nodes),
-                distribution=args.distribution_id,
+                region=region, watched=_resolved(watched), distribution=args.distribution_id
             ).apply(
-                lambda ids: json.dumps(
+                lambda known: json.dumps(
                     dashboard_body(
                         args.config.alarms,
-                        Watched(
-                            alb_arn_suffix=ids["alb"],
-                            target_group_arn_suffix=ids["target_group"],
-                            cluster_name=ids["cluster"],
-                            web_service_name=ids["web"],
-                            worker_service_name=ids["worker"],
-                            db_instance_identifier=ids["db"],
-                            db_replica_identifiers=ids["replicas"],
-                            cache_nodes=ids["nodes"],
-                            waf_metric_name=args.waf_metric_name,
-                        ),
-                        region=ids["region"],
-                        distribution_id=ids["distribution"],
+                        known["watched"],
+                        region=known["region"],
+                        distribution_id=known["distribution"],
                     ),
                     sort_keys=True,
                 )
@@ -301,3 +282,17 @@ class Observability(pulumi.ComponentResource):
 
 def _cache_node(group: pulumi.Output[str], index: int) -> pulumi.Output[str]:
     return group.apply(lambda name: cache_node_id(name, index))
+
+
+def _resolved(watched: Watched) -> pulumi.Output[Watched]:
+    """The same identifiers once they are known: the dashboard body is one JSON string."""
+    return pulumi.Output.all(
+        alb_arn_suffix=watched.alb_arn_suffix,
+        target_group_arn_suffix=watched.target_group_arn_suffix,
+        cluster_name=watched.cluster_name,
+        web_service_name=watched.web_service_name,
+        worker_service_name=watched.worker_service_name,
+        db_instance_identifier=watched.db_instance_identifier,
+        db_replica_identifiers=pulumi.Output.all(*watched.db_replica_identifiers),
+        cache_nodes=pulumi.Output.all(*watched.cache_nodes),
+    ).apply(lambda ids: Watched(**ids, waf_metric_name=watched.waf_metric_name))
