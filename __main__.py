@@ -1,6 +1,5 @@
 """Wires the platform's components from validated settings and exports what operators need."""
 
-import dataclasses
 from collections.abc import Callable
 
 import pulumi
@@ -16,7 +15,7 @@ from components.edge import Edge, EdgeArgs
 from components.kms import KmsKey, KmsKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.network import Network, NetworkArgs
-from components.observability import AlarmThresholds, Observability, ObservabilityArgs
+from components.observability import Observability, ObservabilityArgs
 from components.registry import Registry, RegistryArgs
 from components.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
 from components.storage import Storage, StorageArgs
@@ -313,6 +312,7 @@ services = DjangoServices(
 observability = Observability(
     f"{prefix}-ops",
     ObservabilityArgs(
+        config=settings.observability,
         kms_key_arn=kms.key_arn,
         alb_arn_suffix=load_balancer.arn_suffix,
         target_group_arn_suffix=load_balancer.target_group_arn_suffix,
@@ -329,8 +329,6 @@ observability = Observability(
         web_scales_to_zero=settings.app.nightly_scale_down,
         waf_metric_name=edge.waf_metric_name,
         distribution_id=edge.distribution_id,
-        alarm_email=settings.observability.alarm_email,
-        thresholds=AlarmThresholds(**dataclasses.asdict(settings.observability.alarms)),
         keep_data=settings.data.keep_data,
         tags=tags,
     ),

@@ -38,6 +38,12 @@ from components.app_values import (
     schedule_problem,
 )
 from components.database import snapshot_identifier_problem
+from components.observability.config import (
+    LOG_RETENTION_DAYS,
+    AlarmThresholds,
+    ObservabilityConfig,
+    observability_problems,
+)
 from components.registry_values import push_subject_problem
 
 PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
@@ -56,31 +62,6 @@ INTERFACE_ENDPOINTS = (
     "sts",
     "monitoring",
     "xray",
-)
-# CloudWatch Logs rejects any other retention value.
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
 )
 PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 PRODUCTION_REQUIRED = "required when stackProfile is 'production'"
@@ -120,7 +101,6 @@ DOMAIN_PATTERN = re.compile(
 )
 HOSTED_ZONE_PATTERN = re.compile(r"^Z[A-Z0-9]{1,31}$")
 REPOSITORY_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+/\S+[^/\s]$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -300,33 +280,6 @@ class EdgeSettings:
 
 
 @dataclass(frozen=True)
-class AlarmThresholdSettings:
-    """Field names match `components.observability.AlarmThresholds`, so the one builds the other."""
-
-    alb_5xx_percent: int
-    response_time_p95_ms: int
-    unhealthy_hosts: int
-    ecs_cpu_percent: int
-    ecs_memory_percent: int
-    rds_cpu_percent: int
-    rds_free_storage_gib: int
-    rds_connections: int
-    rds_replica_lag_seconds: int
-    redis_cpu_percent: int
-    redis_memory_percent: int
-    redis_evictions: int
-    waf_blocked_requests: int
-
-
-@dataclass(frozen=True)
-class ObservabilitySettings:
-    log_retention_days: int
-    alarm_email: str | None
-    """None: nobody is subscribed to the alarm topic."""
-    alarms: AlarmThresholdSettings
-
-
-@dataclass(frozen=True)
 class Settings:
     stack: StackSettings
     network: NetworkSettings
@@ -337,7 +290,7 @@ class Settings:
     bastion: BastionSettings
     app: AppSettings
     edge: EdgeSettings
-    observability: ObservabilitySettings
+    observability: ObservabilityConfig
     registry: RegistrySettings
     discovery: ServiceDiscoverySettings
 
@@ -1170,40 +1123,55 @@ def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
     )
 
 
-def _read_observability(r: _Reader, stack: StackSettings) -> ObservabilitySettings:
+# Each field of `ObservabilityConfig` and the key it is read from; a test checks they map one-to-one.
+OBSERVABILITY_KEYS = {"log_retention_days": "logRetentionDays", "alarm_email": "alarmEmail"}
+ALARM_THRESHOLD_KEYS = {
+    "alb_5xx_percent": "alarmAlb5xxPercent",
+    "response_time_p95_ms": "alarmResponseTimeP95Ms",
+    "unhealthy_hosts": "alarmUnhealthyHosts",
+    "ecs_cpu_percent": "alarmEcsCpuPercent",
+    "ecs_memory_percent": "alarmEcsMemoryPercent",
+    "rds_cpu_percent": "alarmRdsCpuPercent",
+    "rds_free_storage_gib": "alarmRdsFreeStorageGib",
+    "rds_connections": "alarmRdsConnections",
+    "rds_replica_lag_seconds": "alarmRdsReplicaLagSeconds",
+    "redis_cpu_percent": "alarmRedisCpuPercent",
+    "redis_memory_percent": "alarmRedisMemoryPercent",
+    "redis_evictions": "alarmRedisEvictions",
+    "waf_blocked_requests": "alarmWafBlockedRequests",
+}
+
+
+def _read_observability(r: _Reader, stack: StackSettings) -> ObservabilityConfig:
+    """The values go through `ObservabilityConfig`'s own validator; each problem is reported under its
+    key, and the key's Pulumi.yaml default stands in so that the checks after this one still run."""
     email = r.string("alarmEmail").strip()
-    if email:
-        r.check(bool(EMAIL_PATTERN.match(email)), "alarmEmail", email, "expected an e-mail address")
-    elif stack.is_production:
+    if not email and stack.is_production:
         r.fail(
             "alarmEmail",
             email,
             f"an address is {PRODUCTION_REQUIRED}: alarms nobody receives do not page anyone",
         )
-
-    def percent(key: str) -> int:
-        return r.integer(key, minimum=1, maximum=100)
-
-    alarms = AlarmThresholdSettings(
-        alb_5xx_percent=percent("alarmAlb5xxPercent"),
-        response_time_p95_ms=r.integer("alarmResponseTimeP95Ms", minimum=50, maximum=60_000),
-        unhealthy_hosts=r.integer("alarmUnhealthyHosts", minimum=1, maximum=100),
-        ecs_cpu_percent=percent("alarmEcsCpuPercent"),
-        ecs_memory_percent=percent("alarmEcsMemoryPercent"),
-        rds_cpu_percent=percent("alarmRdsCpuPercent"),
-        rds_free_storage_gib=r.integer("alarmRdsFreeStorageGib", minimum=1, maximum=65_536),
-        rds_connections=r.integer("alarmRdsConnections", minimum=1, maximum=100_000),
-        rds_replica_lag_seconds=r.integer("alarmRdsReplicaLagSeconds", minimum=1, maximum=86_400),
-        redis_cpu_percent=percent("alarmRedisCpuPercent"),
-        redis_memory_percent=percent("alarmRedisMemoryPercent"),
-        redis_evictions=r.integer("alarmRedisEvictions", minimum=0, maximum=1_000_000),
-        waf_blocked_requests=r.integer("alarmWafBlockedRequests", minimum=1, maximum=100_000_000),
-    )
-    return ObservabilitySettings(
-        log_retention_days=r.integer("logRetentionDays", choices=LOG_RETENTION_DAYS),
-        alarm_email=email or None,
-        alarms=alarms,
-    )
+    values: dict[str, Any] = {
+        "log_retention_days": r.integer("logRetentionDays"),
+        "alarm_email": email or None,
+    }
+    alarms = {name: r.integer(key) for name, key in ALARM_THRESHOLD_KEYS.items()}
+    for problem in observability_problems(alarms=alarms, **values):
+        name = problem.field.removeprefix("alarms.")
+        if name == "alarm_email":
+            r.fail("alarmEmail", email, problem.fix)
+            values[name] = None
+            continue
+        key = ALARM_THRESHOLD_KEYS.get(name) or OBSERVABILITY_KEYS[name]
+        # Shown as the stack file has it ("0", not 0), like every other key.
+        r.fail(key, r._raw(key), problem.fix)
+        fallback = int(r._declared[key].default)
+        if name in alarms:
+            alarms[name] = fallback
+        else:
+            values[name] = fallback
+    return ObservabilityConfig(alarms=AlarmThresholds(**alarms), **values)
 
 
 # --- what AWS offers, and what the policy pack demands ------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.observability import AlarmThresholds, Observability, ObservabilityArgs
+from components.observability import AlarmThresholds, Observability, ObservabilityArgs, ObservabilityConfig
 from offline.engine import (
     RegisteredResource,
     Registrations,
@@ -18,7 +18,7 @@ from offline.engine import (
     build_components,
     load_stack_config,
 )
-from settings import load_settings
+from settings import ALARM_THRESHOLD_KEYS, declared_keys, load_settings
 from tests.conftest import ROOT, STACKS
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -36,9 +36,22 @@ REPLICAS = ["epicvibe-db-replica-1", "epicvibe-db-replica-2"]
 WAF_METRIC = "epicvibe-edge-staging-waf"
 
 
-def observability_args(**overrides: Any) -> ObservabilityArgs:
+# Pulumi.yaml's defaults, the stack files' starting point.
+THRESHOLDS = AlarmThresholds(
+    **{name: int(declared_keys()[key].default) for name, key in ALARM_THRESHOLD_KEYS.items()}
+)
+
+
+def observability_args(
+    *,
+    alarm_email: str | None = "oncall@epicvibe.example.com",
+    thresholds: AlarmThresholds = THRESHOLDS,
+    **overrides: Any,
+) -> ObservabilityArgs:
     """Stand-ins shaped like the LoadBalancer, DjangoServices, Database, Cache and Edge outputs."""
+    config = ObservabilityConfig(log_retention_days=30, alarm_email=alarm_email, alarms=thresholds)
     values: dict[str, Any] = {
+        "config": config,
         "kms_key_arn": KMS_KEY_ARN,
         "alb_arn_suffix": ALB,
         "target_group_arn_suffix": TARGET_GROUP,
@@ -51,7 +64,6 @@ def observability_args(**overrides: Any) -> ObservabilityArgs:
         "cache_node_count": 2,
         "waf_metric_name": WAF_METRIC,
         "distribution_id": "E2QWRUHAPOMQZL",
-        "alarm_email": "oncall@epicvibe.example.com",
         "tags": {"Stack": "test", "Owner": "platform-team"},
     }
     values.update(overrides)
@@ -298,7 +310,7 @@ def test_the_dashboard_shows_every_metric_an_alarm_watches(build: Callable[..., 
 )
 def test_thresholds_out_of_range_are_refused(field: str, value: int) -> None:
     with pytest.raises(ValueError, match=f"{field} {value}"):
-        AlarmThresholds(**{field: value})
+        observability_args(thresholds=dataclasses.replace(THRESHOLDS, **{field: value}))
 
 
 def test_args_out_of_range_are_refused() -> None:
@@ -314,7 +326,7 @@ def test_thresholds_come_from_the_stack_settings(stack: str) -> None:
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
     monitor = activate_mocks(config.project, stack)
     settings = load_settings().observability
-    thresholds = AlarmThresholds(**dataclasses.asdict(settings.alarms))
+    thresholds = settings.alarms
     built = build_components(
         monitor,
         lambda: Observability(

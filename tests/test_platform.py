@@ -161,7 +161,8 @@ def component_modules() -> dict[str, str]:
             if (
                 inspect.isclass(value)
                 and issubclass(value, pulumi.ComponentResource)
-                and value.__module__ == module.__name__
+                # A component split into a package defines its class in a submodule.
+                and value.__module__.split(".")[:2] == module.__name__.split(".")
             ):
                 found[name] = info.name
     return found

@@ -8,9 +8,15 @@ import dataclasses
 import pulumi
 import pytest
 
-from components.observability import AlarmThresholds
+from components.observability import THRESHOLD_LIMITS, AlarmThresholds, ObservabilityConfig
 from offline.engine import SECRET_PLACEHOLDER, activate_mocks, load_stack_config
-from settings import AlarmThresholdSettings, Settings, load_settings
+from settings import (
+    ALARM_THRESHOLD_KEYS,
+    OBSERVABILITY_KEYS,
+    Settings,
+    declared_keys,
+    load_settings,
+)
 from tests.conftest import ROOT
 
 KEY = "django-platform:"
@@ -59,14 +65,37 @@ def test_prod_has_its_domain_waf_and_pager() -> None:
     assert settings.observability.alarm_email == "oncall@epicvibe.example.com"
 
 
-def test_alarm_settings_build_the_components_thresholds() -> None:
-    assert [f.name for f in dataclasses.fields(AlarmThresholdSettings)] == [
-        f.name for f in dataclasses.fields(AlarmThresholds)
-    ]
+def test_observability_keys_and_config_fields_map_one_to_one() -> None:
+    declared = declared_keys()
+    config_fields = {f.name for f in dataclasses.fields(ObservabilityConfig)} - {"alarms"}
+    assert set(OBSERVABILITY_KEYS) == config_fields
+    assert [f.name for f in dataclasses.fields(AlarmThresholds)] == list(ALARM_THRESHOLD_KEYS)
+    keys = [*OBSERVABILITY_KEYS.values(), *ALARM_THRESHOLD_KEYS.values()]
+    assert len(set(keys)) == len(keys)
+    assert set(keys) <= set(declared)
+    # Every alarm threshold Pulumi.yaml declares reaches the config.
+    assert {k for k in declared if k.startswith("alarm") and k != "alarmEmail"} == set(
+        ALARM_THRESHOLD_KEYS.values()
+    )
+
+
+def test_pulumi_yaml_states_the_ranges_the_config_enforces() -> None:
+    declared = declared_keys()
+    for name, (minimum, maximum) in THRESHOLD_LIMITS.items():
+        description = " ".join(declared[ALARM_THRESHOLD_KEYS[name]].description.split())
+        assert f"({minimum} to {maximum})" in description, (name, description)
+
+
+def test_alarm_settings_reach_the_config() -> None:
     alarms = load("staging", alarmRdsFreeStorageGib="25", alarmWafBlockedRequests="50").observability.alarms
-    thresholds = AlarmThresholds(**dataclasses.asdict(alarms))
-    assert thresholds.rds_free_storage_gib == 25
-    assert thresholds.waf_blocked_requests == 50
+    assert alarms.rds_free_storage_gib == 25
+    assert alarms.waf_blocked_requests == 50
+
+
+def test_every_bad_observability_value_is_reported_at_once() -> None:
+    message = refusal(alarmEcsCpuPercent="0", alarmRdsConnections="0", logRetentionDays="2", alarmEmail="x")
+    for key in ("alarmEcsCpuPercent", "alarmRdsConnections", "logRetentionDays", "alarmEmail"):
+        assert line_for(message, key)
 
 
 @pytest.mark.parametrize(
