@@ -50,8 +50,20 @@ def _private(cidr: str) -> bool:
             if base <= first and last < base + size:
                 return True
         return False
-    # fc00::/7: the first seven bits are 1111110, and the network must not be wider than /7.
-    return network.prefixlen >= 7 and (int(network.network_address) >> 121) == 0b1111110
+    # RFC 6890's non-global IPv6 blocks (documentation's 2001:db8::/32 stands for public addresses).
+    return any(network.subnet_of(ipaddress.ip_network(block)) for block in NON_GLOBAL_V6)
+
+
+NON_GLOBAL_V6 = (
+    "::1/128",
+    "::/128",
+    "::ffff:0:0/96",
+    "100::/64",
+    "2001::/23",
+    "2001:10::/28",
+    "fc00::/7",
+    "fe80::/10",
+)
 
 
 def _exposes(protocol: str, from_port: int | None, to_port: int | None, cidrs: list[str]) -> bool:

@@ -99,7 +99,19 @@ def is_private_cidr(cidr: str) -> bool:
         return False
     if any(network.overlaps(doc) for doc in DOCUMENTATION_NETWORKS if doc.version == network.version):
         return False
-    return not (network.network_address.is_global or network.broadcast_address.is_global)
+    # Both ends non-global is not enough (::/80 runs from the unspecified address through global
+    # space to the IPv4-mapped block): the whole range must sit inside one special-purpose block.
+    return any(network.subnet_of(block) for block in _non_global_blocks(network.version))
+
+
+def _non_global_blocks(version: int) -> list[Any]:
+    """The special-purpose blocks `ipaddress` keeps from the IANA registries, plus RFC 6598's shared
+    address space (which `ipaddress` tests inline), less any block with global addresses in it."""
+    if version == 4:
+        blocks = [*ipaddress._IPv4Constants._private_networks, ipaddress.ip_network("100.64.0.0/10")]  # type: ignore[attr-defined]
+    else:
+        blocks = list(ipaddress._IPv6Constants._private_networks)  # type: ignore[attr-defined]
+    return [b for b in blocks if not b.network_address.is_global and not b.broadcast_address.is_global]
 
 
 # RFC 5737 / RFC 3849 documentation ranges are not routed, but they stand for real public addresses
