@@ -35,6 +35,15 @@ from .mocks import AwsMocks
 SECRET_PLACEHOLDER = "offline-plan-placeholder-secret-not-a-real-value-0123456789"
 
 
+# libyaml's parser where PyYAML was built with it: the same documents, parsed about ten times faster
+# (Pulumi.yaml is read for every plan, and by the tests for every stack they run).
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(), Loader=_YAML_LOADER)
+
+
 class PlanError(Exception):
     """A problem with the program or stack the user named (not a bug): shown without a traceback."""
 
@@ -158,7 +167,7 @@ def load_stack_config(
     project_file = program_dir / "Pulumi.yaml"
     if not project_file.is_file():
         raise PlanError(f"{program_dir} is not a Pulumi project: it has no Pulumi.yaml")
-    project_doc = yaml.safe_load(project_file.read_text()) or {}
+    project_doc = _read_yaml(project_file) or {}
     project = str(project_doc["name"])
 
     stack_file = program_dir / f"Pulumi.{stack}.yaml"
@@ -167,7 +176,7 @@ def load_stack_config(
         raise PlanError(
             f"unknown stack {stack!r} for project {project!r}: no {stack_file.name} (known stacks: {stacks})"
         )
-    stack_doc = yaml.safe_load(stack_file.read_text()) or {}
+    stack_doc = _read_yaml(stack_file) or {}
 
     values: dict[str, str] = {}
     secret_keys: list[str] = []

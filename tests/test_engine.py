@@ -18,6 +18,7 @@ def _program(folder: Path, main: str) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_deferred_output_never_resolved_is_reported_instead_of_hanging(tmp_path: Path) -> None:
     program = _program(
         tmp_path,

@@ -41,6 +41,7 @@ def findings(out: str) -> list[dict[str, Any]]:
     return json.loads(out)["policy"]["findings"]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("stack", STACKS)
 def test_our_stacks_pass_the_pack(capsys: pytest.CaptureFixture[str], stack: str) -> None:
     code, out, err = run_plan(capsys, "--stack", stack, "--json")
@@ -49,6 +50,7 @@ def test_our_stacks_pass_the_pack(capsys: pytest.CaptureFixture[str], stack: str
     assert json.loads(out)["policy"]["pack"]["name"] == "django-platform-policies"
 
 
+@pytest.mark.subprocess
 def test_the_example_is_rejected_with_each_seed_risk(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_plan(capsys, "--program", str(EXAMPLE), "--stack", "dev", "--json")
     assert code == 1
@@ -57,6 +59,7 @@ def test_the_example_is_rejected_with_each_seed_risk(capsys: pytest.CaptureFixtu
     assert not [f for f in findings(out) if f["notJudged"]]
 
 
+@pytest.mark.subprocess
 def test_the_human_output_groups_findings_by_level(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_plan(capsys, "--program", str(EXAMPLE), "--stack", "dev")
     assert code == 1
@@ -73,6 +76,7 @@ def test_the_human_output_groups_findings_by_level(capsys: pytest.CaptureFixture
     assert "Policy summary: " in out
 
 
+@pytest.mark.subprocess
 def test_levels_can_be_overridden_with_a_policy_pack_config(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -106,6 +110,7 @@ def test_invalid_policy_pack_config_is_one_clear_error(
     assert "'sometimes' is not an enforcement level" in err
 
 
+@pytest.mark.subprocess
 def test_a_pack_that_fails_to_start_is_reported_with_its_stderr(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -119,6 +124,7 @@ def test_a_pack_that_fails_to_start_is_reported_with_its_stderr(
     assert "No module named 'platform_guard_missing'" in err
 
 
+@pytest.mark.subprocess
 def test_the_pack_is_stopped_when_the_program_fails(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

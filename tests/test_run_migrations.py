@@ -34,6 +34,8 @@ from scripts.run_migrations import (
     main,
 )
 
+pytestmark = pytest.mark.moto
+
 REGION = "eu-west-1"
 CLUSTER = "epicvibe-staging"
 CONTAINER = "django"
