@@ -13,14 +13,18 @@ EXAMPLE_PROGRAM ?= examples/maple_quest_current
 EXAMPLE_STACK   ?= dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install plan plan-example test lint lint-workflows bench clean
+# Extra pytest arguments, e.g. PYTEST_ARGS="tests/test_network.py -x".
+PYTEST_ARGS ?=
+
+.PHONY: help install plan plan-example test test-fast lint lint-workflows bench clean
 
 help:
 	@echo "make plan [STACK=staging|prod] [PROGRAM=dir]  offline preview + policy pack (no cloud account)"
-	@echo "make test                                      unit and policy tests under Pulumi mocks and moto"
+	@echo "make test                                      every test: unit, policy, moto, subprocess and Hypothesis (CI)"
+	@echo "make test-fast                                 the quick loop: every test not marked slow"
 	@echo "make plan-example                              passes only if the policy pack rejects the Maple Quest example"
 	@echo "make lint                                      ruff, mypy and the workflow linters (offline)"
-	@echo "make bench                                     median wall time of make plan per stack"
+	@echo "make bench                                     make plan, the import floor and the suites, side by side"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +41,11 @@ plan-example: $(STAMP)
 	$(BIN)/python -m scripts.expect_plan_rejected --program $(EXAMPLE_PROGRAM) --stack $(EXAMPLE_STACK)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Leaves out the tests marked slow (moto, a started process, Hypothesis); see docs/testing.md.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
