@@ -282,7 +282,7 @@ def _run_to_completion(execute: Callable[[], None], timeout: float) -> None:
     """Run a program function and wait for every registration and output, or fail with a diagnosis."""
     try:
         _sync_await(asyncio.wait_for(run_pulumi_func(execute), timeout))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise PlanError(
             f"the program did not finish within {timeout:.0f} s: some output never resolves. Look for a "
             "pulumi.deferred_output() that is never resolved, or for depends_on that makes two resources "

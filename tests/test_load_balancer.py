@@ -70,7 +70,7 @@ def test_only_cloudfront_origin_facing_addresses_reach_the_alb_on_one_port(
     assert made[0].listener_port == port
 
 
-def test_prefix_list_is_cloudfronts_origin_facing_list(build: Build, mock_engine: object) -> None:
+def test_prefix_list_is_cloudfronts_origin_facing_list(build: Build) -> None:
     from offline.mocks import AwsMocks
 
     seen: list[dict] = []

@@ -66,7 +66,7 @@ class Ecs:
     task_definition_arn: str
     subnet_ids: list[str]
     security_group_ids: list[str]
-    on_new_task: Callable[[Task], None] = lambda task: None
+    on_new_task: Callable[[Task], None] = lambda _task: None
     created: list[Task] = field(default_factory=list)
 
     def outputs_file(self, tmp_path: Path, **changes: Any) -> Path:
