@@ -189,5 +189,5 @@ def test_bad_arguments_are_refused_with_the_fix(change: dict[str, object], messa
             subnet_ids=APP_SUBNETS,
             web_security_group_id=WEB_SG,
             log_bucket_name=LOG_BUCKET,
-            **change,
-        )  # type: ignore[arg-type]
+            **change,  # type: ignore[arg-type]
+        )

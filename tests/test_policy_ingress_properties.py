@@ -80,7 +80,7 @@ Sources = tuple[list[str], list[str]]
 """Source security groups and prefix lists drawn for a rule."""
 
 
-def _ports(draw: Any, protocol: str) -> tuple[int | None, int | None]:
+def _ports(draw: Any, protocol: str) -> tuple[int, int]:
     if protocol in ("-1", "all"):
         return 0, 0
     if protocol == "icmp":

@@ -155,9 +155,10 @@ def _container_exits(
     def shape(task: Task) -> None:
         container = task.containers[0]
         container.last_status = "STOPPED"
-        container.exitCode = code
+        # moto's model types these narrower than ECS answers: no exit code yet, a stop reason.
+        container.exitCode = code  # type: ignore[assignment]
         if container_reason:
-            container.reason = container_reason
+            container.reason = container_reason  # type: ignore[attr-defined]
         task.stopped_reason = task_reason
 
     return shape
