@@ -16,7 +16,7 @@ EXAMPLE_STACK   ?= dev
 # Extra pytest arguments, e.g. PYTEST_ARGS="tests/test_network.py -x".
 PYTEST_ARGS ?=
 
-.PHONY: help install plan plan-example test test-fast lint lint-workflows bench clean
+.PHONY: help install lock plan plan-example test test-fast lint lint-workflows bench clean
 
 help:
 	@echo "make plan [STACK=staging|prod] [PROGRAM=dir]  offline preview + policy pack (no cloud account)"
@@ -24,13 +24,27 @@ help:
 	@echo "make test-fast                                 the quick loop: every test not marked slow"
 	@echo "make plan-example                              passes only if the policy pack rejects the Maple Quest example"
 	@echo "make lint                                      ruff, mypy and the workflow linters (offline)"
+	@echo "make lock                                      re-resolve requirements.lock and requirements-dev.lock"
 	@echo "make bench                                     make plan, the import floor and the suites, side by side"
 
-$(STAMP): pyproject.toml
+# Installs exactly the lock file: every package pinned with its hashes, nothing resolved on the way.
+$(STAMP): requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
 	touch $(STAMP)
+
+# requirements.lock: what the program and the pack need (`pulumi install` reads it through
+# requirements.txt); requirements-dev.lock: that plus the tools, with the same pins. Run after changing
+# the dependencies in pyproject.toml; pins that still fit are kept, LOCK_ARGS=--upgrade moves them all
+# (or --upgrade-package NAME one). Resolved against the package index alone, whatever a machine's pip
+# configuration adds.
+LOCK_ARGS ?=
+PIP_COMPILE = env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" \
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url $(LOCK_ARGS)
+
+lock: $(STAMP)
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
 
 install: $(STAMP)
 
