@@ -33,7 +33,7 @@ from .analyzer import (
     PackError,
     PolicyConfigEntry,
     PolicyConfigError,
-    analyze,
+    PreviewAnalysis,
     load_policy_config,
     policy_pack,
 )
@@ -172,10 +172,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             load_policy_config(args.policy_pack_config) if args.policy_pack_config else {}
         )
         config = load_stack_config(Path(args.program), args.stack, overrides)
-        # The pack starts while the program runs, as the CLI loads it before the preview begins.
-        with policy_pack(args.policy_pack, config) as pack:
-            run = run_with_config(config)
-            analysis = analyze(run, pack, policy_config)
+        # The pack starts while the program runs, as the CLI loads it before the preview begins, and
+        # judges each resource as it is registered, as the engine hands it each step.
+        with (
+            policy_pack(args.policy_pack, config) as pack,
+            PreviewAnalysis(pack, config, policy_config) as preview,
+        ):
+            run = run_with_config(config, on_register=preview.add)
+            analysis = preview.finish(run)
     except (PlanError, PolicyConfigError, PackError, pulumi.RunError) as error:
         # Invalid settings arrive as the program's RunError: shown like the rest, without a traceback.
         print(f"error: {error}", file=sys.stderr)
