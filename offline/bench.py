@@ -36,12 +36,20 @@ TARGETS = {
     "example": [*PLAN, "--program", "examples/maple_quest_current", "--stack", "dev"],
 }
 FLOOR_STACK = "prod"
-# Run in a fresh interpreter: the program once, then the pulumi_aws subpackages it left imported.
+# Run in a fresh interpreter: the program once, then the pulumi_aws subpackages it loaded, each with
+# one of its names. pulumi_aws loads a subpackage lazily, on the first attribute read (importing it
+# is not enough): the floor reads that name.
 _MODULES_USED = f"""
-import json, sys
+import json, sys, types
 from offline.engine import run_program
 run_program(".", {FLOOR_STACK!r})
-print(json.dumps(sorted({{m for m in sys.modules if m.count(".") == 1 and m.startswith("pulumi_aws.")}})))
+loaded = {{
+    name: min(n for n in vars(module) if not n.startswith("_"))
+    for name, module in sys.modules.items()
+    if name.startswith("pulumi_aws.") and name.count(".") == 1 and type(module) is types.ModuleType
+    and hasattr(module, "__path__")
+}}
+print(json.dumps(sorted(loaded.items())))
 """
 # (ratio, numerator, denominator, target, whether the target itself passes): the goals of issue 11.
 RATIOS = (
@@ -84,8 +92,9 @@ def floor_command() -> list[str]:
         raise SystemExit(
             f"error: could not run the {FLOOR_STACK} program to list its imports:\n{found.stderr}"
         )
-    modules: list[str] = json.loads(found.stdout.strip().splitlines()[-1])
-    return [sys.executable, "-c", "; ".join(f"import {m}" for m in modules)]
+    names: list[tuple[str, str]] = json.loads(found.stdout.strip().splitlines()[-1])
+    reads = "; ".join(f"{module}.{name}" for module, name in names)
+    return [sys.executable, "-c", f"import {', '.join(module for module, _ in names)}; {reads}"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
