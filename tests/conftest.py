@@ -1,7 +1,8 @@
 """Shared fixtures: a fresh mock engine for every test, and whole-program runs per stack.
 
-Markers (registered in pyproject.toml): `moto`, `hypothesis` and `subprocess` tests are also `slow`;
-`make test-fast` leaves the slow ones out, `make test` runs everything.
+Markers (registered in pyproject.toml): `moto`, `hypothesis` and `subprocess` tests, and tests that
+run the whole program again (`run_stack`), are also `slow`; `make test-fast` leaves the slow ones
+out, `make test` runs everything.
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         # Hypothesis marks its own tests; a new property test is then slow without anyone remembering.
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker(pytest.mark.hypothesis)
-        if any(item.get_closest_marker(name) for name in SLOW_MARKERS):
+        # run_stack runs the whole program again (about as long as a hundred component tests).
+        if any(item.get_closest_marker(name) for name in SLOW_MARKERS) or "run_stack" in getattr(
+            item, "fixturenames", ()
+        ):
             item.add_marker(pytest.mark.slow)
 
 
