@@ -57,7 +57,8 @@ plan-example: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Leaves out the tests marked slow (moto, a started process, Hypothesis); see docs/testing.md.
+# Leaves out the tests marked slow (moto, a started process, Hypothesis, a whole-program rerun);
+# see docs/testing.md.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
