@@ -1,7 +1,7 @@
 # Every target sets up what it needs: a fresh clone runs `make plan` or `make test` directly.
 # `make help` is made from the marks below (scripts/make_help.awk): `target: ... ## what it does`,
 # `## what it is` on the line above a variable a user sets, and `#:` lines of notes.
-## interpreter that creates .venv (3.10 or newer)
+## interpreter that creates .venv (3.11 or newer)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -25,25 +25,43 @@ EXAMPLE_STACK   ?= dev
 MAKEFLAGS += --no-print-directory
 
 .DEFAULT_GOAL := help
-.PHONY: help install plan plan-example test lint lint-workflows bench docs clean
+## more pytest arguments for test and test-fast, e.g. "tests/test_network.py -x"
+PYTEST_ARGS ?=
+
+.PHONY: help install lock plan plan-example test test-fast lint lint-workflows bench docs clean
 
 help: ## list targets and variables (this text)
 	@awk -f scripts/make_help.awk $(MAKEFILE_LIST)
 
-# pyproject.toml installs no package of its own (see [tool.setuptools]): installing it pulls only the
-# dependencies. Nothing from here goes to stdout.
-$(STAMP): pyproject.toml
+# Installs exactly the lock file: every package pinned with its hashes, nothing resolved on the way
+# (pyproject.toml lists the dependencies; `make lock` turns them into the lock files). Nothing from
+# here goes to stdout.
+$(STAMP): requirements-dev.lock
 	@echo "[1/3] creating $(VENV) with $(PYTHON)" >&2
 	@$(PYTHON) -m venv $(VENV)
 	@echo "[2/3] upgrading pip in $(VENV)" >&2
 	@$(BIN)/python -m pip install --quiet --upgrade pip >&2
-	@echo "[3/3] installing the dependencies into $(VENV): about a minute the first time;" \
+	@echo "[3/3] installing the locked dependencies into $(VENV): about a minute the first time;" \
 		"pip's progress follows" >&2
-	@$(BIN)/python -m pip install '.[dev]' >&2
+	@$(BIN)/python -m pip install --require-hashes --no-deps -r requirements-dev.lock >&2
 	@touch $(STAMP)
 	@echo "$(VENV) is ready" >&2
 
-install: $(STAMP) ## create .venv and install the dependencies (every target does this first)
+# requirements.lock: what the program and the pack need (`pulumi install` reads it through
+# requirements.txt); requirements-dev.lock: that plus the tools, with the same pins. Run after changing
+# the dependencies in pyproject.toml; pins that still fit are kept, LOCK_ARGS=--upgrade moves them all
+# (or --upgrade-package NAME one). Resolved against the package index alone, whatever a machine's pip
+# configuration adds.
+## more pip-compile flags for lock: --upgrade, or --upgrade-package NAME
+LOCK_ARGS ?=
+PIP_COMPILE = env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" \
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url $(LOCK_ARGS)
+
+lock: $(STAMP) ## re-resolve the lock files after editing pyproject.toml's dependencies
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
+
+install: $(STAMP) ## create .venv from the lock file (every target does this first)
 
 #: Exit codes: the plan exits 0 when clean, 1 on a mandatory policy violation and 2 on an error,
 #: but make turns any failure into its own 2 (its message, "make: *** [...] Error 1", shows the
@@ -55,8 +73,13 @@ plan: $(STAMP) ## offline preview + policy pack of STACK (no cloud account, no P
 plan-example: $(STAMP) ## passes only if the policy pack rejects the Maple Quest example (CI runs it)
 	@$(BIN)/python -m scripts.expect_plan_rejected --program $(EXAMPLE_PROGRAM) --stack $(EXAMPLE_STACK)
 
-test: $(STAMP) ## unit, component and policy tests under Pulumi mocks and moto
-	$(BIN)/python -m pytest
+test: $(STAMP) ## every test: unit, policy, moto, subprocess and Hypothesis (what CI runs)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Leaves out the tests marked slow (moto, a started process, Hypothesis, a whole-program rerun);
+# see docs/testing.md.
+test-fast: $(STAMP) ## the quick loop: every test not marked slow
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, mypy and the workflow linters, all offline
 	$(BIN)/ruff check .
@@ -71,7 +94,7 @@ lint-workflows: $(STAMP) ## the GitHub workflow files: check-jsonschema and zizm
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --no-progress .github/workflows
 
-bench: $(STAMP) ## median wall time of the plan per stack (a fresh process per run)
+bench: $(STAMP) ## medians, side by side: the import floor, make plan, test-fast and test
 	$(BIN)/python -m offline.bench
 
 # docs/configuration.md and docs/policies.md are generated; tests/test_docs.py fails when they are stale.

@@ -450,7 +450,7 @@ def _is_provider(resource: RegisteredResource) -> bool:
 
 @dataclass
 class _Context:
-    run: ProgramRun
+    config: StackConfig
     by_urn: dict[str, RegisteredResource]
     stack_urn: str
     provider_cache: dict[str, analyzer_pb2.AnalyzerProviderResource] = field(default_factory=dict)
@@ -476,7 +476,7 @@ class _Context:
             )
         else:
             package = resource.type.split(":")[0]
-            config = self.run.config
+            config = self.config
             properties = {
                 k.split(":", 1)[1]: v for k, v in config.values.items() if k.startswith(f"{package}:")
             }
@@ -598,9 +598,7 @@ def _findings(
                 description=diagnostic.description,
                 urn=urn,
                 resource_type=subject.type if subject else "pulumi:pulumi:Stack",
-                resource_name=subject.name
-                if subject
-                else f"{context.run.config.project}-{context.run.config.stack}",
+                resource_name=subject.name if subject else f"{context.config.project}-{context.config.stack}",
                 phase=phase,
                 not_judged=not_judged,
             )
@@ -627,74 +625,141 @@ def analyze(
     pack: PolicyPackProcess,
     policy_config: Mapping[str, PolicyConfigEntry] | None = None,
 ) -> Analysis:
-    """Drive the pack through one preview of `run`, call by call as the engine does."""
-    config = run.config
-    stack_urn = (
-        f"urn:pulumi:{config.stack}::{config.project}::pulumi:pulumi:Stack::{config.project}-{config.stack}"
-    )
-    context = _Context(run, {r.urn: r for r in run.resources}, stack_urn)
+    """Drive the pack through one preview of a finished `run`, call by call as the engine does."""
+    with PreviewAnalysis(pack, run.config, policy_config) as preview:
+        for resource in run.resources:
+            preview.add(resource)
+        return preview.finish(run)
 
-    _call(
-        pack,
-        "Handshake",
-        analyzer_pb2.AnalyzerHandshakeRequest(
-            engine_address=ENGINE_ADDRESS_PLACEHOLDER,
-            root_directory=str(pack.project.directory),
-            program_directory=str(pack.project.directory),
-        ),
-        optional=True,
-    )
-    _call(
-        pack,
-        "ConfigureStack",
-        analyzer_pb2.AnalyzerStackConfigureRequest(
-            stack=config.stack,
-            project=config.project,
-            organization=pack.organization,
-            dry_run=pack.dry_run,
-            config=dict(config.values),
-            config_secret_keys=list(config.secret_keys),
-            tags={"pulumi:project": config.project, "pulumi:runtime": "python"},
-        ),
-        optional=True,
-    )
-    info: analyzer_pb2.AnalyzerInfo = _call(pack, "GetAnalyzerInfo", empty_pb2.Empty())
-    policies = [
-        PolicyInfo(
-            name=p.name,
-            description=p.description,
-            level=_level_name(p.enforcementLevel),
-            kind="stack" if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK else "resource",
-            schema=json_format.MessageToDict(p.configSchema.properties) if p.HasField("configSchema") else {},
-        )
-        for p in info.policies
-    ]
-    initial = {
-        name: PolicyConfigEntry(
-            _level_name(value.enforcementLevel), json_format.MessageToDict(value.properties)
-        )
-        for name, value in info.initialConfig.items()
-    }
-    reconciled, warnings = reconcile_policy_config(policies, initial, policy_config or {})
-    _call(
-        pack,
-        "Configure",
-        analyzer_pb2.ConfigureAnalyzerRequest(
-            policyConfig={
-                name: analyzer_pb2.PolicyConfig(
-                    enforcementLevel=analyzer_pb2.EnforcementLevel.Value(entry.level.upper()),
-                    properties=_struct(entry.properties),
-                )
-                for name, entry in reconciled.items()
-                if entry.level
-            }
-        ),
-    )
 
-    findings: list[Finding] = []
-    not_applicable: Counter[str] = Counter()
-    analyzed = [r for r in run.resources if not _is_provider(r)]
-    for resource in analyzed:
+class PreviewAnalysis:
+    """One preview's conversation with the pack, in the engine's order: the pack is configured as soon
+    as it is up, each resource is analyzed as the program registers it (`add`, safe from any thread),
+    and the whole stack once the program has finished (`finish`). The calls run on a thread of their
+    own, so the pack judges resources while the program is still creating the rest."""
+
+    def __init__(
+        self,
+        pack: PolicyPackProcess,
+        config: StackConfig,
+        policy_config: Mapping[str, PolicyConfigEntry] | None = None,
+    ) -> None:
+        self.pack = pack
+        self.config = config
+        self.policy_config = policy_config or {}
+        self.stack_urn = f"urn:pulumi:{config.stack}::{config.project}::pulumi:pulumi:Stack::{config.project}-{config.stack}"
+        self._context = _Context(config, {}, self.stack_urn)
+        self._pending: queue.SimpleQueue[RegisteredResource | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._work, name="policy-analysis", daemon=True)
+        self._error: BaseException | None = None
+        self._closed = False
+        self._info: analyzer_pb2.AnalyzerInfo | None = None
+        self._policies: list[PolicyInfo] = []
+        self._reconciled: dict[str, PolicyConfigEntry] = {}
+        self._warnings: list[str] = []
+        self._findings: list[Finding] = []
+        self._not_applicable: Counter[str] = Counter()
+        self._analyzed = 0
+
+    def __enter__(self) -> PreviewAnalysis:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None:
+            self._close()
+        elif not self._closed:
+            # The preview failed: no result is wanted, and the thread may be waiting on a pack that is
+            # still starting. It ends when the pack is stopped (a daemon thread never holds the exit).
+            self._closed = True
+            self._pending.put(None)
+
+    def add(self, resource: RegisteredResource) -> None:
+        self._pending.put(resource)
+
+    def _close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._pending.put(None)
+            self._thread.join()
+
+    def _work(self) -> None:
+        try:
+            self._configure()
+            while (resource := self._pending.get()) is not None:
+                self._context.by_urn[resource.urn] = resource
+                if not _is_provider(resource):
+                    self._analyze(resource)
+        except BaseException as error:  # raised again by finish(), on the caller's thread
+            self._error = error
+            while self._pending.get() is not None:  # let add() and _close() carry on
+                pass
+
+    def _configure(self) -> None:
+        pack, config = self.pack, self.config
+        _call(
+            pack,
+            "Handshake",
+            analyzer_pb2.AnalyzerHandshakeRequest(
+                engine_address=ENGINE_ADDRESS_PLACEHOLDER,
+                root_directory=str(pack.project.directory),
+                program_directory=str(pack.project.directory),
+            ),
+            optional=True,
+        )
+        _call(
+            pack,
+            "ConfigureStack",
+            analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=config.stack,
+                project=config.project,
+                organization=pack.organization,
+                dry_run=pack.dry_run,
+                config=dict(config.values),
+                config_secret_keys=list(config.secret_keys),
+                tags={"pulumi:project": config.project, "pulumi:runtime": "python"},
+            ),
+            optional=True,
+        )
+        info: analyzer_pb2.AnalyzerInfo = _call(pack, "GetAnalyzerInfo", empty_pb2.Empty())
+        self._info = info
+        self._policies = [
+            PolicyInfo(
+                name=p.name,
+                description=p.description,
+                level=_level_name(p.enforcementLevel),
+                kind="stack" if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK else "resource",
+                schema=json_format.MessageToDict(p.configSchema.properties)
+                if p.HasField("configSchema")
+                else {},
+            )
+            for p in info.policies
+        ]
+        initial = {
+            name: PolicyConfigEntry(
+                _level_name(value.enforcementLevel), json_format.MessageToDict(value.properties)
+            )
+            for name, value in info.initialConfig.items()
+        }
+        self._reconciled, self._warnings = reconcile_policy_config(
+            self._policies, initial, self.policy_config
+        )
+        _call(
+            pack,
+            "Configure",
+            analyzer_pb2.ConfigureAnalyzerRequest(
+                policyConfig={
+                    name: analyzer_pb2.PolicyConfig(
+                        enforcementLevel=analyzer_pb2.EnforcementLevel.Value(entry.level.upper()),
+                        properties=_struct(entry.properties),
+                    )
+                    for name, entry in self._reconciled.items()
+                    if entry.level
+                }
+            ),
+        )
+
+    def _analyze(self, resource: RegisteredResource) -> None:
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type,
             properties=engine_struct(resource.wire_inputs),
@@ -702,51 +767,61 @@ def analyze(
             name=resource.name,
             options=_options(resource),
         )
-        provider = context.provider(resource)
+        provider = self._context.provider(resource)
         if provider is not None:
             request.provider.CopyFrom(provider)
-        response = _call(pack, "Analyze", request)
-        findings += _findings(response, context, "resource", resource.urn)
-        not_applicable.update(n.policy_name for n in response.not_applicable)
+        response = _call(self.pack, "Analyze", request)
+        self._findings += _findings(response, self._context, "resource", resource.urn)
+        self._not_applicable.update(n.policy_name for n in response.not_applicable)
+        self._analyzed += 1
 
-    stack_resources = [
-        analyzer_pb2.AnalyzerResource(
-            type="pulumi:pulumi:Stack",
-            properties=_struct(run.stack_outputs),
-            urn=stack_urn,
-            name=f"{config.project}-{config.stack}",
-            options=analyzer_pb2.AnalyzerResourceOptions(),
+    def finish(self, run: ProgramRun) -> Analysis:
+        """AnalyzeStack over every resource of the finished `run`, and the whole preview's result."""
+        self._close()
+        if self._error is not None:
+            raise self._error
+        assert self._info is not None
+        self._context.by_urn = {r.urn: r for r in run.resources}
+        stack_resources = [
+            analyzer_pb2.AnalyzerResource(
+                type="pulumi:pulumi:Stack",
+                properties=_struct(run.stack_outputs),
+                urn=self.stack_urn,
+                name=f"{self.config.project}-{self.config.stack}",
+                options=analyzer_pb2.AnalyzerResourceOptions(),
+            )
+        ]
+        for resource in run.resources:
+            message = analyzer_pb2.AnalyzerResource(
+                type=resource.type,
+                properties=engine_struct(resource.wire_outputs),
+                urn=resource.urn,
+                name=resource.name,
+                options=_options(resource),
+                parent=resource.parent,
+                dependencies=resource.dependencies,
+                propertyDependencies=_property_dependencies(resource),
+            )
+            provider = self._context.provider(resource)
+            if provider is not None:
+                message.provider.CopyFrom(provider)
+            stack_resources.append(message)
+        response = _call(
+            self.pack, "AnalyzeStack", analyzer_pb2.AnalyzeStackRequest(resources=stack_resources)
         )
-    ]
-    for resource in run.resources:
-        message = analyzer_pb2.AnalyzerResource(
-            type=resource.type,
-            properties=engine_struct(resource.wire_outputs),
-            urn=resource.urn,
-            name=resource.name,
-            options=_options(resource),
-            parent=resource.parent,
-            dependencies=resource.dependencies,
-            propertyDependencies=_property_dependencies(resource),
-        )
-        provider = context.provider(resource)
-        if provider is not None:
-            message.provider.CopyFrom(provider)
-        stack_resources.append(message)
-    response = _call(pack, "AnalyzeStack", analyzer_pb2.AnalyzeStackRequest(resources=stack_resources))
-    findings += _findings(response, context, "stack", stack_urn)
-    not_applicable.update(n.policy_name for n in response.not_applicable)
+        self._findings += _findings(response, self._context, "stack", self.stack_urn)
+        self._not_applicable.update(n.policy_name for n in response.not_applicable)
 
-    return Analysis(
-        pack_name=info.name,
-        pack_version=pack.project.version or info.version,
-        policies=policies,
-        levels={name: entry.level or "" for name, entry in reconciled.items()},
-        findings=findings,
-        not_applicable=not_applicable,
-        analyzed=len(analyzed),
-        warnings=warnings,
-    )
+        return Analysis(
+            pack_name=self._info.name,
+            pack_version=self.pack.project.version or self._info.version,
+            policies=self._policies,
+            levels={name: entry.level or "" for name, entry in self._reconciled.items()},
+            findings=self._findings,
+            not_applicable=self._not_applicable,
+            analyzed=self._analyzed,
+            warnings=self._warnings,
+        )
 
 
 @contextmanager
@@ -772,6 +847,7 @@ __all__ = [
     "PolicyConfigEntry",
     "PolicyConfigError",
     "PolicyPackProcess",
+    "PreviewAnalysis",
     "analyze",
     "load_policy_config",
     "parse_policy_config",

@@ -1,36 +1,76 @@
-"""`make bench`: median wall time of the full `make plan` path per stack.
+"""`make bench`: wall times of `make plan`, the import floor and the test suites, measured side by side.
 
-Each run is what `make plan STACK=<stack>` runs, `python -m offline.plan --stack <stack>`, in a
-fresh process: interpreter start, the program under the mock engine, the policy pack started as
-the CLI starts it and driven over gRPC, the printed preview. Not a test: the figures depend on
-the machine and its load.
+Every measurement is a fresh process, and the rounds interleave (floor, each plan, the suites), so
+that a machine shared with other work slows all of them alike: only the ratios printed at the end,
+taken from one run, mean anything. Not a test: the figures depend on the machine and its load.
 
-    python -m offline.bench              # 5 runs of each stack
+- plan: `python -m offline.plan --stack <stack>`, what `make plan STACK=<stack>` runs: interpreter
+  start, the program under the mock engine, the policy pack started as the CLI starts it and driven
+  over gRPC, the printed preview.
+- import floor: a fresh interpreter importing the pulumi_aws modules the prod program imports (the
+  list is read off one run of the program first), and nothing else: what no plan can go below.
+- test-fast, test: `make test-fast` and `make test`, exactly as the Makefile runs them.
+
+    python -m offline.bench                      # 5 rounds; the suites in the first 3 and 1
+    python -m offline.bench --no-tests           # plans and floor only (about a minute)
     python -m offline.bench --runs 9 --stack prod
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PLAN = [sys.executable, "-m", "offline.plan"]
 TARGETS = {
-    "staging": ["--stack", "staging"],
-    "prod": ["--stack", "prod"],
-    "example": ["--program", "examples/maple_quest_current", "--stack", "dev"],
+    "staging": [*PLAN, "--stack", "staging"],
+    "prod": [*PLAN, "--stack", "prod"],
+    "example": [*PLAN, "--program", "examples/maple_quest_current", "--stack", "dev"],
 }
+FLOOR_STACK = "prod"
+# Run in a fresh interpreter: the program once, then the pulumi_aws subpackages it loaded, each with
+# one of its names. pulumi_aws loads a subpackage lazily, on the first attribute read (importing it
+# is not enough): the floor reads that name.
+_MODULES_USED = f"""
+import json, sys, types
+from offline.engine import run_program
+run_program(".", {FLOOR_STACK!r})
+loaded = {{
+    name: min(n for n in vars(module) if not n.startswith("_"))
+    for name, module in sys.modules.items()
+    if name.startswith("pulumi_aws.") and name.count(".") == 1 and type(module) is types.ModuleType
+    and hasattr(module, "__path__")
+}}
+print(json.dumps(sorted(loaded.items())))
+"""
+# (ratio, numerator, denominator, target, whether the target itself passes): the goals of issue 11.
+RATIOS = (
+    ("make plan STACK=prod / import floor", "prod", "import floor", 1.3, True),
+    ("make test / make plan STACK=prod", "make test", "prod", 8.0, True),
+    ("make test-fast / make plan STACK=prod", "make test-fast", "prod", 3.0, False),
+)
 
 
-def time_plan(args: Sequence[str]) -> tuple[float, int]:
+@dataclass
+class Timings:
+    command: list[str]
+    runs: int
+    times: list[float] = field(default_factory=list)
+    codes: set[int] = field(default_factory=set)
+
+
+def timed(command: Sequence[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, int]:
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "offline.plan", *args],
+        list(command),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -38,37 +78,77 @@ def time_plan(args: Sequence[str]) -> tuple[float, int]:
         check=False,
     )
     elapsed = time.perf_counter() - start
-    if result.returncode not in (0, 1):
-        raise SystemExit(f"error: `make plan {' '.join(args)}` failed:\n{result.stderr}")
+    if result.returncode not in ok_codes:
+        raise SystemExit(f"error: `{' '.join(command)}` failed (exit {result.returncode}):\n{result.stderr}")
     return elapsed, result.returncode
+
+
+def floor_command() -> list[str]:
+    """A fresh interpreter importing what the prod program imports from pulumi_aws."""
+    found = subprocess.run(
+        [sys.executable, "-c", _MODULES_USED], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if found.returncode != 0:
+        raise SystemExit(
+            f"error: could not run the {FLOOR_STACK} program to list its imports:\n{found.stderr}"
+        )
+    names: list[tuple[str, str]] = json.loads(found.stdout.strip().splitlines()[-1])
+    reads = "; ".join(f"{module}.{name}" for module, name in names)
+    return [sys.executable, "-c", f"import {', '.join(module for module, _ in names)}; {reads}"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="runs per target (default: 5)")
+    parser.add_argument("--runs", type=int, default=5, help="rounds of the floor and each plan (default: 5)")
     parser.add_argument(
         "--stack",
         action="append",
         choices=sorted(TARGETS),
         help="what to plan (repeatable; default: staging and prod; `example` is the Maple Quest example)",
     )
+    parser.add_argument(
+        "--fast-runs", type=int, default=3, help="rounds running `make test-fast` (default: 3)"
+    )
+    parser.add_argument("--test-runs", type=int, default=1, help="rounds running `make test` (default: 1)")
+    parser.add_argument("--no-tests", action="store_true", help="measure the plans and the floor only")
     args = parser.parse_args(argv)
-    targets = args.stack or ["staging", "prod"]
+    plans = args.stack or ["staging", "prod"]
+    fast_runs, test_runs = (0, 0) if args.no_tests else (args.fast_runs, args.test_runs)
+
+    make = ["make", "--no-print-directory", "-s"]
+    measured: dict[str, Timings] = {"import floor": Timings(floor_command(), args.runs)}
+    measured.update({target: Timings(TARGETS[target], args.runs) for target in plans})
+    measured["make test-fast"] = Timings([*make, "test-fast"], fast_runs)
+    measured["make test"] = Timings([*make, "test"], test_runs)
+    # The plan exits 1 when the pack finds mandatory violations (the example does); that is a result.
+    ok_codes = {target: (0, 1) for target in TARGETS}
+
+    for round_ in range(max(t.runs for t in measured.values())):
+        for name, timing in measured.items():
+            if round_ < timing.runs:
+                elapsed, code = timed(timing.command, ok_codes.get(name, (0,)))
+                timing.times.append(elapsed)
+                timing.codes.add(code)
 
     print(
-        f"median wall time of `make plan` over {args.runs} runs (program + policy pack, fresh process each)"
+        f"wall time, interleaved rounds, a fresh process each ({len(measured['import floor'].times)} floor runs)"
     )
-    print(f"  {'target':<10}{'median':>9}{'min':>9}{'max':>9}  exit")
-    for target in targets:
-        times, codes = [], set()
-        for _ in range(args.runs):
-            elapsed, code = time_plan(TARGETS[target])
-            times.append(elapsed)
-            codes.add(code)
-        print(
-            f"  {target:<10}{statistics.median(times):>8.2f}s{min(times):>8.2f}s{max(times):>8.2f}s"
-            f"  {','.join(map(str, sorted(codes)))}"
-        )
+    print(f"  {'what':<16}{'runs':>5}{'median':>9}{'min':>9}{'max':>9}  exit")
+    for name, timing in measured.items():
+        if timing.times:
+            print(
+                f"  {name:<16}{len(timing.times):>5}{statistics.median(timing.times):>8.2f}s"
+                f"{min(timing.times):>8.2f}s{max(timing.times):>8.2f}s  {','.join(map(str, sorted(timing.codes)))}"
+            )
+    print("ratios of medians from this run")
+    for title, numerator, denominator, target, inclusive in RATIOS:
+        top, bottom = measured.get(numerator), measured.get(denominator)
+        if not (top and bottom and top.times and bottom.times):
+            continue
+        ratio = statistics.median(top.times) / statistics.median(bottom.times)
+        met = ratio <= target if inclusive else ratio < target
+        bound = "<=" if inclusive else "<"
+        print(f"  {title:<40}{ratio:>6.2f}  (target {bound} {target:g}: {'met' if met else 'NOT met'})")
     return 0
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import runpy
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -209,9 +210,15 @@ def load_stack_config(
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The mock monitor, keeping everything the engine would know of each registration."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(
+        self, mocks: pulumi.runtime.Mocks, on_register: Callable[[RegisteredResource], None] | None = None
+    ) -> None:
         super().__init__(mocks)
         self.registrations: list[RegisteredResource] = []
+        self.on_register = on_register
+        """Called with each registration as it arrives, as the engine hands each step to analyzers."""
+        # Registrations arrive on the SDK's executor threads: the list and the callback see one order.
+        self._lock = threading.Lock()
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
@@ -221,32 +228,39 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         wire.CopyFrom(request.object)
         wire_outputs = struct_pb2.Struct()
         wire_outputs.CopyFrom(response.object)
-        self.registrations.append(
-            RegisteredResource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                parent=request.parent,
-                protect=bool(request.protect),
-                provider=request.provider,
-                dependencies=list(request.dependencies),
-                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-                inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
-                wire_inputs=wire,
-                outputs=rpc.deserialize_properties(response.object, keep_unknowns=True),
-                wire_outputs=wire_outputs,
-                id=response.id or "",
-            )
+        registered = RegisteredResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent,
+            protect=bool(request.protect),
+            provider=request.provider,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+            wire_inputs=wire,
+            outputs=rpc.deserialize_properties(response.object, keep_unknowns=True),
+            wire_outputs=wire_outputs,
+            id=response.id or "",
         )
+        with self._lock:
+            self.registrations.append(registered)
+            if self.on_register is not None:
+                self.on_register(registered)
         return response
 
 
 def activate_mocks(
-    project: str, stack: str, *, preview: bool = True, mocks: pulumi.runtime.Mocks | None = None
+    project: str,
+    stack: str,
+    *,
+    preview: bool = True,
+    mocks: pulumi.runtime.Mocks | None = None,
+    on_register: Callable[[RegisteredResource], None] | None = None,
 ) -> RecordingMonitor:
     """Point the Pulumi runtime at a fresh recording mock engine."""
-    monitor = RecordingMonitor(mocks or AwsMocks())
+    monitor = RecordingMonitor(mocks or AwsMocks(), on_register)
     ROOT.set(None)  # a fresh root stack per run, or exports from an earlier run would leak in
     # Outputs an earlier run left pending (a failed apply, say) would otherwise be awaited, and their
     # errors raised, by the next run.
@@ -283,7 +297,7 @@ def _run_to_completion(execute: Callable[[], None], timeout: float) -> None:
     """Run a program function and wait for every registration and output, or fail with a diagnosis."""
     try:
         _sync_await(asyncio.wait_for(run_pulumi_func(execute), timeout))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise PlanError(
             f"the program did not finish within {timeout:.0f} s: some output never resolves. Look for a "
             "pulumi.deferred_output() that is never resolved, or for depends_on that makes two resources "
@@ -307,13 +321,18 @@ def run_program(
 
 
 def run_with_config(
-    config: StackConfig, *, preview: bool = True, timeout: float = PROGRAM_TIMEOUT_SECONDS
+    config: StackConfig,
+    *,
+    preview: bool = True,
+    timeout: float = PROGRAM_TIMEOUT_SECONDS,
+    on_register: Callable[[RegisteredResource], None] | None = None,
 ) -> ProgramRun:
-    """`run_program` for a stack config already loaded (`load_stack_config`)."""
+    """`run_program` for a stack config already loaded (`load_stack_config`); `on_register` sees each
+    resource as it is registered."""
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
     tracked = _ReadTrackingConfig(pulumi.runtime.config.CONFIG.get())
     pulumi.runtime.config.CONFIG.set(tracked)
-    monitor = activate_mocks(config.project, config.stack, preview=preview)
+    monitor = activate_mocks(config.project, config.stack, preview=preview, on_register=on_register)
 
     main = config.program_dir / "__main__.py"
 

@@ -150,7 +150,7 @@ class AwsMocks(pulumi.runtime.Mocks):
 
 
 def _vpc_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], _region: str
 ) -> None:
     state.setdefault("defaultSecurityGroupId", f"sg-{_digest(resource_id, 'default')}")
     state.setdefault("mainRouteTableId", f"rtb-{_digest(resource_id, 'main')}")
@@ -163,7 +163,7 @@ AwsMocks.state_hooks["aws:ec2/vpc:Vpc"] = _vpc_state
 
 
 def _rds_instance_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     identifier = str(state.get("identifier") or resource_id)
     state["identifier"] = identifier
@@ -189,7 +189,7 @@ def _rds_instance_state(
 
 
 def _replication_group_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     group_id = str(state.get("replicationGroupId") or resource_id)
     parts = region.split("-")
@@ -207,7 +207,7 @@ def _replication_group_state(
 
 
 def _bucket_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     bucket = str(state["bucket"])
     bucket_region = str(state.get("region") or region)
@@ -219,7 +219,7 @@ def _bucket_state(
 
 
 def _instance_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     octets = [int(_digest(resource_id, str(n), length=2), 16) for n in range(2)]
     private_ip = f"10.0.{octets[0]}.{octets[1] or 1}"
@@ -233,7 +233,7 @@ def _instance_state(
 
 
 def _kms_key_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     raw = _digest("kms", args.name, length=32)
     key_id = f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
@@ -242,13 +242,13 @@ def _kms_key_state(
 
 
 def _kms_alias_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     state["arn"] = f"arn:aws:kms:{region}:{ACCOUNT_ID}:{state.get('name') or resource_id}"
 
 
 def _secret_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     state["arn"] = (
         f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:{state['name']}-{_digest(resource_id, length=6)}"
@@ -256,7 +256,7 @@ def _secret_state(
 
 
 def _instance_profile_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], _region: str
 ) -> None:
     state["arn"] = f"arn:aws:iam::{ACCOUNT_ID}:instance-profile/{state['name']}"
 
@@ -294,7 +294,7 @@ AwsMocks.call_hooks["aws:ssm/getParameter:getParameter"] = _ssm_parameter_call
 
 
 def _alb_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     name = str(state["name"])
     suffix = f"app/{name}/{_digest(name, length=16)}"
@@ -308,7 +308,7 @@ def _alb_state(
 
 
 def _target_group_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     name = str(state["name"])
     suffix = f"targetgroup/{name}/{_digest(name, length=16)}"
@@ -317,7 +317,7 @@ def _target_group_state(
 
 
 def _listener_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     state["arn"] = (
         f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT_ID}:listener/app/{args.name}/{_digest(args.name, length=16)}"
@@ -325,20 +325,20 @@ def _listener_state(
 
 
 def _ecs_cluster_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     state["arn"] = f"arn:aws:ecs:{region}:{ACCOUNT_ID}:cluster/{state['name']}"
 
 
 def _ecs_service_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     cluster = str(state.get("cluster") or "default").rsplit("/", 1)[-1]
     state["arn"] = f"arn:aws:ecs:{region}:{ACCOUNT_ID}:service/{cluster}/{state['name']}"
 
 
 def _ecs_task_definition_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     family = str(state.get("family") or args.name)
     state["revision"] = 1
@@ -378,7 +378,7 @@ AwsMocks.call_hooks["aws:ec2/getManagedPrefixList:getManagedPrefixList"] = (
 # awsx's ECR components are remote components (one registration each, not custom resources): their
 # outputs come through the same hooks, called for non-custom registrations as well.
 def _awsx_repository_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> None:
     state.setdefault(
         "url", f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{args.name}-{_digest(args.name, length=7)}"
@@ -386,7 +386,7 @@ def _awsx_repository_state(
 
 
 def _awsx_image_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], _region: str
 ) -> None:
     state.setdefault("imageUri", f"{state.get('repositoryUrl')}@sha256:{_digest(args.name, length=64)}")
 
@@ -424,7 +424,7 @@ def _uuid(*parts: str) -> str:
 
 
 def _managed_policy_lookup(kind: str, known: dict[str, str]) -> CallHook:
-    def lookup(args: dict[str, Any], region: str) -> dict[str, Any]:
+    def lookup(args: dict[str, Any], _region: str) -> dict[str, Any]:
         name = str(args.get("name") or "")
         if name not in known:
             # The provider fails the same way when no policy has that name.
@@ -435,7 +435,7 @@ def _managed_policy_lookup(kind: str, known: dict[str, str]) -> CallHook:
 
 
 def _distribution_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], _region: str
 ) -> str:
     distribution_id = "E" + _digest("distribution", args.name, length=13).upper()
     state["arn"] = f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{distribution_id}"
@@ -447,7 +447,7 @@ def _distribution_state(
 
 
 def _vpc_origin_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], _region: str
 ) -> str:
     origin_id = "vo_" + _digest("vpc-origin", args.name, length=22)
     state["arn"] = f"arn:aws:cloudfront::{ACCOUNT_ID}:vpcorigin/{origin_id}"
@@ -456,7 +456,7 @@ def _vpc_origin_state(
 
 
 def _global_cloudfront_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], _region: str
 ) -> str:
     """Policies, origin access controls and functions: global CloudFront objects (no region)."""
     kind = args.typ.rsplit(":", 1)[-1]
@@ -475,7 +475,7 @@ def _global_cloudfront_state(
 
 
 def _certificate_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> str:
     arn = f"arn:aws:acm:{region}:{ACCOUNT_ID}:certificate/{_uuid('certificate', args.name)}"
     state["arn"] = arn
@@ -497,14 +497,14 @@ def _certificate_state(
 
 
 def _certificate_validation_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], _region: str
 ) -> str:
     state.pop("arn", None)
     return str(state.get("certificateArn") or resource_id)
 
 
 def _route53_record_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], _region: str
 ) -> str:
     state.pop("arn", None)
     state["fqdn"] = str(state.get("name", "")).rstrip(".")
@@ -512,7 +512,7 @@ def _route53_record_state(
 
 
 def _web_acl_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> str:
     acl_id = _uuid("webacl", args.name)
     # CloudFront-scoped ACLs live in us-east-1 under `global/`, whatever provider region is asked for.
@@ -526,7 +526,7 @@ def _web_acl_state(
 
 
 def _log_delivery_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> str | None:
     kind = {"logDeliverySource": "delivery-source", "logDeliveryDestination": "delivery-destination"}.get(
         args.typ.split("/")[1].split(":")[0]
@@ -541,7 +541,7 @@ def _log_delivery_state(
 
 
 def _amplify_app_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> str:
     app_id = "d" + _digest("amplify", args.name, length=13)
     state["arn"] = f"arn:aws:amplify:{region}:{ACCOUNT_ID}:apps/{app_id}"
@@ -550,7 +550,7 @@ def _amplify_app_state(
 
 
 def _sns_topic_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> str:
     arn = f"arn:aws:sns:{region}:{ACCOUNT_ID}:{state['name']}"
     state["arn"] = arn
@@ -558,7 +558,7 @@ def _sns_topic_state(
 
 
 def _sns_subscription_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], _region: str
 ) -> str:
     arn = f"{state.get('topic')}:{_uuid('subscription', args.name)}"
     state["arn"] = arn
@@ -568,14 +568,14 @@ def _sns_subscription_state(
 
 
 def _metric_alarm_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> str:
     state["arn"] = f"arn:aws:cloudwatch:{region}:{ACCOUNT_ID}:alarm:{state['name']}"
     return str(state["name"])
 
 
 def _dashboard_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], _region: str
 ) -> str:
     state.pop("name", None)
     state.pop("arn", None)
@@ -617,11 +617,11 @@ AwsMocks.state_hooks["aws:cloudwatch/metricAlarm:MetricAlarm"] = _metric_alarm_s
 AwsMocks.state_hooks["aws:cloudwatch/dashboard:Dashboard"] = _dashboard_state
 
 
-# --- image registry (issue 14) ----------------------------------------------------------------------
+# --- image registry ----------------------------------------------------------------------
 
 
 def _ecr_repository_state(
-    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
 ) -> str:
     name = str(state["name"])
     state["arn"] = f"arn:aws:ecr:{region}:{ACCOUNT_ID}:repository/{name}"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import gc
 import json
 import re
 import sys
@@ -39,7 +40,7 @@ from .analyzer import (
     PackError,
     PolicyConfigEntry,
     PolicyConfigError,
-    analyze,
+    PreviewAnalysis,
     load_policy_config,
     policy_pack,
 )
@@ -338,10 +339,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             load_policy_config(args.policy_pack_config) if args.policy_pack_config else {}
         )
         config = load_stack_config(Path(args.program), args.stack, overrides)
-        # The pack starts while the program runs, as the CLI loads it before the preview begins.
-        with policy_pack(args.policy_pack, config) as pack:
-            run = run_with_config(config)
-            analysis = analyze(run, pack, policy_config)
+        # The pack starts while the program runs, as the CLI loads it before the preview begins, and
+        # judges each resource as it is registered, as the engine hands it each step.
+        with (
+            policy_pack(args.policy_pack, config) as pack,
+            PreviewAnalysis(pack, config, policy_config) as preview,
+        ):
+            run = run_with_config(config, on_register=preview.add)
+            analysis = preview.finish(run)
     except (PlanError, PolicyConfigError, PackError, pulumi.RunError) as error:
         # Invalid settings arrive as the program's RunError: shown like the rest, without a traceback.
         if args.json:
@@ -405,4 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # One short-lived process: the collector's passes over the objects the pulumi_aws modules create
+    # free nothing here and cost a large share of its time.
+    gc.disable()
     sys.exit(main())

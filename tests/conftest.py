@@ -1,8 +1,15 @@
-"""Shared fixtures: a fresh mock engine for every test, and whole-program runs per stack."""
+"""Shared fixtures: a fresh mock engine for every test, and whole-program runs per stack.
+
+Markers (registered in pyproject.toml): `moto`, `hypothesis` and `subprocess` tests, and tests that
+run the whole program again (`run_stack`), are also `slow`; `make test-fast` leaves the slow ones
+out, `make test` runs everything.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pulumi
@@ -12,20 +19,44 @@ from offline.engine import (
     ProgramRun,
     RecordingMonitor,
     Registrations,
+    StackConfig,
     activate_mocks,
     build_components,
     load_stack_config,
     run_program,
+    run_with_config,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("staging", "prod")
+# Markers that make a test slow: each pays for a process, a moto account or many generated examples.
+SLOW_MARKERS = ("moto", "subprocess", "hypothesis")
+
+
+@functools.cache
+def stack_config(stack: str) -> StackConfig:
+    """A stack's config as `make plan` loads it, read once per session: the files do not change during
+    a run. Frozen; callers hand `pulumi.runtime.set_all_config` a copy of its values."""
+    return load_stack_config(ROOT, stack)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        # Hypothesis marks its own tests; a new property test is then slow without anyone remembering.
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.hypothesis)
+        # run_stack runs the whole program again (about as long as a hundred component tests).
+        if any(item.get_closest_marker(name) for name in SLOW_MARKERS) or "run_stack" in getattr(
+            item, "fixturenames", ()
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
 def mock_engine() -> RecordingMonitor:
-    """Function-scoped so that no test sees another's registrations (the last set_mocks wins)."""
-    config = load_stack_config(ROOT, "staging")
+    """Function-scoped so that no test sees another's registrations (the last set_mocks wins), and
+    every test starts from staging's config whatever the one before it set."""
+    config = stack_config("staging")
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
     return activate_mocks(config.project, "test")
 
@@ -47,7 +78,24 @@ def run_stack() -> Callable[..., ProgramRun]:
     return run
 
 
-@pytest.fixture(scope="module")
-def stack_runs() -> dict[str, ProgramRun]:
-    """Both stacks run once per module: the registrations are plain data, safe to share read-only."""
-    return {stack: run_program(ROOT, stack) for stack in STACKS}
+def _fingerprint(runs: dict[str, ProgramRun]) -> str:
+    return json.dumps(
+        {
+            stack: [(r.urn, r.protect, r.parent, r.inputs, r.outputs) for r in run.resources]
+            + [run.stack_outputs]
+            for stack, run in runs.items()
+        },
+        sort_keys=True,
+        default=str,
+    )
+
+
+@pytest.fixture(scope="session")
+def stack_runs() -> Iterator[dict[str, ProgramRun]]:
+    """Both stacks run once per session (per worker under xdist). The registrations are plain data
+    shared by every test that asks: read them, never change them. A test that does is caught here, at
+    the end of the session, instead of silently failing the tests that run after it."""
+    runs = {stack: run_with_config(stack_config(stack)) for stack in STACKS}
+    before = _fingerprint(runs)
+    yield runs
+    assert _fingerprint(runs) == before, "a test changed the shared stack_runs; copy what you change"

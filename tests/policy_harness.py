@@ -69,7 +69,7 @@ def set_profile(profile: str | None) -> None:
         pulumi.runtime.set_config(f"{pulumi.get_project()}:stackProfile", profile)
 
 
-def _run(policy: Policy, args: Any) -> Outcome:
+def _run(policy: ResourceValidationPolicy | StackValidationPolicy, args: Any) -> Outcome:
     outcome = Outcome()
 
     def report(message: str, urn: str | None = None) -> None:

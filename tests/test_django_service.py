@@ -549,7 +549,7 @@ def test_args_are_a_frozen_dataclass_with_documented_defaults() -> None:
 
     for cls in (DjangoServicesArgs, ServiceScaling):
         assert dataclasses.is_dataclass(cls)
-        assert cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        assert vars(cls)["__dataclass_params__"].frozen
     source = Path(DjangoServicesArgs.__module__.replace(".", "/") + ".py").read_text()
     for item in dataclasses.fields(DjangoServicesArgs):
         if item.default is not dataclasses.MISSING or item.default_factory is not dataclasses.MISSING:

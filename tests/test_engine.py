@@ -7,7 +7,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from offline.engine import PlanError, run_program
+from offline.engine import PlanError, ProgramRun, run_program
 from tests.conftest import ROOT
 
 
@@ -18,6 +18,7 @@ def _program(folder: Path, main: str) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_deferred_output_never_resolved_is_reported_instead_of_hanging(tmp_path: Path) -> None:
     program = _program(
         tmp_path,
@@ -27,6 +28,7 @@ def test_a_deferred_output_never_resolved_is_reported_instead_of_hanging(tmp_pat
         run_program(program, "dev", timeout=2)
 
 
+@pytest.mark.slow
 def test_a_failed_output_left_behind_does_not_fail_the_next_run() -> None:
     # As a settings test does: build an Output whose apply fails, outside any program run.
     def fail(_: object) -> None:
@@ -37,8 +39,10 @@ def test_a_failed_output_left_behind_does_not_fail_the_next_run() -> None:
     assert run.stack_outputs["stackProfile"] == "development"
 
 
-def test_the_plan_names_secrets_it_planned_with_placeholders_and_only_those_used() -> None:
-    run = run_program(ROOT, "staging")
+def test_the_plan_names_secrets_it_planned_with_placeholders_and_only_those_used(
+    stack_runs: dict[str, ProgramRun],
+) -> None:
+    run = stack_runs["staging"]
     # Amplify's token is read only when a repository is configured; staging has none.
     assert sorted(run.placeholder_secrets) == [
         "django-platform:cacheAuthToken",

@@ -13,6 +13,7 @@ from scripts import expect_plan_rejected
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.subprocess
 def test_a_plan_that_passes_fails_the_check(capsys: pytest.CaptureFixture[str]) -> None:
     # Our own staging stack plans cleanly, so as an "example expected to fail" it must not pass.
     assert expect_plan_rejected.main(["--program", str(ROOT), "--stack", "staging"]) == 1

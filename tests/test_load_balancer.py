@@ -70,7 +70,7 @@ def test_only_cloudfront_origin_facing_addresses_reach_the_alb_on_one_port(
     assert made[0].listener_port == port
 
 
-def test_prefix_list_is_cloudfronts_origin_facing_list(build: Build, mock_engine: object) -> None:
+def test_prefix_list_is_cloudfronts_origin_facing_list(build: Build) -> None:
     from offline.mocks import AwsMocks
 
     seen: list[dict] = []
@@ -189,5 +189,5 @@ def test_bad_arguments_are_refused_with_the_fix(change: dict[str, object], messa
             subnet_ids=APP_SUBNETS,
             web_security_group_id=WEB_SG,
             log_bucket_name=LOG_BUCKET,
-            **change,
-        )  # type: ignore[arg-type]
+            **change,  # type: ignore[arg-type]
+        )

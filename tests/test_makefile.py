@@ -70,8 +70,9 @@ def test_install_says_what_it_does_and_installs_only_the_dependencies() -> None:
     recipe = make("-n", "-B", ".venv/.installed").stdout
     steps = [line for line in recipe.splitlines() if line.startswith('echo "[')]
     assert [step[6:11] for step in steps] == ["[1/3]", "[2/3]", "[3/3]"]
-    assert "installing the dependencies into .venv: about a minute the first time" in recipe
-    assert "pip install '.[dev]' >&2" in recipe  # progress on stderr: stdout stays the plan's
+    assert "installing the locked dependencies into .venv: about a minute the first time" in recipe
+    # Exactly the lock file, hashes checked; progress on stderr: stdout stays the plan's.
+    assert "pip install --require-hashes --no-deps -r requirements-dev.lock >&2" in recipe
     assert " -e " not in recipe
     # No package of our own: an editable install's import hook (and setuptools' warning about
     # top-level packages) has nothing to do.

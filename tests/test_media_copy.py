@@ -47,7 +47,7 @@ class World:
     slept: list[float] = field(default_factory=list)
     made: dict[tuple[str, str | None], Any] = field(default_factory=dict)
 
-    def client(self, service: str, region: str | None, profile: str | None = None) -> Any:
+    def client(self, service: str, region: str | None, _profile: str | None = None) -> Any:
         if (service, region) not in self.made:
             self.made[(service, region)] = boto3.client(service, region_name=region)
         return self.made[(service, region)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from platform_guard import BY_NAME
@@ -59,8 +61,8 @@ def listener_stack(
     listener_type: str = "aws:lb/listener:Listener",
     internal: object = False,
     protocol: object = "HTTP",
-    action: dict[str, object] = FORWARD,
-    rule_action: dict[str, object] | None = None,
+    action: Mapping[str, object] = FORWARD,
+    rule_action: Mapping[str, object] | None = None,
 ) -> list[Res]:
     listener_props: dict[str, object] = {"port": 80.0, "defaultActions": [action]}
     if protocol is not None:

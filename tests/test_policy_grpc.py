@@ -78,6 +78,7 @@ def _exposed_database() -> None:
     )
 
 
+@pytest.mark.subprocess
 def test_the_pack_describes_itself_over_grpc(pack: PolicyPackProcess) -> None:
     info = pack.stub().GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == PACK_NAME
@@ -92,6 +93,7 @@ def test_the_pack_describes_itself_over_grpc(pack: PolicyPackProcess) -> None:
     assert all(p.description for p in info.policies)
 
 
+@pytest.mark.subprocess
 def test_violations_come_back_as_mandatory_diagnostics(
     pack: PolicyPackProcess,
     staging_config: StackConfig,
@@ -119,6 +121,7 @@ def test_violations_come_back_as_mandatory_diagnostics(
     assert analysis.not_applicable["prod-database-multi-az"] == 1
 
 
+@pytest.mark.subprocess
 def test_policy_pack_config_changes_levels_in_the_pack(
     pack: PolicyPackProcess,
     staging_config: StackConfig,
@@ -139,6 +142,7 @@ def test_policy_pack_config_changes_levels_in_the_pack(
     assert analyze(run, pack).mandatory
 
 
+@pytest.mark.subprocess
 def test_stack_policies_see_property_dependencies(
     pack: PolicyPackProcess,
     staging_config: StackConfig,
@@ -158,6 +162,7 @@ def test_stack_policies_see_property_dependencies(
     )
 
 
+@pytest.mark.subprocess
 def test_production_rules_follow_the_stack_config_passed_to_the_pack(
     build: Callable[[Callable[[], object]], Registrations],
 ) -> None:
@@ -168,6 +173,7 @@ def test_production_rules_follow_the_stack_config_passed_to_the_pack(
     assert [(f.policy, f.resource_name) for f in analysis.mandatory] == [("cloudwatch-log-retention", "app")]
 
 
+@pytest.mark.subprocess
 def test_invalid_policy_settings_are_refused_before_analysis(
     pack: PolicyPackProcess, staging_config: StackConfig
 ) -> None:
@@ -190,6 +196,7 @@ def test_policy_config_parse_errors(text: str, message: str) -> None:
         parse_policy_config(text)
 
 
+@pytest.mark.subprocess
 def test_a_pack_that_fails_to_start_reports_its_stderr(tmp_path: Any, staging_config: StackConfig) -> None:
     (tmp_path / "PulumiPolicy.yaml").write_text(
         f"runtime:\n  name: python\n  options:\n    virtualenv: {ROOT / '.venv'}\n"

@@ -104,63 +104,65 @@ def _v6(draw: Any) -> str:
     )
 
 
-@st.composite
-def ingress(draw: Any) -> tuple[str, dict[str, Any], str, int | None, int | None, list[str]]:
-    """(resource type, engine-shaped props, protocol, from, to, cidr sources) of one ingress rule."""
-    kind = draw(st.sampled_from([SG, SG_RULE, INGRESS_RULE]))
-    protocol = draw(st.sampled_from(["tcp", "6", "udp", "17", "icmp", "-1", "all"]))
-    if protocol in ("-1", "all"):
-        from_port: int | None = 0
-        to_port: int | None = 0
-    elif protocol == "icmp":
-        from_port, to_port = draw(st.integers(-1, 255)), draw(st.integers(-1, 15))
-    else:
-        from_port = draw(
-            st.sampled_from([*DATABASE_PORTS, 0, 22, 80, 443, 8000, 65535]) | st.integers(0, 65535)
-        )
-        to_port = draw(st.sampled_from([from_port, 65535]) | st.integers(from_port, 65535))
-    cidrs4 = [_v4(draw) for _ in range(draw(st.integers(0, 3)))]
-    cidrs6 = [_v6(draw) for _ in range(draw(st.integers(0, 2)))]
-    groups = draw(st.lists(st.sampled_from(["sg-0123456789abcdef0", "sg-0fedcba9876543210"]), max_size=2))
-    prefix_lists = draw(st.lists(st.just("pl-0a1b2c3d"), max_size=1))
-    ports: dict[str, Any] = {"fromPort": float(from_port), "toPort": float(to_port)}
+Sources = tuple[list[str], list[str]]
+"""Source security groups and prefix lists drawn for a rule."""
 
-    if kind == SG:
-        rule = {"protocol": protocol, **ports}
-        if cidrs4:
-            rule["cidrBlocks"] = cidrs4
-        if cidrs6:
-            rule["ipv6CidrBlocks"] = cidrs6
+
+def _ports(draw: Any, protocol: str) -> tuple[int, int]:
+    if protocol in ("-1", "all"):
+        return 0, 0
+    if protocol == "icmp":
+        return draw(st.integers(-1, 255)), draw(st.integers(-1, 15))
+    from_port = draw(st.sampled_from([*DATABASE_PORTS, 0, 22, 80, 443, 8000, 65535]) | st.integers(0, 65535))
+    return from_port, draw(st.sampled_from([from_port, 65535]) | st.integers(from_port, 65535))
+
+
+def _without_empty(props: dict[str, Any], **sources: Any) -> dict[str, Any]:
+    """`props` plus each source that is not empty."""
+    return {**props, **{key: value for key, value in sources.items() if value}}
+
+
+def _group_rule(
+    draw: Any, protocol: str, ports: dict[str, Any], cidrs4: list[str], cidrs6: list[str], sources: Sources
+) -> dict[str, Any]:
+    """ec2.SecurityGroup with one inline ingress rule."""
+    groups, prefix_lists = sources
+    rule = _without_empty(
+        {"protocol": protocol, **ports},
+        cidrBlocks=cidrs4,
+        ipv6CidrBlocks=cidrs6,
+        securityGroups=groups,
+        prefixListIds=prefix_lists,
+    )
+    if draw(st.booleans()):
+        rule["self"] = True
+    return {"vpcId": "vpc-1", "ingress": [rule]}
+
+
+def _rule_resource(
+    protocol: str, ports: dict[str, Any], cidrs4: list[str], cidrs6: list[str], sources: Sources
+) -> dict[str, Any]:
+    """ec2.SecurityGroupRule: CIDRs, or else one group, prefix list or self."""
+    groups, prefix_lists = sources
+    props = _without_empty(
+        {"type": "ingress", "securityGroupId": "sg-target", "protocol": protocol, **ports},
+        cidrBlocks=cidrs4,
+        ipv6CidrBlocks=cidrs6,
+    )
+    if not cidrs4 and not cidrs6:
         if groups:
-            rule["securityGroups"] = groups
-        if prefix_lists:
-            rule["prefixListIds"] = prefix_lists
-        if draw(st.booleans()):
-            rule["self"] = True
-        return kind, {"vpcId": "vpc-1", "ingress": [rule]}, protocol, from_port, to_port, cidrs4 + cidrs6
-    if kind == SG_RULE:
-        props: dict[str, Any] = {
-            "type": "ingress",
-            "securityGroupId": "sg-target",
-            "protocol": protocol,
-            **ports,
-        }
-        if cidrs4:
-            props["cidrBlocks"] = cidrs4
-        if cidrs6:
-            props["ipv6CidrBlocks"] = cidrs6
-        if not cidrs4 and not cidrs6:
-            if groups:
-                props["sourceSecurityGroupId"] = groups[0]
-            elif prefix_lists:
-                props["prefixListIds"] = prefix_lists
-            else:
-                props["self"] = True
-        return kind, props, protocol, from_port, to_port, cidrs4 + cidrs6
-    # vpc.SecurityGroupIngressRule: exactly one source; protocol -1 takes no ports.
+            props["sourceSecurityGroupId"] = groups[0]
+        elif prefix_lists:
+            props["prefixListIds"] = prefix_lists
+        else:
+            props["self"] = True
+    return props
+
+
+def _vpc_rule(draw: Any, vpc_protocol: str, ports: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """vpc.SecurityGroupIngressRule: exactly one source; protocol -1 takes no ports."""
     source = draw(st.sampled_from(["v4", "v6", "group", "prefix"]))
-    vpc_protocol = "-1" if protocol == "all" else protocol
-    props = {"securityGroupId": "sg-target", "ipProtocol": vpc_protocol}
+    props: dict[str, Any] = {"securityGroupId": "sg-target", "ipProtocol": vpc_protocol}
     if vpc_protocol != "-1":
         props.update(ports)
     cidrs: list[str] = []
@@ -174,6 +176,29 @@ def ingress(draw: Any) -> tuple[str, dict[str, Any], str, int | None, int | None
         props["referencedSecurityGroupId"] = "sg-0123456789abcdef0"
     else:
         props["prefixListId"] = "pl-0a1b2c3d"
+    return props, cidrs
+
+
+@st.composite
+def ingress(draw: Any) -> tuple[str, dict[str, Any], str, int | None, int | None, list[str]]:
+    """(resource type, engine-shaped props, protocol, from, to, cidr sources) of one ingress rule."""
+    kind = draw(st.sampled_from([SG, SG_RULE, INGRESS_RULE]))
+    protocol = draw(st.sampled_from(["tcp", "6", "udp", "17", "icmp", "-1", "all"]))
+    from_port, to_port = _ports(draw, protocol)
+    cidrs4 = [_v4(draw) for _ in range(draw(st.integers(0, 3)))]
+    cidrs6 = [_v6(draw) for _ in range(draw(st.integers(0, 2)))]
+    groups = draw(st.lists(st.sampled_from(["sg-0123456789abcdef0", "sg-0fedcba9876543210"]), max_size=2))
+    prefix_lists = draw(st.lists(st.just("pl-0a1b2c3d"), max_size=1))
+    ports: dict[str, Any] = {"fromPort": float(from_port), "toPort": float(to_port)}
+
+    if kind == SG:
+        props = _group_rule(draw, protocol, ports, cidrs4, cidrs6, (groups, prefix_lists))
+        return kind, props, protocol, from_port, to_port, cidrs4 + cidrs6
+    if kind == SG_RULE:
+        props = _rule_resource(protocol, ports, cidrs4, cidrs6, (groups, prefix_lists))
+        return kind, props, protocol, from_port, to_port, cidrs4 + cidrs6
+    vpc_protocol = "-1" if protocol == "all" else protocol
+    props, cidrs = _vpc_rule(draw, vpc_protocol, ports)
     return kind, props, vpc_protocol, from_port, to_port, cidrs
 
 

@@ -8,7 +8,7 @@ test_policy_<area>.py files; this table only guarantees that no rule ships untes
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pytest
@@ -55,7 +55,7 @@ def task(*containers: dict[str, object]) -> dict[str, object]:
     return {"family": "web", "containerDefinitions": json.dumps(list(containers))}
 
 
-def bucket_policy(*statements: dict[str, object]) -> dict[str, object]:
+def bucket_policy(*statements: Mapping[str, object]) -> dict[str, object]:
     return {
         "bucket": "media-bucket",
         "policy": json.dumps({"Version": "2012-10-17", "Statement": list(statements)}),
@@ -128,7 +128,7 @@ def public_access_stack(ignore_public_acls: bool) -> list[Res]:
     ]
 
 
-def listener_stack(action: dict[str, object]) -> list[Res]:
+def listener_stack(action: Mapping[str, object]) -> list[Res]:
     return [
         Res(
             "alb", LB, {"internal": False, "loadBalancerType": "application", "dropInvalidHeaderFields": True}

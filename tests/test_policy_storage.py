@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pulumi_aws as aws
 import pytest
@@ -172,7 +172,7 @@ def test_log_delivery_and_private_acls_pass() -> None:
     assert check_resource(ACL_RULE, BUCKET, {"acl": "private"}).passed
 
 
-def policy(statement: dict[str, object]) -> dict[str, object]:
+def policy(statement: Mapping[str, object]) -> dict[str, object]:
     return {"bucket": "b", "policy": json.dumps({"Version": "2012-10-17", "Statement": statement})}
 
 

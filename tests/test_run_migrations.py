@@ -34,6 +34,8 @@ from scripts.run_migrations import (
     main,
 )
 
+pytestmark = pytest.mark.moto
+
 REGION = "eu-west-1"
 CLUSTER = "epicvibe-staging"
 CONTAINER = "django"
@@ -64,7 +66,7 @@ class Ecs:
     task_definition_arn: str
     subnet_ids: list[str]
     security_group_ids: list[str]
-    on_new_task: Callable[[Task], None] = lambda task: None
+    on_new_task: Callable[[Task], None] = lambda _task: None
     created: list[Task] = field(default_factory=list)
 
     def outputs_file(self, tmp_path: Path, **changes: Any) -> Path:
@@ -153,9 +155,10 @@ def _container_exits(
     def shape(task: Task) -> None:
         container = task.containers[0]
         container.last_status = "STOPPED"
-        container.exitCode = code
+        # moto's model types these narrower than ECS answers: no exit code yet, a stop reason.
+        container.exitCode = code  # type: ignore[assignment]
         if container_reason:
-            container.reason = container_reason
+            container.reason = container_reason  # type: ignore[attr-defined]
         task.stopped_reason = task_reason
 
     return shape

@@ -147,6 +147,7 @@ def test_stack_files_set_only_declared_keys(stack: str) -> None:
     assert project_keys <= set(declared_keys())
 
 
+@pytest.mark.subprocess
 def test_bad_config_stops_the_plan_with_a_message_and_no_traceback() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "offline.plan", "--stack", "staging", "-c", "azCount=9"],

@@ -4,6 +4,7 @@ and the optional Amplify token."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 
 import pulumi
 import pytest
@@ -23,7 +24,7 @@ KEY = "django-platform:"
 REPOSITORY = "https://github.com/acme/epicvibe-frontend"
 
 
-def load(stack: str = "staging", *, drop: tuple[str, ...] = (), **overrides: str) -> Settings:
+def load(stack: str = "staging", *, drop: Collection[str] = (), **overrides: str) -> Settings:
     """Settings of a stack; `drop` removes keys as if the stack had never set them (no placeholder)."""
     config = load_stack_config(ROOT, stack, overrides)
     values = {k: v for k, v in config.values.items() if k.removeprefix(KEY) not in drop}
@@ -32,7 +33,7 @@ def load(stack: str = "staging", *, drop: tuple[str, ...] = (), **overrides: str
     return load_settings()
 
 
-def refusal(stack: str = "staging", *, drop: tuple[str, ...] = (), **overrides: str) -> str:
+def refusal(stack: str = "staging", *, drop: Collection[str] = (), **overrides: str) -> str:
     with pytest.raises(pulumi.RunError) as caught:
         load(stack, drop=drop, **overrides)
     return str(caught.value)

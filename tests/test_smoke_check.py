@@ -47,16 +47,16 @@ def test_it_retries_while_old_tasks_answer() -> None:
     answers = iter([(200, health(OLD)), (503, ""), (200, health())])
     waits: list[float] = []
     assert check(
-        "https://x/health/", DIGEST, attempts=5, delay=2, get=lambda u, t: next(answers), sleep=waits.append
+        "https://x/health/", DIGEST, attempts=5, delay=2, get=lambda _u, _t: next(answers), sleep=waits.append
     )
     assert waits == [2, 2]
 
 
 def test_it_gives_up_after_the_attempts() -> None:
-    def refused(url: str, timeout: float) -> tuple[int, str]:
+    def refused(_url: str, _timeout: float) -> tuple[int, str]:
         raise OSError("connection refused")
 
-    assert not check("https://x/health/", DIGEST, attempts=3, delay=0, get=refused, sleep=lambda s: None)
+    assert not check("https://x/health/", DIGEST, attempts=3, delay=0, get=refused, sleep=lambda _s: None)
 
 
 def test_bad_arguments_stop_before_any_request(capsys: pytest.CaptureFixture[str]) -> None:

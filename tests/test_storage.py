@@ -242,7 +242,8 @@ def test_a_deferred_distribution_arn_resolved_later_lands_in_the_policies(
     """How the lead wires it: the distribution needs the buckets, the bucket policies need it."""
 
     def construct() -> None:
-        arn, resolve = pulumi.deferred_output()
+        deferred: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]] = pulumi.deferred_output()
+        arn, resolve = deferred
         Storage("unit", StorageArgs(kms_key_arn=KEY_ARN, cloudfront_distribution_arn=arn))
         resolve(pulumi.Output.from_input(DISTRIBUTION_ARN))
 

@@ -74,7 +74,7 @@ def test_a_sleeping_stack_is_woken_for_the_deploy_and_put_back_to_sleep(aws: tup
     planned = discover(autoscaling, ecs, CLUSTER)
     assert sorted(t.resource_id for t in planned) == [f"service/{CLUSTER}/web", f"service/{CLUSTER}/worker"]
 
-    def autoscaling_acts(seconds: float) -> None:
+    def autoscaling_acts(_seconds: float) -> None:
         # What Application Auto Scaling does when a minimum rises above the desired count.
         ecs.update_service(cluster=CLUSTER, service="web", desiredCount=1)
 
@@ -95,7 +95,7 @@ def test_waking_fails_if_the_services_never_scale(aws: tuple[Any, Any]) -> None:
             discover(autoscaling, ecs, CLUSTER),
             timeout=0,
             poll=0,
-            sleep=lambda s: None,
+            sleep=lambda _s: None,
         )
 
 
