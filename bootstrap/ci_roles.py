@@ -39,7 +39,10 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     "aws:cloudfront/distribution:Distribution": ("cloudfront:CreateDistribution", "cloudfront:TagResource"),
     "aws:cloudfront/function:Function": ("cloudfront:CreateFunction", "cloudfront:PublishFunction"),
+    # Key groups and public keys take no tags.
+    "aws:cloudfront/keyGroup:KeyGroup": ("cloudfront:CreateKeyGroup",),
     "aws:cloudfront/originAccessControl:OriginAccessControl": ("cloudfront:CreateOriginAccessControl",),
+    "aws:cloudfront/publicKey:PublicKey": ("cloudfront:CreatePublicKey",),
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": ("cloudfront:CreateResponseHeadersPolicy",),
     "aws:cloudfront/vpcOrigin:VpcOrigin": ("cloudfront:CreateVpcOrigin", "cloudfront:TagResource"),
     "aws:cloudwatch/dashboard:Dashboard": ("cloudwatch:PutDashboard",),
