@@ -135,6 +135,7 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
     "aws:rds/subnetGroup:SubnetGroup": ("rds:CreateDBSubnetGroup", "rds:AddTagsToResource"),
     "aws:route53/record:Record": ("route53:ChangeResourceRecordSets",),
     "aws:s3/bucket:Bucket": ("s3:CreateBucket", "s3:PutBucketTagging"),
+    "aws:s3/bucketLogging:BucketLogging": ("s3:PutBucketLogging",),
     "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": ("s3:PutBucketCORS",),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ("s3:PutLifecycleConfiguration",),
     "aws:s3/bucketObjectv2:BucketObjectv2": ("s3:PutObject", "s3:PutObjectTagging"),
@@ -170,6 +171,14 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
         "ec2:CreateTags",
     ),
     "aws:wafv2/webAcl:WebAcl": ("wafv2:CreateWebACL", "wafv2:TagResource"),
+    # WAF adds a resource policy to the log group on first use (CloudWatch Logs "vended logs").
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": (
+        "wafv2:PutLoggingConfiguration",
+        "logs:CreateLogDelivery",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+    ),
 }
 
 # type token -> the service principal a role is passed to when the type is created (iam:PassRole).
