@@ -39,8 +39,8 @@ from components.app_values import (
 )
 from components.database import snapshot_identifier_problem
 from components.edge import PUBLIC_MEDIA_PATTERN
-from components.storage import media_signing_key_problem
 from components.registry_values import push_subject_problem
+from components.storage import media_signing_key_problem
 
 PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
 
@@ -1108,6 +1108,8 @@ def _read_discovery(r: _Reader) -> ServiceDiscoverySettings:
         "expected empty or a private DNS name such as 'epicvibe-staging.internal'",
     )
     return ServiceDiscoverySettings(namespace=namespace or None)
+
+
 def _read_extra_egress(r: _Reader) -> tuple[tuple[str, int], ...]:
     destinations = []
     for entry in r.string_list("appExtraEgress"):
@@ -1282,7 +1284,9 @@ EXAMPLE_ACCOUNT = "123456789012"
 # SHA-256 of the DER of the media signing key in Pulumi.prod.yaml, whose private half was destroyed
 # when it was generated: it lets prod be planned, and nothing could ever sign for it.
 # (`openssl pkey -pubin -in public_key.pem -outform DER | sha256sum`)
-PLACEHOLDER_MEDIA_SIGNING_KEYS = frozenset({"51fb42160372aad8bd9223bb2f3fc756103f13b99da45a29f1ab8fb0032a49b1"})
+PLACEHOLDER_MEDIA_SIGNING_KEYS = frozenset(
+    {"51fb42160372aad8bd9223bb2f3fc756103f13b99da45a29f1ab8fb0032a49b1"}
+)
 
 
 def _public_key_fingerprint(pem: str) -> str:
@@ -1312,8 +1316,14 @@ def _placeholders(r: _Reader, settings: Settings) -> list[str]:
         if RESERVED_DOMAINS.search(host):
             found.append(f"{r.full_name('storageCorsOrigins')} ({origin!r})")
     key = settings.storage.media_signing_public_key
-    if key and not media_signing_key_problem(key) and _public_key_fingerprint(key) in PLACEHOLDER_MEDIA_SIGNING_KEYS:
-        found.append(f"{r.full_name('mediaSigningPublicKey')} (a sample key nobody holds the private half of)")
+    if (
+        key
+        and not media_signing_key_problem(key)
+        and _public_key_fingerprint(key) in PLACEHOLDER_MEDIA_SIGNING_KEYS
+    ):
+        found.append(
+            f"{r.full_name('mediaSigningPublicKey')} (a sample key nobody holds the private half of)"
+        )
     return found
 
 

@@ -23,7 +23,6 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -85,7 +84,9 @@ def media_signing_key_problem(pem: str) -> str | None:
     try:
         key = serialization.load_pem_public_key(text.encode("ascii"))
     except (ValueError, UnicodeEncodeError):
-        return "does not parse as a PEM public key (value not shown): regenerate it with `openssl rsa -pubout`"
+        return (
+            "does not parse as a PEM public key (value not shown): regenerate it with `openssl rsa -pubout`"
+        )
     if not isinstance(key, rsa.RSAPublicKey) or key.key_size != MEDIA_SIGNING_KEY_BITS:
         size = key.key_size if isinstance(key, rsa.RSAPublicKey) else None
         kind = f"an RSA {size}-bit key" if size else f"a {type(key).__name__.lstrip('_')}"
@@ -456,6 +457,7 @@ class Storage(pulumi.ComponentResource):
         self.log_bucket_name = logs.bucket
         self.log_bucket_arn = logs.arn
         self.log_bucket_domain_name = logs.bucket_domain_name
+        signing = self.media_signing
         self.register_outputs(
             {
                 "media_bucket_name": self.media_bucket_name,
@@ -467,11 +469,9 @@ class Storage(pulumi.ComponentResource):
                 "log_bucket_name": self.log_bucket_name,
                 "log_bucket_arn": self.log_bucket_arn,
                 "log_bucket_domain_name": self.log_bucket_domain_name,
-                "media_signing_key_group_id": self.media_signing.key_group_id if self.media_signing else None,
-                "media_signing_public_key_id": self.media_signing.public_key_id if self.media_signing else None,
-                "media_signing_secret_arn": (
-                    self.media_signing.private_key_secret_arn if self.media_signing else None
-                ),
+                "media_signing_key_group_id": signing.key_group_id if signing else None,
+                "media_signing_public_key_id": signing.public_key_id if signing else None,
+                "media_signing_secret_arn": signing.private_key_secret_arn if signing else None,
             }
         )
 

@@ -15,11 +15,10 @@ import pulumi
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from platform_guard.edge import cloudfront_private_media_signed
 
-from components.edge import EdgeArgs
 from components.storage import MediaSigning, StorageArgs, media_signing_key_problem
 from offline.engine import ProgramRun, Registrations
+from platform_guard.edge import cloudfront_private_media_signed
 from tests.policy_harness import check_resource, engine_props
 from tests.test_edge import build_edge, distribution, edge_args
 from tests.test_settings import refusal
@@ -94,7 +93,8 @@ def test_the_public_prefix_is_configurable(build: Callable[..., Registrations]) 
 
 
 @pytest.mark.parametrize(
-    "pattern", ["/media/*", "/static/public/*", "/media/pub*/x/*", "/media/public", "media/public/*", "/media/a b/*"]
+    "pattern",
+    ["/media/*", "/static/public/*", "/media/pub*/x/*", "/media/public", "media/public/*", "/media/a b/*"],
 )
 def test_a_public_prefix_that_would_expose_more_is_refused(pattern: str) -> None:
     with pytest.raises(ValueError, match="media_public_path_pattern"):
@@ -180,7 +180,9 @@ def test_prod_trusts_the_configured_key_on_media(stack_runs: dict[str, ProgramRu
     assert run.stack_outputs["mediaSigningKeyId"] == key.id
 
 
-def test_the_private_key_secret_is_created_empty_under_the_stack_key(stack_runs: dict[str, ProgramRun]) -> None:
+def test_the_private_key_secret_is_created_empty_under_the_stack_key(
+    stack_runs: dict[str, ProgramRun],
+) -> None:
     run = stack_runs["prod"]
     secret = run.named(SIGNING_SECRET)
     assert secret.inputs["kmsKeyId"] == run.stack_outputs["kmsKeyArn"]
