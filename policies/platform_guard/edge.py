@@ -520,7 +520,9 @@ def _private_media(r: Subject) -> None:
                 (
                     (w, b)
                     for w, b in ordered
-                    if isinstance(b.get("pathPattern"), str) and _glob(b["pathPattern"]).match(path)
+                    if isinstance(b, Mapping)
+                    and isinstance(b.get("pathPattern"), str)
+                    and _glob(b["pathPattern"]).match(path)
                 ),
                 default,
             )
