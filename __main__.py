@@ -95,6 +95,8 @@ storage = Storage(
         noncurrent_expiration_days=settings.storage.noncurrent_expiration_days,
         log_expiration_days=settings.storage.log_expiration_days,
         replication_region=settings.storage.replication_region or None,
+        media_signing_public_key=settings.storage.media_signing_public_key,
+        secret_recovery_window_days=30 if settings.data.keep_data else 7,
         keep_data=settings.data.keep_data,
         tags=tags,
     ),
@@ -224,6 +226,8 @@ edge = Edge(
         media_bucket_regional_domain_name=storage.media_bucket_regional_domain_name,
         static_bucket_name=storage.static_bucket_name,
         log_bucket_name=storage.log_bucket_name,
+        media_signing=storage.media_signing,
+        media_public_path_pattern=settings.storage.media_public_path_pattern,
         domain_name=edge_settings.domain_name,
         hosted_zone_id=edge_settings.hosted_zone_id,
         waf_enabled=edge_settings.waf_enabled,
@@ -270,6 +274,7 @@ services = DjangoServices(
         media_bucket_name=storage.media_bucket_name,
         media_bucket_arn=storage.media_bucket_arn,
         static_bucket_name=storage.static_bucket_name,
+        media_signing=storage.media_signing,
         image=app.image,
         docker_context=app.docker_context,
         container_port=app.container_port,
@@ -375,6 +380,10 @@ if registry:
         pulumi.export("imagePushRoleArn", registry.push_role_arn)
 if services.exec_session_policy_arn is not None:
     pulumi.export("ecsExecSessionPolicyArn", services.exec_session_policy_arn)
+if storage.media_signing is not None:
+    # Where the operator puts the private key (docs/private-media.md), and the id URLs are signed with.
+    pulumi.export("mediaSigningSecretArn", storage.media_signing.private_key_secret_arn)
+    pulumi.export("mediaSigningKeyId", storage.media_signing.public_key_id)
 if bastion:
     pulumi.export("bastionInstanceId", bastion.instance_id)
     pulumi.export("bastionPortForwardCommand", bastion.port_forward_command)

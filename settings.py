@@ -13,6 +13,7 @@ inside a component: a stack is production-shaped because its config says so, wha
 from __future__ import annotations
 
 import difflib
+import hashlib
 import ipaddress
 import json
 import re
@@ -25,6 +26,7 @@ from typing import Any, Literal
 
 import pulumi
 import yaml
+from cryptography.hazmat.primitives import serialization
 
 from components import catalogs
 from components.app_values import (
@@ -38,6 +40,7 @@ from components.app_values import (
     schedule_problem,
 )
 from components.database import snapshot_identifier_problem
+from components.edge import PUBLIC_MEDIA_PATTERN
 from components.observability.config import (
     LOG_RETENTION_DAYS,
     AlarmThresholds,
@@ -45,6 +48,7 @@ from components.observability.config import (
     observability_problems,
 )
 from components.registry_values import push_subject_problem
+from components.storage import media_signing_key_problem
 
 PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
 
@@ -196,6 +200,9 @@ class StorageSettings:
     cors_origins: tuple[str, ...]
     replication_region: str
     """Region the media bucket is replicated to; empty: no replication."""
+    media_signing_public_key: str | None
+    """PEM public key that signs private media URLs; None: no signing (no private media at the edge)."""
+    media_public_path_pattern: str
 
 
 @dataclass(frozen=True)
@@ -809,7 +816,27 @@ def _read_storage(r: _Reader, stack: StackSettings) -> StorageSettings:
             replication_region,
             f"expected an AWS region other than the stack's own ({own_region}), e.g. 'eu-central-1', or '' for none",
         )
+    # Never echoed: a private key pasted here by mistake must not reach the terminal or CI logs.
+    signing_key = r.string("mediaSigningPublicKey").strip()
+    if signing_key and (problem := media_signing_key_problem(signing_key)):
+        r.errors.append(f"{r.full_name('mediaSigningPublicKey')}: the value {problem}")
+    elif not signing_key and stack.is_production:
+        r.errors.append(
+            f"{r.full_name('mediaSigningPublicKey')}: not set; a signing key is {PRODUCTION_REQUIRED}, "
+            "or payment proofs and certificates cannot be downloaded at all: generate a pair and set the "
+            "public half (docs/private-media.md)"
+        )
+    public_pattern = r.string("mediaPublicPathPattern")
+    r.check(
+        bool(PUBLIC_MEDIA_PATTERN.fullmatch(public_pattern)),
+        "mediaPublicPathPattern",
+        public_pattern,
+        "expected a folder under /media/ ending in '/*', e.g. '/media/public/*' (letters, digits, '_', "
+        "'-', '.'; no other wildcards)",
+    )
     return StorageSettings(
+        media_signing_public_key=signing_key or None,
+        media_public_path_pattern=public_pattern,
         ia_transition_days=ia_days,
         glacier_transition_days=glacier_days,
         noncurrent_expiration_days=r.integer("storageNoncurrentExpirationDays", minimum=1, maximum=3650),
@@ -1391,6 +1418,19 @@ def _cross_checks(r: _Reader, settings: Settings) -> None:
 # may carry them to be planned, but nothing can be deployed to them.
 RESERVED_DOMAINS = re.compile(r"(^|\.)(example\.(com|net|org)|[a-z0-9-]+\.(example|test|invalid|localhost))$")
 EXAMPLE_ACCOUNT = "123456789012"
+# SHA-256 of the DER of the media signing key in Pulumi.prod.yaml, whose private half was destroyed
+# when it was generated: it lets prod be planned, and nothing could ever sign for it.
+# (`openssl pkey -pubin -in public_key.pem -outform DER | sha256sum`)
+PLACEHOLDER_MEDIA_SIGNING_KEYS = frozenset(
+    {"51fb42160372aad8bd9223bb2f3fc756103f13b99da45a29f1ab8fb0032a49b1"}
+)
+
+
+def _public_key_fingerprint(pem: str) -> str:
+    der = serialization.load_pem_public_key(pem.encode("ascii")).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(der).hexdigest()
 
 
 def _placeholders(r: _Reader, settings: Settings) -> list[str]:
@@ -1412,6 +1452,15 @@ def _placeholders(r: _Reader, settings: Settings) -> list[str]:
         host = origin.split("://", 1)[-1].split(":", 1)[0]
         if RESERVED_DOMAINS.search(host):
             found.append(f"{r.full_name('storageCorsOrigins')} ({origin!r})")
+    key = settings.storage.media_signing_public_key
+    if (
+        key
+        and not media_signing_key_problem(key)
+        and _public_key_fingerprint(key) in PLACEHOLDER_MEDIA_SIGNING_KEYS
+    ):
+        found.append(
+            f"{r.full_name('mediaSigningPublicKey')} (a sample key nobody holds the private half of)"
+        )
     return found
 
 

@@ -26,6 +26,7 @@ from .app_values import (
     image_reference_problem,
 )
 from .release_tasks import COMMANDS, RELEASE_TASKS, static_writer_policy
+from .storage import MediaSigning
 
 XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.x"
 XRAY_DAEMON_PORT = 2000
@@ -48,6 +49,8 @@ DNS_NAMESPACE = re.compile(
 )
 # Environment names that look like credentials; the policy pack refuses them in plain environment.
 CREDENTIAL_WORDS = ("PASSWORD", "SECRET", "TOKEN", "KEY")
+# ...unless the next word says the value only names one (MEDIA_SIGNING_KEY_ID is CloudFront's key id).
+IDENTIFIER_WORDS = ("ID", "ARN")
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,10 @@ class DjangoServicesArgs:
     Default: none (no service discovery)."""
     vpc_id: pulumi.Input[str] | None = None
     """VPC of the tasks; required with `service_discovery_namespace`. Default: none."""
+    media_signing: MediaSigning | None = None
+    """Signing key of private media (`Storage.media_signing`). Given, the web container alone gets
+    MEDIA_SIGNING_KEY_ID (environment) and MEDIA_SIGNING_PRIVATE_KEY (task secret), and the web task
+    alone has an execution role that may read that secret. Default: None (no signing)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
@@ -283,6 +290,8 @@ class DjangoServices(pulumi.ComponentResource):
     image_uri: pulumi.Output[str]
     secret_key_secret_arn: pulumi.Output[str]
     execution_role_arn: pulumi.Output[str]
+    web_execution_role_arn: pulumi.Output[str]
+    """The web task's execution role: its own when it reads the media signing key, else the shared one."""
     task_role_arn: pulumi.Output[str]
     exec_session_policy_arn: pulumi.Output[str] | None
     """Policy to attach to the people who may open ECS Exec sessions; None without Exec."""
@@ -307,6 +316,20 @@ class DjangoServices(pulumi.ComponentResource):
         exec_log_group = self._log_group("exec", retention_days=args.exec_log_retention_days)
 
         execution_role = self._execution_role(secret_key, list(log_groups.values()), repository_arn)
+        # The media signing key may sign a URL to any private file: only the web task, which serves
+        # the users allowed to see them, can read it, so its execution role is its own.
+        media = args.media_signing
+        web_execution_role = (
+            self._execution_role(
+                secret_key,
+                [log_groups["web"]],
+                repository_arn,
+                role_name="web-execution",
+                media_secret_arn=media.private_key_secret_arn,
+            )
+            if media is not None
+            else execution_role
+        )
         task_role = self._task_role(exec_log_group)
         static_role = self._static_writer_role()
 
@@ -342,13 +365,14 @@ class DjangoServices(pulumi.ComponentResource):
         secrets = self._secrets(secret_key)
         task_defs: dict[str, aws.ecs.TaskDefinition] = {}
         for role in roles:
+            signs = role == "web" and media is not None
             task_defs[role] = self._task_definition(
                 role,
                 image_uri,
-                environment,
-                secrets,
+                self._media_signing_environment(environment) if signs else environment,
+                self._media_signing_secrets(secrets) if signs else secrets,
                 log_groups[role],
-                execution_role,
+                web_execution_role if role == "web" else execution_role,
                 static_role if role == "collectstatic" else task_role,
                 depends_on=[secret_key.version],
             )
@@ -413,6 +437,7 @@ class DjangoServices(pulumi.ComponentResource):
         self.image_uri = pulumi.Output.from_input(image_uri)
         self.secret_key_secret_arn = secret_key.arn
         self.execution_role_arn = execution_role.arn
+        self.web_execution_role_arn = web_execution_role.arn
         self.task_role_arn = task_role.arn
         self.register_outputs(
             {
@@ -430,6 +455,7 @@ class DjangoServices(pulumi.ComponentResource):
                 "image_uri": self.image_uri,
                 "secret_key_secret_arn": self.secret_key_secret_arn,
                 "execution_role_arn": self.execution_role_arn,
+                "web_execution_role_arn": self.web_execution_role_arn,
                 "task_role_arn": self.task_role_arn,
                 "exec_session_policy_arn": self.exec_session_policy_arn,
             }
@@ -516,14 +542,21 @@ class DjangoServices(pulumi.ComponentResource):
         secret_key: _StoredSecret,
         log_groups: Sequence[aws.cloudwatch.LogGroup],
         repository_arn: pulumi.Output[str | None],
+        role_name: str = "execution",
+        media_secret_arn: pulumi.Output[str] | None = None,
     ) -> aws.iam.Role:
-        """What ECS itself needs to start a task: pull the image, read the three secrets, write logs."""
+        """What ECS itself needs to start a task: pull the image, read the task secrets, write logs.
+        `media_secret_arn`: the web task's own role, which also reads the media signing key."""
         args = self._args
         role = aws.iam.Role(
-            f"{self._name}-execution-role",
-            description="ECS starts the Django tasks: image pull, their secrets, their log streams",
+            f"{self._name}-{role_name}-role",
+            description=(
+                "ECS starts the Django web task: image pull, its secrets (media signing key too), its log stream"
+                if media_secret_arn is not None
+                else "ECS starts the Django tasks: image pull, their secrets, their log streams"
+            ),
             assume_role_policy=self._assume_role_policy(),
-            tags=merge_tags(args.tags, Name=f"{self._name}-execution-role"),
+            tags=merge_tags(args.tags, Name=f"{self._name}-{role_name}-role"),
             opts=self._child,
         )
 
@@ -533,7 +566,7 @@ class DjangoServices(pulumi.ComponentResource):
                     "Sid": "ReadTaskSecrets",
                     "Effect": "Allow",
                     "Action": "secretsmanager:GetSecretValue",
-                    "Resource": sorted({values["cache"], values["key"]}),
+                    "Resource": sorted({values["cache"], values["key"], *values["media"]}),
                 },
                 {
                     "Sid": "DecryptTaskSecrets",
@@ -574,11 +607,12 @@ class DjangoServices(pulumi.ComponentResource):
             return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
         aws.iam.RolePolicy(
-            f"{self._name}-execution-policy",
+            f"{self._name}-{role_name}-policy",
             role=role.id,
             policy=pulumi.Output.all(
                 cache=args.cache_auth_secret_arn,
                 key=secret_key.arn,
+                media=pulumi.Output.all(*([media_secret_arn] if media_secret_arn is not None else [])),
                 kms=args.kms_key_arn,
                 region=self._region,
                 logs=pulumi.Output.all(*[group.arn for group in log_groups]),
@@ -821,6 +855,25 @@ class DjangoServices(pulumi.ComponentResource):
                 {"name": "REDIS_AUTH_TOKEN", "valueFrom": f"{arns[0]}:{json_key}::" if json_key else arns[0]},
                 {"name": "DJANGO_SECRET_KEY", "valueFrom": arns[1]},
             ]
+        )
+
+    def _media_signing_environment(
+        self, environment: pulumi.Output[dict[str, str]]
+    ) -> pulumi.Output[dict[str, str]]:
+        """The web container's environment plus CloudFront's id of the signing key (not a secret:
+        it is the Key-Pair-Id of every signed URL)."""
+        assert self._args.media_signing is not None
+        return pulumi.Output.all(environment, self._args.media_signing.public_key_id).apply(
+            lambda v: _checked_environment({**v[0], "MEDIA_SIGNING_KEY_ID": v[1]})
+        )
+
+    def _media_signing_secrets(
+        self, secrets: pulumi.Output[list[dict[str, str]]]
+    ) -> pulumi.Output[list[dict[str, str]]]:
+        """The web container's task secrets plus the media signing private key (PEM)."""
+        assert self._args.media_signing is not None
+        return pulumi.Output.all(secrets, self._args.media_signing.private_key_secret_arn).apply(
+            lambda v: [*v[0], {"name": "MEDIA_SIGNING_PRIVATE_KEY", "valueFrom": v[1]}]
         )
 
     def _command(self, role: str) -> list[str]:
@@ -1217,6 +1270,10 @@ def _allowed_hosts(hosts: list[str]) -> str:
 def _checked_environment(values: dict[str, str]) -> dict[str, str]:
     """Refuse a credential-looking name in plain environment (the policy pack would, later)."""
     for name in values:
-        if any(word in name.split("_") for word in CREDENTIAL_WORDS):
+        words = name.split("_")
+        if any(
+            word in CREDENTIAL_WORDS and (words[i + 1] if i + 1 < len(words) else "") not in IDENTIFIER_WORDS
+            for i, word in enumerate(words)
+        ):
             raise pulumi.RunError(f"environment {name!r} looks like a credential; pass it as a task secret")
     return values

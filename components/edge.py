@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._base import merge_tags, type_token
+from .storage import MediaSigning
 
 EDGE_REGION = "us-east-1"
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
@@ -33,6 +34,11 @@ CACHING_OPTIMIZED = "Managed-CachingOptimized"
 # name as Host (which its certificate and the VPC origin expect) and Django gets everything else.
 ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
 CORS_S3_ORIGIN = "Managed-CORS-S3Origin"
+
+# Media objects live under the bucket's `media/` prefix and are served at /media/*. Only a prefix
+# inside it may be public; everything else under /media/ needs a signature.
+MEDIA_PATH_PATTERN = "/media/*"
+PUBLIC_MEDIA_PATTERN = re.compile(r"^/media(/[A-Za-z0-9_.-]+)+/\*$")
 
 # The viewer's Host header, copied before CloudFront replaces it with the origin's name, so that
 # Django (USE_X_FORWARDED_HOST = True) builds absolute URLs with the site's real host.
@@ -138,10 +144,24 @@ class EdgeArgs:
     amplify_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Build-time environment of the front end, besides API_URL (always the site's URL, where Django
     answers). Names must not look like credentials. Default: none."""
+    media_signing: MediaSigning | None = None
+    """Key group (`Storage.media_signing`) CloudFront trusts on `/media/*`: every private media
+    download needs a URL or cookie signed with its key. Default: None, and then CloudFront serves no
+    private media at all: `/media/*` has no behavior of its own and reaches the app (default
+    behavior), never the bucket; only `media_public_path_pattern` is served from the bucket."""
+    media_public_path_pattern: str = "/media/public/*"
+    """Path pattern inside /media/ served from the bucket without a signature (truly public files,
+    e.g. event flyers); ordered before `/media/*`. Default: /media/public/*."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
     def __post_init__(self) -> None:
+        if not PUBLIC_MEDIA_PATTERN.fullmatch(self.media_public_path_pattern):
+            raise ValueError(
+                f"media_public_path_pattern {self.media_public_path_pattern!r}: use a folder under /media/ "
+                "ending in '/*', such as '/media/public/*' (letters, digits, '_', '-', '.'; no other "
+                "wildcards), so that only that folder is served unsigned"
+            )
         if bool(self.domain_name) != bool(self.hosted_zone_id):
             raise ValueError(
                 f"domain_name {self.domain_name!r} and hosted_zone_id {self.hosted_zone_id!r}: give both "
@@ -304,8 +324,10 @@ class Edge(pulumi.ComponentResource):
             # whatever is asked for; stating it keeps the plan honest and free of perpetual diffs.
             viewer_certificate = {"cloudfront_default_certificate": True, "minimum_protocol_version": "TLSv1"}
 
-        def bucket_behaviour(path: str, origin_id: str) -> dict[str, Any]:
+        def bucket_behaviour(path: str, origin_id: str, key_group_id: Any = None) -> dict[str, Any]:
+            signed = {"trusted_key_groups": [key_group_id]} if key_group_id is not None else {}
             return {
+                **signed,
                 "path_pattern": path,
                 "target_origin_id": origin_id,
                 "viewer_protocol_policy": "redirect-to-https",
@@ -357,9 +379,15 @@ class Edge(pulumi.ComponentResource):
                     {"event_type": "viewer-request", "function_arn": forwarded_host.arn}
                 ],
             },
+            # First match wins, in this order: the public media prefix before the rest of /media/.
             ordered_cache_behaviors=[
                 bucket_behaviour("/static/*", "static"),
-                bucket_behaviour("/media/*", "media"),
+                bucket_behaviour(args.media_public_path_pattern, "media"),
+                *(
+                    [bucket_behaviour(MEDIA_PATH_PATTERN, "media", args.media_signing.key_group_id)]
+                    if args.media_signing is not None
+                    else []
+                ),
             ],
             custom_error_responses=[
                 {

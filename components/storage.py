@@ -6,6 +6,11 @@ Every bucket is private the same way: all four public-access-block flags, ACLs d
 older than 1.2. Nothing is ever served from S3 directly: browsers upload with presigned URLs (CORS
 below) and read through CloudFront, which the bucket policies admit once the distribution exists.
 This component is the only owner of each bucket's policy, so the grants live in one place.
+
+Private media (payment proofs, certificates) are downloaded only with CloudFront signed URLs or
+cookies: given the signing public key, Storage registers it with CloudFront in a key group and
+creates the empty secret the matching private key is kept in (docs/private-media.md). The edge
+trusts the key group on `/media/*`; the web task reads the secret.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ._base import merge_tags, service_trust_policy, type_token
 
@@ -55,6 +62,51 @@ REGION_PATTERN = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 # Browsers send these with presigned PUT/POST uploads; x-amz-* covers the checksum headers that
 # current SDKs add. Nothing else is needed, so nothing else is allowed.
 CORS_ALLOWED_HEADERS = ("content-type", "content-md5", "content-disposition", "x-amz-*")
+# CloudFront verifies signed URLs and cookies with RSA 2048 or ECDSA P-256 keys; django-storages
+# (and botocore's CloudFrontSigner recipe) sign with RSA only, so RSA 2048 it is.
+MEDIA_SIGNING_KEY_BITS = 2048
+
+
+def media_signing_key_problem(pem: str) -> str | None:
+    """What is wrong with a CloudFront signing public key (PEM), or None. Never quotes the value:
+    a private key pasted by mistake must not end up in an error message or a log."""
+    if "PRIVATE KEY" in pem:
+        return (
+            "is a private key (value not shown): give the public half only "
+            "(`openssl rsa -in private_key.pem -pubout`), and put the private key in the secret"
+        )
+    text = pem.strip()
+    if not (text.startswith("-----BEGIN PUBLIC KEY-----") and text.endswith("-----END PUBLIC KEY-----")):
+        return (
+            "is not a PEM public key (value not shown): expected '-----BEGIN PUBLIC KEY-----' ... "
+            "'-----END PUBLIC KEY-----' (SubjectPublicKeyInfo, as `openssl rsa -pubout` writes it)"
+        )
+    try:
+        key = serialization.load_pem_public_key(text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return (
+            "does not parse as a PEM public key (value not shown): regenerate it with `openssl rsa -pubout`"
+        )
+    if not isinstance(key, rsa.RSAPublicKey) or key.key_size != MEDIA_SIGNING_KEY_BITS:
+        size = key.key_size if isinstance(key, rsa.RSAPublicKey) else None
+        kind = f"an RSA {size}-bit key" if size else f"a {type(key).__name__.lstrip('_')}"
+        return (
+            f"is {kind}: CloudFront signed URLs here need RSA {MEDIA_SIGNING_KEY_BITS} "
+            f"(`openssl genrsa -out private_key.pem {MEDIA_SIGNING_KEY_BITS}`)"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class MediaSigning:
+    """Handle for signing private media: what the edge trusts and what the web task signs with."""
+
+    key_group_id: pulumi.Output[str]
+    """CloudFront key group to put in `trusted_key_groups` of the private media behavior."""
+    public_key_id: pulumi.Output[str]
+    """CloudFront's id of the public key: the `Key-Pair-Id` of every signed URL or cookie."""
+    private_key_secret_arn: pulumi.Output[str]
+    """Secrets Manager secret holding the private key (PEM); created empty, filled by an operator."""
 
 
 @dataclass(frozen=True)
@@ -78,10 +130,22 @@ class StorageArgs:
     """Region to replicate the media bucket to, or None for no replication. Default: None."""
     keep_data: bool = False
     """Pulumi `protect` on the buckets and no `force_destroy`, so objects survive `pulumi destroy`. Default: False."""
+    media_signing_public_key: str | None = None
+    """PEM RSA 2048 public key that signs private media URLs. Given: a CloudFront public key and key
+    group (`media_signing`) and an empty secret for the private key. Default: None (no signing; the
+    edge then serves no private media, see EdgeArgs.media_signing)."""
+    secret_recovery_window_days: int = 7
+    """Days a deleted signing-key secret stays recoverable (7 to 30). Default: 7."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
     def __post_init__(self) -> None:
+        if self.media_signing_public_key is not None and (
+            problem := media_signing_key_problem(self.media_signing_public_key)
+        ):
+            raise ValueError(f"media_signing_public_key {problem}")
+        if not 7 <= self.secret_recovery_window_days <= 30:
+            raise ValueError(f"secret_recovery_window_days {self.secret_recovery_window_days}: use 7 to 30")
         if self.ia_transition_days < 30:
             raise ValueError(f"ia_transition_days {self.ia_transition_days}: S3 needs at least 30")
         if self.glacier_transition_days < self.ia_transition_days + 30:
@@ -289,6 +353,8 @@ class Storage(pulumi.ComponentResource):
     log_bucket_domain_name: pulumi.Output[str]
     log_bucket_policy: aws.s3.BucketPolicy
     """The log bucket's policy, for resources that must not exist before log delivery is allowed."""
+    media_signing: MediaSigning | None
+    """Key group, key id and private-key secret for signed media URLs; None without a public key."""
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("storage", "Storage"), name, None, opts)
@@ -378,6 +444,10 @@ class Storage(pulumi.ComponentResource):
         if args.replication_region:
             self._replicate_media(media, media_guards, args.replication_region, account_id, region)
 
+        self.media_signing = (
+            self._media_signing(args.media_signing_public_key) if args.media_signing_public_key else None
+        )
+
         self.media_bucket_name = media.bucket
         self.media_bucket_arn = media.arn
         self.media_bucket_regional_domain_name = media.bucket_regional_domain_name
@@ -387,6 +457,7 @@ class Storage(pulumi.ComponentResource):
         self.log_bucket_name = logs.bucket
         self.log_bucket_arn = logs.arn
         self.log_bucket_domain_name = logs.bucket_domain_name
+        signing = self.media_signing
         self.register_outputs(
             {
                 "media_bucket_name": self.media_bucket_name,
@@ -398,8 +469,47 @@ class Storage(pulumi.ComponentResource):
                 "log_bucket_name": self.log_bucket_name,
                 "log_bucket_arn": self.log_bucket_arn,
                 "log_bucket_domain_name": self.log_bucket_domain_name,
+                "media_signing_key_group_id": signing.key_group_id if signing else None,
+                "media_signing_public_key_id": signing.public_key_id if signing else None,
+                "media_signing_secret_arn": signing.private_key_secret_arn if signing else None,
             }
         )
+
+    def _media_signing(self, public_key: str) -> MediaSigning:
+        """The CloudFront public key and key group, and the secret the private key lives in.
+
+        The secret is created empty, like the database's master secret: the private key never passes
+        through Pulumi's config or state. An operator generates the pair and puts the private half
+        with `aws secretsmanager put-secret-value` (docs/private-media.md). CloudFront public keys and
+        key groups take no tags."""
+        name, args = self._name, self._args
+        child = pulumi.ResourceOptions(parent=self)
+        key = aws.cloudfront.PublicKey(
+            f"{name}-media-signing-key",
+            comment="Verifies signed URLs and cookies for private media",
+            # With no trailing newline the stored key reads back different and every plan shows a
+            # diff (terraform-provider-aws#20081); a key read from a file has one, config may not.
+            encoded_key=public_key.strip() + "\n",
+            opts=child,
+        )
+        group = aws.cloudfront.KeyGroup(
+            f"{name}-media-signers",
+            comment="Keys trusted to sign private media URLs",
+            items=[key.id],
+            opts=child,
+        )
+        secret = aws.secretsmanager.Secret(
+            f"{name}-media-signing-private-key",
+            description=(
+                "PEM private key that signs CloudFront URLs for private media (read by the web task only; "
+                "set after the first deploy)"
+            ),
+            kms_key_id=args.kms_key_arn,
+            recovery_window_in_days=args.secret_recovery_window_days,
+            tags=merge_tags(args.tags, Name=f"{name}-media-signing-private-key"),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.keep_data),
+        )
+        return MediaSigning(key_group_id=group.id, public_key_id=key.id, private_key_secret_arn=secret.arn)
 
     def _private_bucket(
         self,

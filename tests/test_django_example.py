@@ -59,6 +59,16 @@ def image_environment() -> set[str]:
     return names
 
 
+def signing_key_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 def django_containers(run: ProgramRun) -> dict[str, dict]:
     containers = {}
     for definition in run.of_type(TASK_DEFINITION):
@@ -157,8 +167,10 @@ def test_djangos_test_client_passes_with_the_planned_web_environment(
     environment = {e["name"]: e["value"] for e in web["environment"]}
     digest = "sha256:" + "ab" * 32
     environment["APP_IMAGE"] = environment["APP_IMAGE"].split(":1.0.0")[0] + "@" + digest
-    # The secrets ECS would inject, as stand-ins.
+    # The secrets ECS would inject, as stand-ins; the media signing key must be a real RSA key.
     environment |= {s["name"]: f"test-{s['name'].lower()}-value" for s in web["secrets"]}
+    assert "MEDIA_SIGNING_PRIVATE_KEY" in environment and "MEDIA_SIGNING_KEY_ID" in environment
+    environment["MEDIA_SIGNING_PRIVATE_KEY"] = signing_key_pem()
     environment |= {"APP_RELEASE": "0123abc", "PATH": os.environ.get("PATH", "")}
     result = subprocess.run(
         [sys.executable, "manage.py", "test", "config", "--verbosity", "2", "--noinput"],
@@ -169,4 +181,5 @@ def test_djangos_test_client_passes_with_the_planned_web_environment(
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-4000:]
-    assert "Ran 10 tests" in result.stderr
+    assert "Ran 12 tests" in result.stderr
+    assert "skipped" not in result.stderr

@@ -487,9 +487,12 @@ def test_deleted_secrets_stay_recoverable_longest_where_data_is_kept(
     stack_runs: dict[str, ProgramRun], stack: str, days: int
 ) -> None:
     secrets = stack_runs[stack].of_type("aws:secretsmanager/secret:Secret")
+    # Prod signs private media: its private key's secret (staging configures no key).
+    signing = ["epicvibe-storage-media-signing-private-key"] if stack == "prod" else []
     assert sorted(s.name for s in secrets) == [
         "epicvibe-app-secret-key",
         "epicvibe-cache-auth-token",
         "epicvibe-database-master-secret",
+        *signing,
     ]
     assert {s.inputs["recoveryWindowInDays"] for s in secrets} == {days}

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
     Policy,
     PolicyResource,
 )
@@ -273,9 +272,6 @@ prod_cloudfront_vpc_origin_https = resource_rule(
     reads=["vpcOriginEndpointConfig"],
     check=_vpc_origin,
     production_only=True,
-    # Advisory until the production config gives the ALB a certificate (albCertificateArn and
-    # albOriginDomainName); then mandatory.
-    level=EnforcementLevel.ADVISORY,
 )
 
 
@@ -556,7 +552,6 @@ cloudfront_private_media_signed = resource_rule(
     types={DISTRIBUTION},
     reads=["orderedCacheBehaviors", "defaultCacheBehavior", "origins"],
     check=_private_media,
-    level=EnforcementLevel.ADVISORY,
     config={
         "privatePathPatterns": {
             "type": "array",

@@ -1,7 +1,8 @@
 """Settings read from exactly the environment the platform's task definitions provide.
 
 Plain environment (DATABASE_HOST, REDIS_HOST, MEDIA_BUCKET_NAME, ...) says where things are; the
-task secrets (DJANGO_SECRET_KEY, REDIS_AUTH_TOKEN) are injected by ECS from Secrets Manager. The
+task secrets (DJANGO_SECRET_KEY, REDIS_AUTH_TOKEN, and for the web task alone
+MEDIA_SIGNING_PRIVATE_KEY) are injected by ECS from Secrets Manager. The
 database takes no password: DATABASE_AUTH=iam, and each new connection signs an IAM token
 (config/iam_postgresql). A variable the tasks always set is read with `required`, so a missing one stops
 the process at start with its name instead of failing on the first request. tests/
@@ -114,16 +115,49 @@ AWS_S3_REGION_NAME = required("AWS_REGION")
 STATIC_PREFIX = f"static/{APP_RELEASE}"
 STATIC_URL = f"/{STATIC_PREFIX}/"
 STATIC_ROOT = "/tmp/static"  # unused by S3 storage; collectstatic requires it to be set
+# Private media (payment proofs, certificates) are served by CloudFront at /media/* only with a
+# signature. The web task alone holds the signing key (MEDIA_SIGNING_KEY_ID is CloudFront's id of
+# the public half, MEDIA_SIGNING_PRIVATE_KEY the PEM private key): its URLs are CloudFront signed
+# URLs on the site's host, valid MEDIA_URL_SECONDS. Tasks without the key (worker, beat, release
+# tasks) and stacks without one fall back to presigned S3 URLs, bounded by the task role.
+MEDIA_SIGNING_KEY_ID = optional("MEDIA_SIGNING_KEY_ID", "")
+_media_signing_key = optional("MEDIA_SIGNING_PRIVATE_KEY", "")
+if bool(MEDIA_SIGNING_KEY_ID) != bool(_media_signing_key):
+    raise ImproperlyConfigured("MEDIA_SIGNING_KEY_ID and MEDIA_SIGNING_PRIVATE_KEY come together")
+MEDIA_URL_SECONDS = 300
+# The site's host (CloudFront), where /media/* is served: the first trusted origin.
+SITE_HOST = CSRF_TRUSTED_ORIGINS[0].partition("://")[2] if CSRF_TRUSTED_ORIGINS else ""
+if MEDIA_SIGNING_KEY_ID and not SITE_HOST:
+    raise ImproperlyConfigured("signed media URLs need the site's origin in CSRF_TRUSTED_ORIGINS")
+_media = {
+    "bucket_name": required("MEDIA_BUCKET_NAME"),
+    "file_overwrite": False,
+    "signature_version": "s3v4",
+}
+_private_media = {
+    **_media,
+    "location": "media",
+    # Signed URLs either way: CloudFront's with the key, else presigned S3 GETs (uploads always go
+    # straight to S3 with presigned PUT/POST).
+    "querystring_auth": True,
+    "querystring_expire": MEDIA_URL_SECONDS,
+}
+if MEDIA_SIGNING_KEY_ID:
+    _private_media |= {
+        "custom_domain": SITE_HOST,
+        "cloudfront_key_id": MEDIA_SIGNING_KEY_ID,
+        "cloudfront_key": _media_signing_key,
+    }
 STORAGES = {
-    "default": {
+    "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _private_media},
+    # Truly public files (event flyers): CloudFront serves /media/public/* without a signature.
+    "public": {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": required("MEDIA_BUCKET_NAME"),
-            "location": "media",
-            "file_overwrite": False,
-            # Presigned URLs: uploads and downloads go straight to S3, bounded by the task role.
-            "querystring_auth": True,
-            "signature_version": "s3v4",
+            **_media,
+            "location": "media/public",
+            "querystring_auth": bool(not SITE_HOST),
+            **({"custom_domain": SITE_HOST} if SITE_HOST else {}),
         },
     },
     "staticfiles": {

@@ -90,3 +90,23 @@ class SettingsTests(SimpleTestCase):
         from config.celery import app
 
         self.assertEqual(app.conf.broker_url, settings.CELERY_BROKER_URL)
+
+
+class MediaTests(SimpleTestCase):
+    """Private media: CloudFront signed URLs when the web task holds the key; public files unsigned."""
+
+    def test_private_media_urls_carry_a_cloudfront_signature(self) -> None:
+        from django.core.files.storage import storages
+
+        if not settings.MEDIA_SIGNING_KEY_ID:
+            self.skipTest("this task has no media signing key")
+        url = storages["default"].url("proofs/42/payment.pdf")
+        self.assertTrue(url.startswith(f"https://{settings.SITE_HOST}/media/proofs/42/payment.pdf?"), url)
+        for part in ("Expires=", "Signature=", f"Key-Pair-Id={os.environ['MEDIA_SIGNING_KEY_ID']}"):
+            self.assertIn(part, url)
+
+    def test_public_media_urls_are_plain_cloudfront_urls(self) -> None:
+        from django.core.files.storage import storages
+
+        url = storages["public"].url("flyers/launch.png")
+        self.assertEqual(url, f"https://{settings.SITE_HOST}/media/public/flyers/launch.png")
