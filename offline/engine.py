@@ -243,10 +243,15 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
 
 def activate_mocks(
-    project: str, stack: str, *, preview: bool = True, mocks: pulumi.runtime.Mocks | None = None
+    project: str,
+    stack: str,
+    *,
+    preview: bool = True,
+    mocks: pulumi.runtime.Mocks | None = None,
+    preview_unknowns: bool = False,
 ) -> RecordingMonitor:
     """Point the Pulumi runtime at a fresh recording mock engine."""
-    monitor = RecordingMonitor(mocks or AwsMocks())
+    monitor = RecordingMonitor(mocks or AwsMocks(preview_unknowns=preview_unknowns))
     ROOT.set(None)  # a fresh root stack per run, or exports from an earlier run would leak in
     # Outputs an earlier run left pending (a failed apply, say) would otherwise be awaited, and their
     # errors raised, by the next run.
@@ -298,22 +303,34 @@ def run_program(
     preview: bool = True,
     overrides: dict[str, str] | None = None,
     timeout: float = PROGRAM_TIMEOUT_SECONDS,
+    preview_unknowns: bool = False,
 ) -> ProgramRun:
     """Run `<program_dir>/__main__.py` for `stack` under mocks and return what it registered.
 
+    With `preview_unknowns`, outputs the provider computes at creation are unknown, as in a first
+    `pulumi preview` of a new stack (`offline.mocks.first_preview`); otherwise the mocks answer them.
     A `pulumi.RunError` from the program (invalid settings) propagates unchanged.
     """
-    return run_with_config(load_stack_config(program_dir, stack, overrides), preview=preview, timeout=timeout)
+    return run_with_config(
+        load_stack_config(program_dir, stack, overrides),
+        preview=preview,
+        timeout=timeout,
+        preview_unknowns=preview_unknowns,
+    )
 
 
 def run_with_config(
-    config: StackConfig, *, preview: bool = True, timeout: float = PROGRAM_TIMEOUT_SECONDS
+    config: StackConfig,
+    *,
+    preview: bool = True,
+    timeout: float = PROGRAM_TIMEOUT_SECONDS,
+    preview_unknowns: bool = False,
 ) -> ProgramRun:
     """`run_program` for a stack config already loaded (`load_stack_config`)."""
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
     tracked = _ReadTrackingConfig(pulumi.runtime.config.CONFIG.get())
     pulumi.runtime.config.CONFIG.set(tracked)
-    monitor = activate_mocks(config.project, config.stack, preview=preview)
+    monitor = activate_mocks(config.project, config.stack, preview=preview, preview_unknowns=preview_unknowns)
 
     main = config.program_dir / "__main__.py"
 
