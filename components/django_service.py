@@ -3,7 +3,13 @@ optional beat, a migrations task definition, autoscaling, IAM, log groups and th
 
 Everything runs in the private app subnets without public IPs. Credentials reach the containers
 only through the task definitions' `secrets` (Secrets Manager, decrypted by the execution role);
-the plain environment carries host names, ports and bucket names, nothing that grants access.
+the plain environment carries ports, bucket names and settings, nothing that grants access.
+
+Every value in the container definitions is known before anything is created, so that a pull
+request's preview judges them whole (docs/preview-coverage.md): what other resources compute at
+creation (database and cache endpoints, the site's and the load balancer's host names) reaches the
+containers through SSM parameters with names fixed here, and secrets through Parameter Store's
+references to Secrets Manager by name; both are ARNs built from invokes, which a preview runs.
 """
 
 from __future__ import annotations
@@ -48,6 +54,24 @@ DNS_NAMESPACE = re.compile(
 )
 # Environment names that look like credentials; the policy pack refuses them in plain environment.
 CREDENTIAL_WORDS = ("PASSWORD", "SECRET", "TOKEN", "KEY")
+# Settings whose values other resources compute when they are created. In `environment` they would
+# leave the whole containerDefinitions string unknown in a first preview; ECS reads them from SSM
+# String parameters instead (`secrets`), whose ARNs are known: they are not secret, only late.
+LATE_SETTINGS = (
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_HOST",
+    "DATABASE_READER_HOSTS",
+    "REDIS_HOST",
+    "REDIS_READER_HOST",
+)
+# Parameter Store serves a Secrets Manager secret under this path by the secret's name (AWS Systems
+# Manager guide, "Referencing AWS Secrets Manager secrets from Parameter Store parameters"); ECS
+# accepts such a parameter's ARN in `valueFrom`. Unlike the secret's own ARN, which ends in six
+# random characters AWS adds at creation, it is known in a preview.
+SECRETS_MANAGER_REFERENCE = "/aws/reference/secretsmanager/"
+# SSM refuses parameter names that begin with these (case-insensitive).
+SSM_RESERVED_PREFIXES = ("aws", "ssm")
 
 
 @dataclass(frozen=True)
@@ -109,8 +133,9 @@ class DjangoServicesArgs:
     """PostgreSQL port. Required."""
     database_name: pulumi.Input[str]
     """Name of the application database. Required."""
-    database_reader_addresses: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Read replica host names (may be empty). Required."""
+    database_reader_addresses: Sequence[pulumi.Input[str]]
+    """Read replica host names, one per replica (may be empty): a list, since whether an SSM
+    parameter carries them depends on its length (`Database.replica_addresses`). Required."""
     database_resource_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """DbiResourceId of the primary and each replica (`Database.resource_ids`): the task role may
     log in to exactly these as `database_user` with IAM tokens. Required."""
@@ -191,6 +216,10 @@ class DjangoServicesArgs:
     """Database user the tasks log in as with IAM tokens (`Database.app_username`). Default: "app"."""
     cache_auth_secret_json_key: str | None = None
     """JSON key of the token when the Redis secret is a JSON document. Default: none (plain string)."""
+    cache_auth_secret_name: pulumi.Input[str] | None = None
+    """Name of that secret (`Cache.auth_secret_name`): the tasks read it through Parameter Store's
+    reference by name, known in a preview. Default: none (then `valueFrom` is the secret's ARN, and
+    the task definitions can't be judged in a first preview)."""
     secret_recovery_window_days: int = 30
     """Days a deleted SECRET_KEY secret can still be restored. Default: 30."""
     service_discovery_namespace: str | None = None
@@ -213,6 +242,13 @@ class DjangoServicesArgs:
                 raise ValueError(
                     "service_discovery_namespace needs vpc_id: the namespace is a private zone of the VPC"
                 )
+        if isinstance(self.database_reader_addresses, (pulumi.Output, str)) or not isinstance(
+            self.database_reader_addresses, Sequence
+        ):
+            raise ValueError(
+                f"database_reader_addresses {self.database_reader_addresses!r}: pass a list with one "
+                "address per replica (Database.replica_addresses), not one Output of a list"
+            )
         if (self.image is None) == (self.docker_context is None):
             raise ValueError(
                 f"image {self.image!r} / docker_context {self.docker_context!r}: set exactly one, "
@@ -297,8 +333,14 @@ class DjangoServices(pulumi.ComponentResource):
         invoke = pulumi.InvokeOutputOptions(parent=self)
         self._region = aws.get_region_output(opts=invoke).region
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
-        # Physical names (task families, log groups) must differ between stacks in one account.
+        self._partition = aws.get_partition_output(opts=invoke).partition
+        # Physical names (task families, log groups, parameters) must differ between stacks in one account.
         self._physical = f"{name}-{pulumi.get_stack()}"
+        if self._physical.lower().startswith(SSM_RESERVED_PREFIXES):
+            raise ValueError(
+                f"name {name!r}: SSM refuses parameter names beginning with 'aws' or 'ssm', and the "
+                f"tasks' settings are kept under /{self._physical}/; choose another name"
+            )
 
         image_uri, repository_arn = self._image()
         secret_key = self._secret_key()
@@ -306,7 +348,10 @@ class DjangoServices(pulumi.ComponentResource):
         log_groups = {role: self._log_group(role) for role in roles}
         exec_log_group = self._log_group("exec", retention_days=args.exec_log_retention_days)
 
-        execution_role = self._execution_role(secret_key, list(log_groups.values()), repository_arn)
+        settings = self._late_settings()
+        execution_role = self._execution_role(
+            secret_key, list(log_groups.values()), repository_arn, list(settings.values())
+        )
         task_role = self._task_role(exec_log_group)
         static_role = self._static_writer_role()
 
@@ -339,7 +384,9 @@ class DjangoServices(pulumi.ComponentResource):
         self.exec_session_policy_arn = self._exec_session_policy(cluster) if args.exec_enabled else None
 
         environment = self._environment()
-        secrets = self._secrets(secret_key)
+        secrets = pulumi.Output.all(self._secrets(secret_key), self._setting_secrets(settings)).apply(
+            lambda lists: [*lists[0], *lists[1]]
+        )
         task_defs: dict[str, aws.ecs.TaskDefinition] = {}
         for role in roles:
             task_defs[role] = self._task_definition(
@@ -350,7 +397,8 @@ class DjangoServices(pulumi.ComponentResource):
                 log_groups[role],
                 execution_role,
                 static_role if role == "collectstatic" else task_role,
-                depends_on=[secret_key.version],
+                # Registering a task definition checks no `valueFrom`; starting a task needs them all.
+                depends_on=[secret_key.version, *(parameter for parameter, _ in settings.values())],
             )
 
         discovery = self._service_discovery()
@@ -485,7 +533,7 @@ class DjangoServices(pulumi.ComponentResource):
             secret_string=pulumi.Output.secret(args.django_secret_key),
             opts=self._child,
         )
-        return _StoredSecret(secret.arn, version)
+        return _StoredSecret(secret.arn, version, self._secret_reference(secret.name))
 
     def _log_group(self, role: str, retention_days: int | None = None) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(
@@ -516,8 +564,9 @@ class DjangoServices(pulumi.ComponentResource):
         secret_key: _StoredSecret,
         log_groups: Sequence[aws.cloudwatch.LogGroup],
         repository_arn: pulumi.Output[str | None],
+        settings: Sequence[tuple[aws.ssm.Parameter, pulumi.Output[str]]],
     ) -> aws.iam.Role:
-        """What ECS itself needs to start a task: pull the image, read the three secrets, write logs."""
+        """What ECS itself needs to start a task: pull the image, read its secrets and settings, write logs."""
         args = self._args
         role = aws.iam.Role(
             f"{self._name}-execution-role",
@@ -543,6 +592,18 @@ class DjangoServices(pulumi.ComponentResource):
                     "Condition": {
                         "StringEquals": {"kms:ViaService": f"secretsmanager.{values['region']}.amazonaws.com"}
                     },
+                },
+                {
+                    # ECS fetches every `valueFrom` in Parameter Store with GetParameters: the settings'
+                    # parameters and the secrets' references (then read with the grants above). String
+                    # parameters need no kms:Decrypt.
+                    "Sid": "ReadTaskParameters",
+                    "Effect": "Allow",
+                    "Action": "ssm:GetParameters",
+                    "Resource": sorted(
+                        {*values["parameters"]}
+                        | {arn for arn in (values["cache_reference"], values["key_reference"]) if arn}
+                    ),
                 },
                 {
                     "Sid": "WriteTaskLogs",
@@ -583,6 +644,13 @@ class DjangoServices(pulumi.ComponentResource):
                 region=self._region,
                 logs=pulumi.Output.all(*[group.arn for group in log_groups]),
                 repository=repository_arn,
+                parameters=pulumi.Output.all(*[arn for _, arn in settings]),
+                key_reference=secret_key.value_from,
+                cache_reference=(
+                    self._secret_reference(args.cache_auth_secret_name)
+                    if args.cache_auth_secret_name is not None and not args.cache_auth_secret_json_key
+                    else None
+                ),
             ).apply(document),
             opts=self._child,
         )
@@ -720,6 +788,7 @@ class DjangoServices(pulumi.ComponentResource):
             opts=self._child,
         )
         return role
+
     def _exec_session_policy(self, cluster: aws.ecs.Cluster) -> pulumi.Output[str]:
         """Who may open an ECS Exec session: attach this policy to them (like the bastion's)."""
         args = self._args
@@ -777,36 +846,81 @@ class DjangoServices(pulumi.ComponentResource):
         values: dict[str, pulumi.Input[Any]] = {
             "DEBUG": "False",
             "DJANGO_SETTINGS_MODULE": args.django_settings_module,
-            "ALLOWED_HOSTS": pulumi.Output.all(*args.allowed_hosts).apply(_allowed_hosts),
             "AWS_REGION": self._region,
             "MEDIA_BUCKET_NAME": args.media_bucket_name,
             "STATIC_BUCKET_NAME": args.static_bucket_name,
-            "DATABASE_HOST": args.database_address,
             "DATABASE_PORT": pulumi.Output.from_input(args.database_port).apply(str),
             "DATABASE_NAME": args.database_name,
             "DATABASE_USER": args.database_user,
             # The contract with the image (README, "Database credentials"): every new connection uses
             # a token from rds.generate_db_auth_token for this user, host and port, in AWS_REGION.
             "DATABASE_AUTH": "iam",
-            "DATABASE_READER_HOSTS": pulumi.Output.from_input(args.database_reader_addresses).apply(
-                lambda hosts: ",".join(str(h) for h in hosts)
-            ),
+            # No replicas: nothing to wait for, and SSM refuses an empty parameter value.
+            **({} if args.database_reader_addresses else {"DATABASE_READER_HOSTS": ""}),
             # libpq reads this: connections to RDS are encrypted even if the app forgets to ask.
             "PGSSLMODE": "require",
-            "REDIS_HOST": args.cache_address,
-            "REDIS_READER_HOST": args.cache_reader_address,
             "REDIS_PORT": pulumi.Output.from_input(args.cache_port).apply(str),
             "REDIS_TLS": "true",
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
+        if args.xray_enabled:
+            values["AWS_XRAY_DAEMON_ADDRESS"] = f"127.0.0.1:{XRAY_DAEMON_PORT}"
+        return pulumi.Output.all(**values).apply(_checked_environment)
+
+    def _late_settings(self) -> dict[str, tuple[aws.ssm.Parameter, pulumi.Output[str]]]:
+        """One SSM String parameter per setting in LATE_SETTINGS the stack has, with its ARN as a
+        preview knows it: built from the fixed name and invokes, never from the parameter's output."""
+        args = self._args
+        values: dict[str, pulumi.Input[str]] = {
+            "ALLOWED_HOSTS": pulumi.Output.all(*args.allowed_hosts).apply(_allowed_hosts),
+            "DATABASE_HOST": args.database_address,
+            "REDIS_HOST": args.cache_address,
+            "REDIS_READER_HOST": args.cache_reader_address,
+        }
         if args.csrf_trusted_origins:
             values["CSRF_TRUSTED_ORIGINS"] = pulumi.Output.all(*args.csrf_trusted_origins).apply(
                 lambda origins: ",".join(str(o) for o in origins)
             )
-        if args.xray_enabled:
-            values["AWS_XRAY_DAEMON_ADDRESS"] = f"127.0.0.1:{XRAY_DAEMON_PORT}"
-        return pulumi.Output.all(**values).apply(_checked_environment)
+        if args.database_reader_addresses:
+            values["DATABASE_READER_HOSTS"] = pulumi.Output.all(*args.database_reader_addresses).apply(
+                lambda hosts: ",".join(str(h) for h in hosts)
+            )
+        settings = {}
+        for setting, value in sorted(values.items()):
+            slug = setting.lower().replace("_", "-")
+            parameter_name = f"/{self._physical}/{setting}"
+            parameter = aws.ssm.Parameter(
+                f"{self._name}-{slug}-setting",
+                name=parameter_name,
+                description=f"{setting} of the Django tasks (ECS reads it at task start)",
+                # Host names and origins, not secrets: String, readable only where IAM allows.
+                type="String",
+                value=value,
+                tags=merge_tags(args.tags, Name=f"{self._name}-{slug}-setting"),
+                opts=self._child,
+            )
+            settings[setting] = (parameter, self._parameter_arn(parameter_name))
+        return settings
+
+    def _parameter_arn(self, parameter_name: pulumi.Input[str]) -> pulumi.Output[str]:
+        """The ARN of an SSM parameter in the stack's region and account (names start with "/")."""
+        return pulumi.Output.concat(
+            "arn:", self._partition, ":ssm:", self._region, ":", self._account, ":parameter", parameter_name
+        )
+
+    def _secret_reference(self, secret_name: pulumi.Input[str]) -> pulumi.Output[str]:
+        """A Secrets Manager secret as Parameter Store serves it, by name (SECRETS_MANAGER_REFERENCE)."""
+        return self._parameter_arn(pulumi.Output.concat(SECRETS_MANAGER_REFERENCE, secret_name))
+
+    def _setting_secrets(
+        self, settings: Mapping[str, tuple[aws.ssm.Parameter, pulumi.Output[str]]]
+    ) -> pulumi.Output[list[dict[str, str]]]:
+        """LATE_SETTINGS as ECS injects them: from their parameters, at task start."""
+        names = sorted(settings)
+        return pulumi.Output.all(*[settings[n][1] for n in names]).apply(
+            lambda arns: [{"name": n, "valueFrom": arn} for n, arn in zip(names, arns, strict=True)]
+        )
 
     def _secrets(self, secret_key: _StoredSecret) -> pulumi.Output[list[dict[str, str]]]:
         """Credentials, injected by ECS from Secrets Manager at task start."""
@@ -814,9 +928,15 @@ class DjangoServices(pulumi.ComponentResource):
         json_key = args.cache_auth_secret_json_key
         # No database password: the tasks log in with IAM tokens (DATABASE_AUTH=iam), which they
         # create per connection, so a rotation never strands a running task.
-        return pulumi.Output.all(args.cache_auth_secret_arn, secret_key.arn).apply(
+        # A JSON key can only be selected with the secret's ARN (`<arn>:<json key>::`), which is unknown
+        # until the secret exists; Parameter Store's reference serves the whole secret, by name.
+        cache_secret = (
+            self._secret_reference(args.cache_auth_secret_name)
+            if args.cache_auth_secret_name is not None and not json_key
+            else args.cache_auth_secret_arn
+        )
+        return pulumi.Output.all(cache_secret, secret_key.value_from).apply(
             lambda arns: [
-                # `<arn>:<json key>::` selects one field of a JSON secret.
                 {"name": "REDIS_AUTH_TOKEN", "valueFrom": f"{arns[0]}:{json_key}::" if json_key else arns[0]},
                 {"name": "DJANGO_SECRET_KEY", "valueFrom": arns[1]},
             ]
@@ -1205,6 +1325,8 @@ def rebalancing_for(maximum_percent: int, *, required: bool = False) -> str:
 class _StoredSecret:
     arn: pulumi.Output[str]
     version: aws.secretsmanager.SecretVersion
+    value_from: pulumi.Output[str]
+    """The secret as `valueFrom` names it: Parameter Store's reference by name, known in a preview."""
 
 
 def _allowed_hosts(hosts: list[str]) -> str:

@@ -304,7 +304,21 @@ def _ssm_parameter_call(args: dict[str, Any], region: str) -> dict[str, Any]:
     }
 
 
+def _ssm_parameter_state(
+    args: pulumi.runtime.MockResourceArgs, resource_id: str, state: dict[str, Any], region: str
+) -> str:
+    # A hierarchical name starts with "/", which the ARN keeps after "parameter"; a flat one gets one.
+    name = str(state["name"])
+    state["arn"] = (
+        f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{name if name.startswith('/') else '/' + name}"
+    )
+    state.setdefault("tier", "Standard")
+    state.setdefault("version", 1)
+    return name
+
+
 AwsMocks.state_hooks["aws:rds/instance:Instance"] = _rds_instance_state
+AwsMocks.state_hooks["aws:ssm/parameter:Parameter"] = _ssm_parameter_state
 AwsMocks.state_hooks["aws:elasticache/replicationGroup:ReplicationGroup"] = _replication_group_state
 AwsMocks.state_hooks["aws:s3/bucket:Bucket"] = _bucket_state
 AwsMocks.state_hooks["aws:ec2/instance:Instance"] = _instance_state
