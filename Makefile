@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 STACK  ?= staging
 ## program folder to plan, e.g. examples/maple_quest_current (with STACK=dev)
 PROGRAM ?= .
-## more plan flags: --json, -c KEY=VALUE (repeatable), --policy-pack-config FILE
+## more plan flags: --json, -c KEY=VALUE (repeatable), --policy-pack-config FILE, --preview-unknowns
 PLAN_ARGS ?=
 #: -c KEY=VALUE sets a value for this one plan; Pulumi.<stack>.yaml is not changed (`pulumi preview
 #: -c` would also save the value into it). A key without a namespace is the project's.
