@@ -134,6 +134,7 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
     "aws:s3/bucket:Bucket": ("s3:CreateBucket", "s3:PutBucketTagging"),
     "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": ("s3:PutBucketCORS",),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ("s3:PutLifecycleConfiguration",),
+    "aws:s3/bucketLogging:BucketLogging": ("s3:PutBucketLogging",),
     "aws:s3/bucketObjectv2:BucketObjectv2": ("s3:PutObject", "s3:PutObjectTagging"),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ("s3:PutBucketOwnershipControls",),
     "aws:s3/bucketPolicy:BucketPolicy": ("s3:PutBucketPolicy",),
@@ -169,6 +170,15 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
         "ec2:CreateTags",
     ),
     "aws:wafv2/webAcl:WebAcl": ("wafv2:CreateWebACL", "wafv2:TagResource"),
+    # Logging to a CloudWatch Logs group: WAF sets the group's resource policy with the caller's
+    # rights (CloudWatch Logs guide, "Logs sent to CloudWatch Logs").
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": (
+        "wafv2:PutLoggingConfiguration",
+        "logs:CreateLogDelivery",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+    ),
 }
 
 # type token -> the service principal a role is passed to when the type is created (iam:PassRole).
