@@ -397,8 +397,13 @@ class DjangoServices(pulumi.ComponentResource):
                 log_groups[role],
                 execution_role,
                 static_role if role == "collectstatic" else task_role,
-                # Registering a task definition checks no `valueFrom`; starting a task needs them all.
-                depends_on=[secret_key.version, *(parameter for parameter, _ in settings.values())],
+                # Registering a task definition checks no `valueFrom`; starting a task needs them all,
+                # and the execution role's grant to read them, or a new revision's tasks fail to start.
+                depends_on=[
+                    secret_key.version,
+                    self._execution_policy,
+                    *(parameter for parameter, _ in settings.values()),
+                ],
             )
 
         discovery = self._service_discovery()
@@ -634,7 +639,7 @@ class DjangoServices(pulumi.ComponentResource):
                 ]
             return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
-        aws.iam.RolePolicy(
+        self._execution_policy = aws.iam.RolePolicy(
             f"{self._name}-execution-policy",
             role=role.id,
             policy=pulumi.Output.all(

@@ -190,8 +190,10 @@ def test_late_settings_come_from_string_parameters_named_for_the_stack(default_t
         # Host names and origins: not secrets, so no KMS key is needed to read them.
         assert parameter.inputs["type"] == "String", name
         assert unwrapped(parameter.inputs["value"]), f"SSM refuses an empty value: {name}"
+    policy_urn = default_tier.named("app-execution-policy").urn
     for role, definition in task_definitions(default_tier).items():
         assert {p.urn for p in parameters.values()} <= set(definition.dependencies), role
+        assert policy_urn in definition.dependencies, f"{role} could start before it may read them"
 
 
 def test_no_replicas_means_an_empty_reader_list_and_no_parameter(build: Build) -> None:
