@@ -349,9 +349,10 @@ class DjangoServices(pulumi.ComponentResource):
         exec_log_group = self._log_group("exec", retention_days=args.exec_log_retention_days)
 
         settings = self._late_settings()
-        execution_role = self._execution_role(
-            secret_key, list(log_groups.values()), repository_arn, list(settings.values())
+        secrets = pulumi.Output.all(self._secrets(secret_key), self._setting_secrets(settings)).apply(
+            lambda lists: [*lists[0], *lists[1]]
         )
+        execution_role = self._execution_role(secret_key, list(log_groups.values()), repository_arn, secrets)
         task_role = self._task_role(exec_log_group)
         static_role = self._static_writer_role()
 
@@ -384,9 +385,6 @@ class DjangoServices(pulumi.ComponentResource):
         self.exec_session_policy_arn = self._exec_session_policy(cluster) if args.exec_enabled else None
 
         environment = self._environment()
-        secrets = pulumi.Output.all(self._secrets(secret_key), self._setting_secrets(settings)).apply(
-            lambda lists: [*lists[0], *lists[1]]
-        )
         task_defs: dict[str, aws.ecs.TaskDefinition] = {}
         for role in roles:
             task_defs[role] = self._task_definition(
@@ -569,7 +567,7 @@ class DjangoServices(pulumi.ComponentResource):
         secret_key: _StoredSecret,
         log_groups: Sequence[aws.cloudwatch.LogGroup],
         repository_arn: pulumi.Output[str | None],
-        settings: Sequence[tuple[aws.ssm.Parameter, pulumi.Output[str]]],
+        secrets: pulumi.Output[list[dict[str, str]]],
     ) -> aws.iam.Role:
         """What ECS itself needs to start a task: pull the image, read its secrets and settings, write logs."""
         args = self._args
@@ -600,14 +598,13 @@ class DjangoServices(pulumi.ComponentResource):
                 },
                 {
                     # ECS fetches every `valueFrom` in Parameter Store with GetParameters: the settings'
-                    # parameters and the secrets' references (then read with the grants above). String
-                    # parameters need no kms:Decrypt.
+                    # parameters and the secrets' references (then read with the grants above), exactly
+                    # those the task definitions name. String parameters need no kms:Decrypt.
                     "Sid": "ReadTaskParameters",
                     "Effect": "Allow",
                     "Action": "ssm:GetParameters",
                     "Resource": sorted(
-                        {*values["parameters"]}
-                        | {arn for arn in (values["cache_reference"], values["key_reference"]) if arn}
+                        {s["valueFrom"] for s in values["secrets"] if s["valueFrom"].split(":")[2] == "ssm"}
                     ),
                 },
                 {
@@ -649,13 +646,7 @@ class DjangoServices(pulumi.ComponentResource):
                 region=self._region,
                 logs=pulumi.Output.all(*[group.arn for group in log_groups]),
                 repository=repository_arn,
-                parameters=pulumi.Output.all(*[arn for _, arn in settings]),
-                key_reference=secret_key.value_from,
-                cache_reference=(
-                    self._secret_reference(args.cache_auth_secret_name)
-                    if args.cache_auth_secret_name is not None and not args.cache_auth_secret_json_key
-                    else None
-                ),
+                secrets=secrets,
             ).apply(document),
             opts=self._child,
         )
