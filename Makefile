@@ -15,6 +15,8 @@ PLAN_ARGS ?=
 #: -c KEY=VALUE sets a value for this one plan; Pulumi.<stack>.yaml is not changed (`pulumi preview
 #: -c` would also save the value into it). A key without a namespace is the project's.
 #: Policy levels and settings: make plan PLAN_ARGS="--policy-pack-config examples/policy-config.json"
+#: As a first preview of a new stack (AWS-computed values unknown; what the pack could not judge
+#: yet, and why, is summed up): make plan PLAN_ARGS=--preview-unknowns
 # The Maple Quest example must FAIL its plan: the policy pack rejects its mistakes. `make plan-example`
 # (and CI) passes only then. Its stack name is set here and nowhere else.
 EXAMPLE_PROGRAM ?= examples/maple_quest_current

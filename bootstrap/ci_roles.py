@@ -162,6 +162,8 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
     "aws:sns/topic:Topic": ("sns:CreateTopic", "sns:TagResource"),
     "aws:sns/topicPolicy:TopicPolicy": ("sns:SetTopicAttributes",),
     "aws:sns/topicSubscription:TopicSubscription": ("sns:Subscribe",),
+    # Tags sent with PutParameter are authorised as ssm:AddTagsToResource as well.
+    "aws:ssm/parameter:Parameter": ("ssm:PutParameter", "ssm:AddTagsToResource"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": (
         "ec2:AuthorizeSecurityGroupEgress",
         "ec2:CreateTags",

@@ -87,6 +87,8 @@ class Cache(pulumi.ComponentResource):
     reader_address: pulumi.Output[str]
     port: pulumi.Output[int]
     auth_secret_arn: pulumi.Output[str]
+    auth_secret_name: pulumi.Output[str]
+    """Name of the AUTH token's secret: known in a preview, unlike its ARN."""
     security_group_id: pulumi.Output[str]
     replication_group_id: pulumi.Output[str]
     url_template: pulumi.Output[str]
@@ -181,6 +183,7 @@ class Cache(pulumi.ComponentResource):
         self.reader_address = group.reader_endpoint_address
         self.port = group.port.apply(lambda port: int(port or PORT))
         self.auth_secret_arn = secret.arn
+        self.auth_secret_name = secret.name
         self.security_group_id = security_group.id
         self.replication_group_id = group.replication_group_id
         self.url_template = pulumi.Output.concat(
@@ -192,6 +195,7 @@ class Cache(pulumi.ComponentResource):
                 "reader_address": self.reader_address,
                 "port": self.port,
                 "auth_secret_arn": self.auth_secret_arn,
+                "auth_secret_name": self.auth_secret_name,
                 "security_group_id": self.security_group_id,
                 "replication_group_id": self.replication_group_id,
                 "url_template": self.url_template,

@@ -210,6 +210,8 @@ class Database(pulumi.ComponentResource):
     port: pulumi.Output[int]
     endpoint: pulumi.Output[str]
     reader_addresses: pulumi.Output[list[str]]
+    replica_addresses: list[pulumi.Output[str]]
+    """The replicas' host names, one Output each: how many there are is known before they exist."""
     master_secret_arn: pulumi.Output[str]
     resource_ids: pulumi.Output[list[str]]
     """DbiResourceId of the primary and each replica, for `rds-db:connect` grants."""
@@ -410,6 +412,7 @@ class Database(pulumi.ComponentResource):
         self.port = primary.port
         self.endpoint = primary.endpoint
         self.reader_addresses = pulumi.Output.all(*[r.address for r in replicas]).apply(list)
+        self.replica_addresses = [r.address for r in replicas]
         self.master_secret_arn = (
             master_secret.arn if master_secret is not None else primary.master_user_secrets.apply(_secret_arn)
         )

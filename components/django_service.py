@@ -3,7 +3,13 @@ optional beat, a migrations task definition, autoscaling, IAM, log groups and th
 
 Everything runs in the private app subnets without public IPs. Credentials reach the containers
 only through the task definitions' `secrets` (Secrets Manager, decrypted by the execution role);
-the plain environment carries host names, ports and bucket names, nothing that grants access.
+the plain environment carries ports, bucket names and settings, nothing that grants access.
+
+Every value in the container definitions is known before anything is created, so that a pull
+request's preview judges them whole (docs/preview-coverage.md): what other resources compute at
+creation (database and cache endpoints, the site's and the load balancer's host names) reaches the
+containers through SSM parameters with names fixed here, and secrets through Parameter Store's
+references to Secrets Manager by name; both are ARNs built from invokes, which a preview runs.
 """
 
 from __future__ import annotations
@@ -51,6 +57,24 @@ DNS_NAMESPACE = re.compile(
 CREDENTIAL_WORDS = ("PASSWORD", "SECRET", "TOKEN", "KEY")
 # ...unless the next word says the value only names one (MEDIA_SIGNING_KEY_ID is CloudFront's key id).
 IDENTIFIER_WORDS = ("ID", "ARN")
+# Settings whose values other resources compute when they are created. In `environment` they would
+# leave the whole containerDefinitions string unknown in a first preview; ECS reads them from SSM
+# String parameters instead (`secrets`), whose ARNs are known: they are not secret, only late.
+LATE_SETTINGS = (
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_HOST",
+    "DATABASE_READER_HOSTS",
+    "REDIS_HOST",
+    "REDIS_READER_HOST",
+)
+# Parameter Store serves a Secrets Manager secret under this path by the secret's name (AWS Systems
+# Manager guide, "Referencing AWS Secrets Manager secrets from Parameter Store parameters"); ECS
+# accepts such a parameter's ARN in `valueFrom`. Unlike the secret's own ARN, which ends in six
+# random characters AWS adds at creation, it is known in a preview.
+SECRETS_MANAGER_REFERENCE = "/aws/reference/secretsmanager/"
+# SSM refuses parameter names that begin with these (case-insensitive).
+SSM_RESERVED_PREFIXES = ("aws", "ssm")
 
 
 @dataclass(frozen=True)
@@ -112,8 +136,9 @@ class DjangoServicesArgs:
     """PostgreSQL port. Required."""
     database_name: pulumi.Input[str]
     """Name of the application database. Required."""
-    database_reader_addresses: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Read replica host names (may be empty). Required."""
+    database_reader_addresses: Sequence[pulumi.Input[str]]
+    """Read replica host names, one per replica (may be empty): a list, since whether an SSM
+    parameter carries them depends on its length (`Database.replica_addresses`). Required."""
     database_resource_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """DbiResourceId of the primary and each replica (`Database.resource_ids`): the task role may
     log in to exactly these as `database_user` with IAM tokens. Required."""
@@ -194,6 +219,10 @@ class DjangoServicesArgs:
     """Database user the tasks log in as with IAM tokens (`Database.app_username`). Default: "app"."""
     cache_auth_secret_json_key: str | None = None
     """JSON key of the token when the Redis secret is a JSON document. Default: none (plain string)."""
+    cache_auth_secret_name: pulumi.Input[str] | None = None
+    """Name of that secret (`Cache.auth_secret_name`): the tasks read it through Parameter Store's
+    reference by name, known in a preview. Default: none (then `valueFrom` is the secret's ARN, and
+    the task definitions can't be judged in a first preview)."""
     secret_recovery_window_days: int = 30
     """Days a deleted SECRET_KEY secret can still be restored. Default: 30."""
     service_discovery_namespace: str | None = None
@@ -204,7 +233,7 @@ class DjangoServicesArgs:
     """VPC of the tasks; required with `service_discovery_namespace`. Default: none."""
     media_signing: MediaSigning | None = None
     """Signing key of private media (`Storage.media_signing`). Given, the web container alone gets
-    MEDIA_SIGNING_KEY_ID (environment) and MEDIA_SIGNING_PRIVATE_KEY (task secret), and the web task
+    MEDIA_SIGNING_KEY_ID (an SSM parameter) and MEDIA_SIGNING_PRIVATE_KEY (its secret), and the web task
     alone has an execution role that may read that secret. Default: None (no signing)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
@@ -220,6 +249,13 @@ class DjangoServicesArgs:
                 raise ValueError(
                     "service_discovery_namespace needs vpc_id: the namespace is a private zone of the VPC"
                 )
+        if isinstance(self.database_reader_addresses, (pulumi.Output, str)) or not isinstance(
+            self.database_reader_addresses, Sequence
+        ):
+            raise ValueError(
+                f"database_reader_addresses {self.database_reader_addresses!r}: pass a list with one "
+                "address per replica (Database.replica_addresses), not one Output of a list"
+            )
         if (self.image is None) == (self.docker_context is None):
             raise ValueError(
                 f"image {self.image!r} / docker_context {self.docker_context!r}: set exactly one, "
@@ -306,8 +342,14 @@ class DjangoServices(pulumi.ComponentResource):
         invoke = pulumi.InvokeOutputOptions(parent=self)
         self._region = aws.get_region_output(opts=invoke).region
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
-        # Physical names (task families, log groups) must differ between stacks in one account.
+        self._partition = aws.get_partition_output(opts=invoke).partition
+        # Physical names (task families, log groups, parameters) must differ between stacks in one account.
         self._physical = f"{name}-{pulumi.get_stack()}"
+        if self._physical.lower().startswith(SSM_RESERVED_PREFIXES):
+            raise ValueError(
+                f"name {name!r}: SSM refuses parameter names beginning with 'aws' or 'ssm', and the "
+                f"tasks' settings are kept under /{self._physical}/; choose another name"
+            )
 
         image_uri, repository_arn = self._image()
         secret_key = self._secret_key()
@@ -315,21 +357,28 @@ class DjangoServices(pulumi.ComponentResource):
         log_groups = {role: self._log_group(role) for role in roles}
         exec_log_group = self._log_group("exec", retention_days=args.exec_log_retention_days)
 
-        execution_role = self._execution_role(secret_key, list(log_groups.values()), repository_arn)
+        settings = self._late_settings()
+        secrets = pulumi.Output.all(self._secrets(secret_key), self._setting_secrets(settings)).apply(
+            lambda lists: [*lists[0], *lists[1]]
+        )
+        execution_role, execution_policy = self._execution_role(
+            secret_key, list(log_groups.values()), repository_arn, secrets
+        )
         # The media signing key may sign a URL to any private file: only the web task, which serves
         # the users allowed to see them, can read it, so its execution role is its own.
         media = args.media_signing
-        web_execution_role = (
-            self._execution_role(
+        web_secrets, web_parameters = secrets, list[aws.ssm.Parameter]()
+        web_execution_role, web_execution_policy = execution_role, execution_policy
+        if media is not None:
+            web_secrets, web_parameters = self._media_signing_secrets(secrets, media)
+            web_execution_role, web_execution_policy = self._execution_role(
                 secret_key,
                 [log_groups["web"]],
                 repository_arn,
+                web_secrets,
                 role_name="web-execution",
                 media_secret_arn=media.private_key_secret_arn,
             )
-            if media is not None
-            else execution_role
-        )
         task_role = self._task_role(exec_log_group)
         static_role = self._static_writer_role()
 
@@ -362,19 +411,25 @@ class DjangoServices(pulumi.ComponentResource):
         self.exec_session_policy_arn = self._exec_session_policy(cluster) if args.exec_enabled else None
 
         environment = self._environment()
-        secrets = self._secrets(secret_key)
         task_defs: dict[str, aws.ecs.TaskDefinition] = {}
         for role in roles:
-            signs = role == "web" and media is not None
+            web = role == "web"
             task_defs[role] = self._task_definition(
                 role,
                 image_uri,
-                self._media_signing_environment(environment) if signs else environment,
-                self._media_signing_secrets(secrets) if signs else secrets,
+                environment,
+                web_secrets if web else secrets,
                 log_groups[role],
-                web_execution_role if role == "web" else execution_role,
+                web_execution_role if web else execution_role,
                 static_role if role == "collectstatic" else task_role,
-                depends_on=[secret_key.version],
+                # Registering a task definition checks no `valueFrom`; starting a task needs them all,
+                # and the execution role's grant to read them, or a new revision's tasks fail to start.
+                depends_on=[
+                    secret_key.version,
+                    web_execution_policy if web else execution_policy,
+                    *(parameter for parameter, _ in settings.values()),
+                    *(web_parameters if web else []),
+                ],
             )
 
         discovery = self._service_discovery()
@@ -511,7 +566,7 @@ class DjangoServices(pulumi.ComponentResource):
             secret_string=pulumi.Output.secret(args.django_secret_key),
             opts=self._child,
         )
-        return _StoredSecret(secret.arn, version)
+        return _StoredSecret(secret.arn, version, self._secret_reference(secret.name))
 
     def _log_group(self, role: str, retention_days: int | None = None) -> aws.cloudwatch.LogGroup:
         return aws.cloudwatch.LogGroup(
@@ -542,11 +597,12 @@ class DjangoServices(pulumi.ComponentResource):
         secret_key: _StoredSecret,
         log_groups: Sequence[aws.cloudwatch.LogGroup],
         repository_arn: pulumi.Output[str | None],
+        secrets: pulumi.Output[list[dict[str, str]]],
         role_name: str = "execution",
         media_secret_arn: pulumi.Output[str] | None = None,
-    ) -> aws.iam.Role:
-        """What ECS itself needs to start a task: pull the image, read the task secrets, write logs.
-        `media_secret_arn`: the web task's own role, which also reads the media signing key."""
+    ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+        """What ECS itself needs to start a task: pull the image, read its secrets and settings, write
+        logs. `media_secret_arn`: the web task's own role, which also reads the media signing key."""
         args = self._args
         role = aws.iam.Role(
             f"{self._name}-{role_name}-role",
@@ -578,6 +634,17 @@ class DjangoServices(pulumi.ComponentResource):
                     },
                 },
                 {
+                    # ECS fetches every `valueFrom` in Parameter Store with GetParameters: the settings'
+                    # parameters and the secrets' references (then read with the grants above), exactly
+                    # those the task definitions name. String parameters need no kms:Decrypt.
+                    "Sid": "ReadTaskParameters",
+                    "Effect": "Allow",
+                    "Action": "ssm:GetParameters",
+                    "Resource": sorted(
+                        {s["valueFrom"] for s in values["secrets"] if s["valueFrom"].split(":")[2] == "ssm"}
+                    ),
+                },
+                {
                     "Sid": "WriteTaskLogs",
                     "Effect": "Allow",
                     "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -606,7 +673,7 @@ class DjangoServices(pulumi.ComponentResource):
                 ]
             return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
-        aws.iam.RolePolicy(
+        policy = aws.iam.RolePolicy(
             f"{self._name}-{role_name}-policy",
             role=role.id,
             policy=pulumi.Output.all(
@@ -617,10 +684,11 @@ class DjangoServices(pulumi.ComponentResource):
                 region=self._region,
                 logs=pulumi.Output.all(*[group.arn for group in log_groups]),
                 repository=repository_arn,
+                secrets=secrets,
             ).apply(document),
             opts=self._child,
         )
-        return role
+        return role, policy
 
     def _task_role(self, exec_log_group: aws.cloudwatch.LogGroup) -> aws.iam.Role:
         """What the Django code may do: the media bucket, and ECS Exec (plus X-Ray when enabled)."""
@@ -812,36 +880,81 @@ class DjangoServices(pulumi.ComponentResource):
         values: dict[str, pulumi.Input[Any]] = {
             "DEBUG": "False",
             "DJANGO_SETTINGS_MODULE": args.django_settings_module,
-            "ALLOWED_HOSTS": pulumi.Output.all(*args.allowed_hosts).apply(_allowed_hosts),
             "AWS_REGION": self._region,
             "MEDIA_BUCKET_NAME": args.media_bucket_name,
             "STATIC_BUCKET_NAME": args.static_bucket_name,
-            "DATABASE_HOST": args.database_address,
             "DATABASE_PORT": pulumi.Output.from_input(args.database_port).apply(str),
             "DATABASE_NAME": args.database_name,
             "DATABASE_USER": args.database_user,
             # The contract with the image (README, "Database credentials"): every new connection uses
             # a token from rds.generate_db_auth_token for this user, host and port, in AWS_REGION.
             "DATABASE_AUTH": "iam",
-            "DATABASE_READER_HOSTS": pulumi.Output.from_input(args.database_reader_addresses).apply(
-                lambda hosts: ",".join(str(h) for h in hosts)
-            ),
+            # No replicas: nothing to wait for, and SSM refuses an empty parameter value.
+            **({} if args.database_reader_addresses else {"DATABASE_READER_HOSTS": ""}),
             # libpq reads this: connections to RDS are encrypted even if the app forgets to ask.
             "PGSSLMODE": "require",
-            "REDIS_HOST": args.cache_address,
-            "REDIS_READER_HOST": args.cache_reader_address,
             "REDIS_PORT": pulumi.Output.from_input(args.cache_port).apply(str),
             "REDIS_TLS": "true",
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
+        if args.xray_enabled:
+            values["AWS_XRAY_DAEMON_ADDRESS"] = f"127.0.0.1:{XRAY_DAEMON_PORT}"
+        return pulumi.Output.all(**values).apply(_checked_environment)
+
+    def _late_settings(self) -> dict[str, tuple[aws.ssm.Parameter, pulumi.Output[str]]]:
+        """One SSM String parameter per setting in LATE_SETTINGS the stack has, with its ARN as a
+        preview knows it: built from the fixed name and invokes, never from the parameter's output."""
+        args = self._args
+        values: dict[str, pulumi.Input[str]] = {
+            "ALLOWED_HOSTS": pulumi.Output.all(*args.allowed_hosts).apply(_allowed_hosts),
+            "DATABASE_HOST": args.database_address,
+            "REDIS_HOST": args.cache_address,
+            "REDIS_READER_HOST": args.cache_reader_address,
+        }
         if args.csrf_trusted_origins:
             values["CSRF_TRUSTED_ORIGINS"] = pulumi.Output.all(*args.csrf_trusted_origins).apply(
                 lambda origins: ",".join(str(o) for o in origins)
             )
-        if args.xray_enabled:
-            values["AWS_XRAY_DAEMON_ADDRESS"] = f"127.0.0.1:{XRAY_DAEMON_PORT}"
-        return pulumi.Output.all(**values).apply(_checked_environment)
+        if args.database_reader_addresses:
+            values["DATABASE_READER_HOSTS"] = pulumi.Output.all(*args.database_reader_addresses).apply(
+                lambda hosts: ",".join(str(h) for h in hosts)
+            )
+        settings = {}
+        for setting, value in sorted(values.items()):
+            slug = setting.lower().replace("_", "-")
+            parameter_name = f"/{self._physical}/{setting}"
+            parameter = aws.ssm.Parameter(
+                f"{self._name}-{slug}-setting",
+                name=parameter_name,
+                description=f"{setting} of the Django tasks (ECS reads it at task start)",
+                # Host names and origins, not secrets: String, readable only where IAM allows.
+                type="String",
+                value=value,
+                tags=merge_tags(args.tags, Name=f"{self._name}-{slug}-setting"),
+                opts=self._child,
+            )
+            settings[setting] = (parameter, self._parameter_arn(parameter_name))
+        return settings
+
+    def _parameter_arn(self, parameter_name: pulumi.Input[str]) -> pulumi.Output[str]:
+        """The ARN of an SSM parameter in the stack's region and account (names start with "/")."""
+        return pulumi.Output.concat(
+            "arn:", self._partition, ":ssm:", self._region, ":", self._account, ":parameter", parameter_name
+        )
+
+    def _secret_reference(self, secret_name: pulumi.Input[str]) -> pulumi.Output[str]:
+        """A Secrets Manager secret as Parameter Store serves it, by name (SECRETS_MANAGER_REFERENCE)."""
+        return self._parameter_arn(pulumi.Output.concat(SECRETS_MANAGER_REFERENCE, secret_name))
+
+    def _setting_secrets(
+        self, settings: Mapping[str, tuple[aws.ssm.Parameter, pulumi.Output[str]]]
+    ) -> pulumi.Output[list[dict[str, str]]]:
+        """LATE_SETTINGS as ECS injects them: from their parameters, at task start."""
+        names = sorted(settings)
+        return pulumi.Output.all(*[settings[n][1] for n in names]).apply(
+            lambda arns: [{"name": n, "valueFrom": arn} for n, arn in zip(names, arns, strict=True)]
+        )
 
     def _secrets(self, secret_key: _StoredSecret) -> pulumi.Output[list[dict[str, str]]]:
         """Credentials, injected by ECS from Secrets Manager at task start."""
@@ -849,32 +962,48 @@ class DjangoServices(pulumi.ComponentResource):
         json_key = args.cache_auth_secret_json_key
         # No database password: the tasks log in with IAM tokens (DATABASE_AUTH=iam), which they
         # create per connection, so a rotation never strands a running task.
-        return pulumi.Output.all(args.cache_auth_secret_arn, secret_key.arn).apply(
+        # A JSON key can only be selected with the secret's ARN (`<arn>:<json key>::`), which is unknown
+        # until the secret exists; Parameter Store's reference serves the whole secret, by name.
+        cache_secret = (
+            self._secret_reference(args.cache_auth_secret_name)
+            if args.cache_auth_secret_name is not None and not json_key
+            else args.cache_auth_secret_arn
+        )
+        return pulumi.Output.all(cache_secret, secret_key.value_from).apply(
             lambda arns: [
-                # `<arn>:<json key>::` selects one field of a JSON secret.
                 {"name": "REDIS_AUTH_TOKEN", "valueFrom": f"{arns[0]}:{json_key}::" if json_key else arns[0]},
                 {"name": "DJANGO_SECRET_KEY", "valueFrom": arns[1]},
             ]
         )
 
-    def _media_signing_environment(
-        self, environment: pulumi.Output[dict[str, str]]
-    ) -> pulumi.Output[dict[str, str]]:
-        """The web container's environment plus CloudFront's id of the signing key (not a secret:
-        it is the Key-Pair-Id of every signed URL)."""
-        assert self._args.media_signing is not None
-        return pulumi.Output.all(environment, self._args.media_signing.public_key_id).apply(
-            lambda v: _checked_environment({**v[0], "MEDIA_SIGNING_KEY_ID": v[1]})
-        )
-
     def _media_signing_secrets(
-        self, secrets: pulumi.Output[list[dict[str, str]]]
-    ) -> pulumi.Output[list[dict[str, str]]]:
-        """The web container's task secrets plus the media signing private key (PEM)."""
-        assert self._args.media_signing is not None
-        return pulumi.Output.all(secrets, self._args.media_signing.private_key_secret_arn).apply(
-            lambda v: [*v[0], {"name": "MEDIA_SIGNING_PRIVATE_KEY", "valueFrom": v[1]}]
+        self, secrets: pulumi.Output[list[dict[str, str]]], media: MediaSigning
+    ) -> tuple[pulumi.Output[list[dict[str, str]]], list[aws.ssm.Parameter]]:
+        """The web container's task secrets plus the media signing key: CloudFront's id of the key
+        (the Key-Pair-Id of every signed URL, not a secret, but known only once the key exists, so
+        from a parameter like LATE_SETTINGS) and the private key (PEM), by its Parameter Store
+        reference."""
+        args = self._args
+        name = f"/{self._physical}/MEDIA_SIGNING_KEY_ID"
+        key_id = aws.ssm.Parameter(
+            f"{self._name}-media-signing-key-id-setting",
+            name=name,
+            description="MEDIA_SIGNING_KEY_ID of the Django web task (ECS reads it at task start)",
+            type="String",
+            value=media.public_key_id,
+            tags=merge_tags(args.tags, Name=f"{self._name}-media-signing-key-id-setting"),
+            opts=self._child,
         )
+        web_secrets = pulumi.Output.all(
+            secrets, self._parameter_arn(name), self._secret_reference(media.private_key_secret_name)
+        ).apply(
+            lambda v: [
+                *v[0],
+                {"name": "MEDIA_SIGNING_KEY_ID", "valueFrom": v[1]},
+                {"name": "MEDIA_SIGNING_PRIVATE_KEY", "valueFrom": v[2]},
+            ]
+        )
+        return web_secrets, [key_id]
 
     def _command(self, role: str) -> list[str]:
         args = self._args
@@ -1259,6 +1388,8 @@ def rebalancing_for(maximum_percent: int, *, required: bool = False) -> str:
 class _StoredSecret:
     arn: pulumi.Output[str]
     version: aws.secretsmanager.SecretVersion
+    value_from: pulumi.Output[str]
+    """The secret as `valueFrom` names it: Parameter Store's reference by name, known in a preview."""
 
 
 def _allowed_hosts(hosts: list[str]) -> str:

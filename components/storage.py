@@ -107,6 +107,8 @@ class MediaSigning:
     """CloudFront's id of the public key: the `Key-Pair-Id` of every signed URL or cookie."""
     private_key_secret_arn: pulumi.Output[str]
     """Secrets Manager secret holding the private key (PEM); created empty, filled by an operator."""
+    private_key_secret_name: pulumi.Output[str]
+    """That secret's name, known in a preview (its ARN ends in characters AWS adds at creation)."""
 
 
 @dataclass(frozen=True)
@@ -509,7 +511,12 @@ class Storage(pulumi.ComponentResource):
             tags=merge_tags(args.tags, Name=f"{name}-media-signing-private-key"),
             opts=pulumi.ResourceOptions(parent=self, protect=args.keep_data),
         )
-        return MediaSigning(key_group_id=group.id, public_key_id=key.id, private_key_secret_arn=secret.arn)
+        return MediaSigning(
+            key_group_id=group.id,
+            public_key_id=key.id,
+            private_key_secret_arn=secret.arn,
+            private_key_secret_name=secret.name,
+        )
 
     def _private_bucket(
         self,

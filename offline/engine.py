@@ -258,9 +258,10 @@ def activate_mocks(
     preview: bool = True,
     mocks: pulumi.runtime.Mocks | None = None,
     on_register: Callable[[RegisteredResource], None] | None = None,
+    preview_unknowns: bool = False,
 ) -> RecordingMonitor:
     """Point the Pulumi runtime at a fresh recording mock engine."""
-    monitor = RecordingMonitor(mocks or AwsMocks(), on_register)
+    monitor = RecordingMonitor(mocks or AwsMocks(preview_unknowns=preview_unknowns), on_register)
     ROOT.set(None)  # a fresh root stack per run, or exports from an earlier run would leak in
     # Outputs an earlier run left pending (a failed apply, say) would otherwise be awaited, and their
     # errors raised, by the next run.
@@ -312,12 +313,20 @@ def run_program(
     preview: bool = True,
     overrides: dict[str, str] | None = None,
     timeout: float = PROGRAM_TIMEOUT_SECONDS,
+    preview_unknowns: bool = False,
 ) -> ProgramRun:
     """Run `<program_dir>/__main__.py` for `stack` under mocks and return what it registered.
 
+    With `preview_unknowns`, outputs the provider computes at creation are unknown, as in a first
+    `pulumi preview` of a new stack (`offline.mocks.first_preview`); otherwise the mocks answer them.
     A `pulumi.RunError` from the program (invalid settings) propagates unchanged.
     """
-    return run_with_config(load_stack_config(program_dir, stack, overrides), preview=preview, timeout=timeout)
+    return run_with_config(
+        load_stack_config(program_dir, stack, overrides),
+        preview=preview,
+        timeout=timeout,
+        preview_unknowns=preview_unknowns,
+    )
 
 
 def run_with_config(
@@ -326,13 +335,20 @@ def run_with_config(
     preview: bool = True,
     timeout: float = PROGRAM_TIMEOUT_SECONDS,
     on_register: Callable[[RegisteredResource], None] | None = None,
+    preview_unknowns: bool = False,
 ) -> ProgramRun:
     """`run_program` for a stack config already loaded (`load_stack_config`); `on_register` sees each
     resource as it is registered."""
     pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
     tracked = _ReadTrackingConfig(pulumi.runtime.config.CONFIG.get())
     pulumi.runtime.config.CONFIG.set(tracked)
-    monitor = activate_mocks(config.project, config.stack, preview=preview, on_register=on_register)
+    monitor = activate_mocks(
+        config.project,
+        config.stack,
+        preview=preview,
+        on_register=on_register,
+        preview_unknowns=preview_unknowns,
+    )
 
     main = config.program_dir / "__main__.py"
 

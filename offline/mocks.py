@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi
+from pulumi.runtime import rpc
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -63,8 +64,10 @@ class AwsMocks(pulumi.runtime.Mocks):
     state_hooks: dict[str, StateHook] = {}
     call_hooks: dict[str, CallHook] = {}
 
-    def __init__(self, region: str | None = None) -> None:
+    def __init__(self, region: str | None = None, *, preview_unknowns: bool = False) -> None:
         self.region = region or DEFAULT_REGION
+        self.preview_unknowns = preview_unknowns
+        """Answer as a first `pulumi preview` does: what the provider computes at creation unknown."""
         # Explicit providers (e.g. the edge tier's us-east-1 provider) by the id the mock gave them, so
         # that what they manage gets ARNs in their region rather than the stack's.
         self.provider_regions: dict[str, str] = {}
@@ -79,6 +82,12 @@ class AwsMocks(pulumi.runtime.Mocks):
         return str(pulumi.runtime.config.CONFIG.get().get("aws:region") or self.region)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, state = self._answer(args)
+        if not self.preview_unknowns or args.typ.startswith("pulumi:providers:"):
+            return resource_id, state
+        return first_preview(args.inputs, resource_id, state)
+
+    def _answer(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         state = dict(args.inputs)
         # pulumi-aws 7: a resource's own `region` wins over its provider's.
         region = str(state.get("region") or "") or self._provider_region(args.provider) or self._region()
@@ -147,6 +156,25 @@ class AwsMocks(pulumi.runtime.Mocks):
         if token == "aws:index/getPartition:getPartition":
             return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com"}
         return dict(args.args)
+
+
+# Physical names the provider assigns in its Check step (autonaming) when the program sets none: a
+# preview already shows them, unlike everything AWS assigns when it creates the resource.
+AUTONAMED_PROPERTIES = frozenset({"name", "bucket"})
+
+
+def first_preview(
+    inputs: dict[str, Any], resource_id: str | None, state: dict[str, Any]
+) -> tuple[str | None, dict[str, Any]]:
+    """A resource's answer as a first preview has it, before anything exists: the inputs it was
+    given and its autonamed physical name stay known; its id and every output the provider computes
+    at creation (ARNs, endpoints, addresses, generated ids) are unknown."""
+    planned = {
+        key: value if key in inputs or key in AUTONAMED_PROPERTIES or key == "tagsAll" else rpc.UNKNOWN
+        for key, value in state.items()
+    }
+    # An empty id is how the engine says "not known yet"; components have none either way.
+    return ("" if resource_id is not None else None), planned
 
 
 def _vpc_state(
@@ -276,7 +304,21 @@ def _ssm_parameter_call(args: dict[str, Any], region: str) -> dict[str, Any]:
     }
 
 
+def _ssm_parameter_state(
+    _args: pulumi.runtime.MockResourceArgs, _resource_id: str, state: dict[str, Any], region: str
+) -> str:
+    # A hierarchical name starts with "/", which the ARN keeps after "parameter"; a flat one gets one.
+    name = str(state["name"])
+    state["arn"] = (
+        f"arn:aws:ssm:{region}:{ACCOUNT_ID}:parameter{name if name.startswith('/') else '/' + name}"
+    )
+    state.setdefault("tier", "Standard")
+    state.setdefault("version", 1)
+    return name
+
+
 AwsMocks.state_hooks["aws:rds/instance:Instance"] = _rds_instance_state
+AwsMocks.state_hooks["aws:ssm/parameter:Parameter"] = _ssm_parameter_state
 AwsMocks.state_hooks["aws:elasticache/replicationGroup:ReplicationGroup"] = _replication_group_state
 AwsMocks.state_hooks["aws:s3/bucket:Bucket"] = _bucket_state
 AwsMocks.state_hooks["aws:ec2/instance:Instance"] = _instance_state

@@ -15,6 +15,11 @@ error: `{"error": {"message", "problems": [{"key", "value", "allowed", "message"
     python -m offline.plan --program examples/maple_quest_current --stack dev
     python -m offline.plan --stack staging -c natStrategy=one-per-az
     python -m offline.plan --stack prod --policy-pack-config examples/policy-config.json
+    python -m offline.plan --stack staging --preview-unknowns
+
+`--preview-unknowns` plans as a first `pulumi preview` of a new stack: what the provider computes
+at creation is unknown, and the summary (and `previewCoverage` in JSON) says how many resources
+the pack could not judge yet, and which properties they wait for (docs/preview-coverage.md).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+
+from scripts.preview_comment import UNJUDGED_POLICY, unjudged
 
 from .analyzer import (
     DEFAULT_PACK_DIR,
@@ -248,6 +255,31 @@ def render_findings(analysis: Analysis) -> list[str]:
     return lines
 
 
+def preview_coverage(analysis: Analysis) -> dict[str, Any]:
+    """What the pack could not judge in this preview (its UNJUDGED_POLICY finding): how many
+    resources, and for each the unknown properties with the rules waiting on them."""
+    messages = [f.message for f in analysis.findings if f.policy == UNJUDGED_POLICY]
+    count, resources = unjudged(messages[0]) if messages else (0, [])
+    return {
+        "unjudgedCount": count,
+        "unjudged": [{"type": t, "name": n, "properties": props} for t, n, props in resources],
+    }
+
+
+def _coverage_summary(analysis: Analysis) -> list[str]:
+    coverage = preview_coverage(analysis)
+    if not coverage["unjudgedCount"]:
+        return []
+    waiting = Counter(prop for r in coverage["unjudged"] for prop in r["properties"])
+    why = ", ".join(f"{prop} ({n})" for prop, n in sorted(waiting.items()))
+    return wrap(
+        f"not judged in this preview: {coverage['unjudgedCount']} resources, whose {why} are unknown "
+        "until `pulumi up`",
+        " " * 4,
+        " " * 6,
+    )
+
+
 def _policy_summary(analysis: Analysis) -> list[str]:
     counts = Counter("not judged" if f.not_judged else f.level for f in analysis.findings)
     parts = [f"{counts.get(level, 0)} {level}" for level in ("mandatory", "advisory")]
@@ -260,7 +292,7 @@ def _policy_summary(analysis: Analysis) -> list[str]:
     ]
     if inactive:
         lines += wrap(f"not applicable to this stack: {', '.join(inactive)}", " " * 4, " " * 6)
-    return lines
+    return lines + _coverage_summary(analysis)
 
 
 def _value_and_rest(text: str) -> tuple[Any, str]:
@@ -330,6 +362,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="FILE",
         help="JSON overriding policy levels and settings, as `pulumi preview --policy-pack-config`",
     )
+    parser.add_argument(
+        "--preview-unknowns",
+        action="store_true",
+        help="plan as a first `pulumi preview` of a new stack: ids, ARNs, endpoints and addresses the "
+        "provider computes at creation are unknown, and the pack judges only what is known",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document for machines")
     args = parser.parse_args(argv)
 
@@ -345,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             policy_pack(args.policy_pack, config) as pack,
             PreviewAnalysis(pack, config, policy_config) as preview,
         ):
-            run = run_with_config(config, on_register=preview.add)
+            run = run_with_config(config, on_register=preview.add, preview_unknowns=args.preview_unknowns)
             analysis = preview.finish(run)
     except (PlanError, PolicyConfigError, PackError, pulumi.RunError) as error:
         # Invalid settings arrive as the program's RunError: shown like the rest, without a traceback.
@@ -387,6 +425,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "mockOutputs": sorted(k for k, v in run.stack_outputs.items() if is_mock(v, made)),
             "placeholderSecrets": list(run.placeholder_secrets),
             "policy": analysis.as_json(),
+            # What the pack could not judge because preview does not know it yet (`--preview-unknowns`).
+            "previewCoverage": preview_coverage(analysis),
         }
         print(json.dumps(document, indent=2, sort_keys=True))
         return code

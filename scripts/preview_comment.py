@@ -21,6 +21,13 @@ from pathlib import Path
 MAX_OUTPUT = 50_000
 SECTIONS = ("Policy Violations:", "Policies:")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# The pack's stack rule that counts what a preview could not judge, and the shape of its message:
+# "<n> resource(s) could not be judged in this preview, ... Not judged yet: <item> | <item>", each
+# item "<type> '<name>': <property> (for <rule>, <rule>); <property> (for <rule>)".
+UNJUDGED_POLICY = "preview-unjudged-resources"
+UNJUDGED_COUNT = re.compile(r"(\d+) resources? could not be judged in this preview")
+UNJUDGED_ITEM = re.compile(r"^(\S+) '([^']*)': (.+)$")
+UNJUDGED_PROPERTY = re.compile(r"^(\S+) \(for ([^)]*)\)$")
 
 
 def marker(stack: str) -> str:
@@ -42,6 +49,74 @@ def findings(output: str) -> list[str]:
                 section.pop()
             return section
     return []
+
+
+def unjudged_block(output: str) -> str:
+    """The text of the pack's UNJUDGED_POLICY finding in a preview's output (the CLI's or `make
+    plan`'s), its lines joined; empty if the pack judged everything."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if UNJUDGED_POLICY not in line:
+            continue
+        block = [line]
+        indent = len(line) - len(line.lstrip())
+        for following in lines[index + 1 :]:
+            # The finding ends at a blank line, the next finding, or a line indented less (a heading).
+            if not following.strip() or following.strip().startswith("["):
+                break
+            if len(following) - len(following.lstrip()) < indent:
+                break
+            block.append(following)
+        text = " ".join(" ".join(block).split())
+        if UNJUDGED_COUNT.search(text):
+            return text
+    return ""
+
+
+Unjudged = tuple[str, str, dict[str, list[str]]]
+"""A resource the pack could not judge: type, name, and {unknown property: rules waiting on it}."""
+
+
+def unjudged(message: str) -> tuple[int, list[Unjudged]]:
+    """How many resources the pack could not judge, and for each its type, name and the unknown
+    properties with the rules waiting on them, read from the UNJUDGED_POLICY message."""
+    text = " ".join(message.split())
+    count = UNJUDGED_COUNT.search(text)
+    if count is None:
+        return 0, []
+    resources: list[Unjudged] = []
+    for item in text.partition("Not judged yet: ")[2].split(" | "):
+        match = UNJUDGED_ITEM.match(item.strip())
+        if match is None:
+            continue
+        properties: dict[str, list[str]] = {}
+        for part in match.group(3).split("; "):
+            found = UNJUDGED_PROPERTY.match(part.strip())
+            if found:
+                properties[found.group(1)] = [rule.strip() for rule in found.group(2).split(",")]
+        resources.append((match.group(1), match.group(2), properties))
+    return int(count.group(1)), resources
+
+
+def unjudged_section(output: str) -> list[str]:
+    """Markdown: how many resources the preview could not judge yet, and which properties wait."""
+    count, resources = unjudged(unjudged_block(output))
+    if not count:
+        return []
+    plural = "s" if count != 1 else ""
+    lines = [
+        f"#### Not judged in this preview: {count} resource{plural}",
+        "Values these properties are built from are unknown until `pulumi up` creates the resources "
+        "behind them; the pack judges them then, after this comment. Keep them known at preview where "
+        "you can (docs/preview-coverage.md).",
+        "",
+    ]
+    for type_token, name, properties in resources:
+        waiting = "; ".join(f"`{prop}` ({', '.join(rules)})" for prop, rules in properties.items())
+        lines.append(f"- `{type_token}` **{name}**: {waiting}")
+    if len(resources) < count:
+        lines.append(f"- and {count - len(resources)} more (the job log has the pack's full message)")
+    return lines
 
 
 def shortened(output: str, limit: int = MAX_OUTPUT) -> str:
@@ -73,6 +148,9 @@ def comment(stack: str, exit_code: int, output: str, run_url: str = "") -> str:
         parts.append(
             "The policy pack reported no findings." if passed else "No policy pack findings in the output."
         )
+    coverage = unjudged_section(output)
+    if coverage:
+        parts.append("\n".join(coverage))
     parts += [
         "<details><summary>Full preview output</summary>",
         "",

@@ -11,7 +11,7 @@ import pulumi
 
 from components.django_service import DjangoServicesArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
-from offline.engine import RegisteredResource
+from offline.engine import RegisteredResource, Registrations
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -22,7 +22,8 @@ WORKER_SG = "sg-0worker0000000002"
 KMS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 DB_SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rds!db-0123abcd-4567-89ef-AbCdEf"
 DB_RESOURCE_ID = "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-CACHE_SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:epicvibe-redis-auth-GhIjKl"
+CACHE_SECRET_NAME = "epicvibe-redis-auth"
+CACHE_SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{CACHE_SECRET_NAME}-GhIjKl"
 MEDIA_BUCKET = "epicvibe-media-0a1b2c3"
 MEDIA_ARN = f"arn:aws:s3:::{MEDIA_BUCKET}"
 STATIC_BUCKET = "epicvibe-static-0a1b2c3"
@@ -68,6 +69,7 @@ def services_args(lb: LoadBalancer | None = None, **changes: Any) -> DjangoServi
         cache_reader_address="replica.epicvibe-redis.abc123.euw1.cache.amazonaws.com",
         cache_port=6379,
         cache_auth_secret_arn=CACHE_SECRET,
+        cache_auth_secret_name=CACHE_SECRET_NAME,
         media_bucket_name=MEDIA_BUCKET,
         media_bucket_arn=MEDIA_ARN,
         static_bucket_name=STATIC_BUCKET,
@@ -96,3 +98,25 @@ def policy(resource: RegisteredResource) -> dict[str, Any]:
 
 def environment(container: dict[str, Any]) -> dict[str, str]:
     return {item["name"]: item["value"] for item in container.get("environment", [])}
+
+
+SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
+
+
+def unwrapped(value: Any) -> Any:
+    """A value as the engine received it, without Pulumi's secret wrapper."""
+    if isinstance(value, dict) and SECRET_SIGNATURE_KEY in value:
+        return value["value"]
+    return value
+
+
+def task_settings(built: Registrations, container: dict[str, Any]) -> dict[str, str]:
+    """What the container's process gets besides credentials: its `environment`, plus the settings
+    ECS reads from this stack's SSM parameters, matched by the ARN AWS gives each parameter."""
+    parameters = {p.outputs["arn"]: str(unwrapped(p.inputs["value"])) for p in built.of_type(SSM_PARAMETER)}
+    settings = environment(container)
+    for item in container.get("secrets", []):
+        if item["valueFrom"] in parameters:
+            settings[item["name"]] = parameters[item["valueFrom"]]
+    return settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from platform_guard import BY_NAME
@@ -39,7 +39,7 @@ def _stack(name: str, good: list[Res], bad: list[Res], expect: str, **kw: object
     )
 
 
-def doc(*statements: dict[str, object]) -> str:
+def doc(*statements: Mapping[str, object]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from offline.engine import ProgramRun, Registrations, activate_mocks, build_components, load_stack_config
 from settings import Settings, load_settings
-from tests._app_tier import app_container, environment
+from tests._app_tier import app_container, task_settings
 from tests.conftest import ROOT
 
 KEY = "django-platform:"
@@ -90,7 +90,7 @@ def test_both_stacks_run_private_arm64_tasks_behind_an_internal_alb(
     )
     for definition in definitions:
         assert definition.inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"
-        env = environment(app_container(definition))
+        env = task_settings(built, app_container(definition))
         assert env["DEBUG"] == "False"
         # With an HTTPS origin (prod's domain), the name the origin certificate covers.
         origin = f"origin.{site_host}" if stack == "prod" else alb.outputs["dnsName"]

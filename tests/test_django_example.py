@@ -18,6 +18,7 @@ import sys
 import pytest
 
 from offline.engine import ProgramRun
+from tests._app_tier import task_settings
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "django_app"
@@ -164,11 +165,14 @@ def test_djangos_test_client_passes_with_the_planned_web_environment(
     stack_runs: dict[str, ProgramRun],
 ) -> None:
     web = django_containers(stack_runs["prod"])["web"]
-    environment = {e["name"]: e["value"] for e in web["environment"]}
+    # The settings ECS reads from the stack's SSM parameters, with their planned values.
+    environment = task_settings(stack_runs["prod"], web)
     digest = "sha256:" + "ab" * 32
     environment["APP_IMAGE"] = environment["APP_IMAGE"].split(":1.0.0")[0] + "@" + digest
     # The secrets ECS would inject, as stand-ins; the media signing key must be a real RSA key.
-    environment |= {s["name"]: f"test-{s['name'].lower()}-value" for s in web["secrets"]}
+    environment |= {
+        s["name"]: f"test-{s['name'].lower()}-value" for s in web["secrets"] if s["name"] not in environment
+    }
     assert "MEDIA_SIGNING_PRIVATE_KEY" in environment and "MEDIA_SIGNING_KEY_ID" in environment
     environment["MEDIA_SIGNING_PRIVATE_KEY"] = signing_key_pem()
     environment |= {"APP_RELEASE": "0123abc", "PATH": os.environ.get("PATH", "")}

@@ -22,12 +22,14 @@ from offline.engine import RegisteredResource, Registrations
 from tests._app_tier import (
     APP_SUBNETS,
     CACHE_SECRET,
+    CACHE_SECRET_NAME,
     IMAGE,
     KMS_KEY,
     MEDIA_ARN,
     MEDIA_BUCKET,
     SECRET_KEY_VALUE,
     SITE_URL,
+    SSM_PARAMETER,
     STATIC_BUCKET,
     WEB_SG,
     WORKER_SG,
@@ -37,6 +39,8 @@ from tests._app_tier import (
     load_balancer_args,
     policy,
     services_args,
+    task_settings,
+    unwrapped,
 )
 
 SERVICE = "aws:ecs/service:Service"
@@ -142,16 +146,73 @@ def test_only_web_is_registered_with_the_load_balancer_after_its_listener_exists
 # --- secrets --------------------------------------------------------------------------------------
 
 
+REFERENCE = "arn:aws:ssm:eu-west-1:123456789012:parameter/aws/reference/secretsmanager/"
+LATE_SETTINGS = {
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DATABASE_HOST",
+    "DATABASE_READER_HOSTS",
+    "REDIS_HOST",
+    "REDIS_READER_HOST",
+}
+
+
 def test_credentials_come_only_from_secrets_manager(default_tier: Registrations) -> None:
-    secret_key_arn = default_tier.named("app-secret-key").outputs["arn"]
+    # The provider names the secret when the program sets no name (autonaming, already in a preview).
+    secret_key_name = default_tier.named("app-secret-key").outputs["name"]
+    parameters = {p.outputs["arn"] for p in default_tier.of_type(SSM_PARAMETER)}
     for role, definition in task_definitions(default_tier).items():
         app = app_container(definition)
         secrets = {s["name"]: s["valueFrom"] for s in app["secrets"]}
-        # No database password: the tasks log in with IAM tokens (DATABASE_AUTH=iam).
-        assert secrets == {
-            "REDIS_AUTH_TOKEN": CACHE_SECRET,
-            "DJANGO_SECRET_KEY": secret_key_arn,
+        credentials = {n: v for n, v in secrets.items() if v not in parameters}
+        # No database password: the tasks log in with IAM tokens (DATABASE_AUTH=iam). Both secrets
+        # are named through Parameter Store's reference to Secrets Manager, known at preview.
+        assert credentials == {
+            "REDIS_AUTH_TOKEN": REFERENCE + CACHE_SECRET_NAME,
+            "DJANGO_SECRET_KEY": REFERENCE + secret_key_name,
         }, role
+        assert set(secrets) - set(credentials) == LATE_SETTINGS, role
+
+
+def test_a_json_key_of_the_redis_secret_is_selected_by_its_arn(build: Build) -> None:
+    built = build_services(build, cache_auth_secret_json_key="token")
+    for role, definition in task_definitions(built).items():
+        secrets = {s["name"]: s["valueFrom"] for s in app_container(definition)["secrets"]}
+        assert secrets["REDIS_AUTH_TOKEN"] == f"{CACHE_SECRET}:token::", role
+    reads = statements(built, "execution")["ReadTaskParameters"]["Resource"]
+    assert not any(CACHE_SECRET_NAME in arn for arn in reads)
+
+
+def test_late_settings_come_from_string_parameters_named_for_the_stack(default_tier: Registrations) -> None:
+    parameters = {p.inputs["name"]: p for p in default_tier.of_type(SSM_PARAMETER)}
+    assert set(parameters) == {f"/app-test/{name}" for name in LATE_SETTINGS}
+    for name, parameter in parameters.items():
+        # Host names and origins: not secrets, so no KMS key is needed to read them.
+        assert parameter.inputs["type"] == "String", name
+        assert unwrapped(parameter.inputs["value"]), f"SSM refuses an empty value: {name}"
+    policy_urn = default_tier.named("app-execution-policy").urn
+    for role, definition in task_definitions(default_tier).items():
+        assert {p.urn for p in parameters.values()} <= set(definition.dependencies), role
+        assert policy_urn in definition.dependencies, f"{role} could start before it may read them"
+
+
+def test_no_replicas_means_an_empty_reader_list_and_no_parameter(build: Build) -> None:
+    built = build_services(build, database_reader_addresses=[])
+    names = {p.inputs["name"] for p in built.of_type(SSM_PARAMETER)}
+    assert "/app-test/DATABASE_READER_HOSTS" not in names
+    for role, definition in task_definitions(built).items():
+        assert environment(app_container(definition))["DATABASE_READER_HOSTS"] == "", role
+
+
+@pytest.mark.parametrize("value", [pulumi.Output.from_input(["a.example"]), "a.example"])
+def test_reader_addresses_must_be_a_list_so_their_count_is_known(value: Any) -> None:
+    with pytest.raises(ValueError, match="database_reader_addresses"):
+        services_args(database_reader_addresses=value)
+
+
+def test_a_name_ssm_refuses_as_parameter_prefix_is_refused(build: Build) -> None:
+    with pytest.raises(Exception, match="SSM refuses parameter names"):
+        build(lambda: DjangoServices("aws-app", services_args()))
 
 
 def test_plain_environment_holds_nothing_that_looks_or_is_a_credential(default_tier: Registrations) -> None:
@@ -168,7 +229,7 @@ def test_plain_environment_holds_nothing_that_looks_or_is_a_credential(default_t
 def test_environment_is_production_django_with_real_hosts(default_tier: Registrations) -> None:
     alb_dns = default_tier.named("lb-alb").outputs["dnsName"]
     for role, definition in task_definitions(default_tier).items():
-        env = environment(app_container(definition))
+        env = task_settings(default_tier, app_container(definition))
         assert env["DEBUG"] == "False", role
         assert env["ALLOWED_HOSTS"] == alb_dns, role
         assert "*" not in env["ALLOWED_HOSTS"]
@@ -209,6 +270,12 @@ def test_execution_role_reads_exactly_the_three_secrets_and_its_log_groups(
     secret_key_arn = default_tier.named("app-secret-key").outputs["arn"]
     assert sorted(found["ReadTaskSecrets"]["Resource"]) == sorted([CACHE_SECRET, secret_key_arn])
     assert found["ReadTaskSecrets"]["Action"] == "secretsmanager:GetSecretValue"
+    # Exactly the parameters `valueFrom` names: the settings' and the secrets' references.
+    value_from = {
+        s["valueFrom"] for d in task_definitions(default_tier).values() for s in app_container(d)["secrets"]
+    }
+    assert found["ReadTaskParameters"]["Action"] == "ssm:GetParameters"
+    assert set(found["ReadTaskParameters"]["Resource"]) == value_from
     decrypt = found["DecryptTaskSecrets"]
     assert decrypt["Resource"] == KMS_KEY
     assert decrypt["Condition"] == {

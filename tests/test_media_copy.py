@@ -49,7 +49,7 @@ class World:
 
     def client(self, service: str, region: str | None, _profile: str | None = None) -> Any:
         if (service, region) not in self.made:
-            self.made[(service, region)] = boto3.client(service, region_name=region)
+            self.made[(service, region)] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
         return self.made[(service, region)]
 
     @property

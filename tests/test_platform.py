@@ -16,6 +16,7 @@ import pytest
 
 import components
 from offline.engine import ProgramRun, RegisteredResource
+from tests._app_tier import task_settings
 from tests.conftest import STACKS
 
 PACKAGE = "django-platform"
@@ -124,10 +125,6 @@ def container(definition: RegisteredResource, name: str) -> dict[str, Any]:
     assert isinstance(definitions, str), "container definitions are not known at preview"
     (found,) = [c for c in json.loads(definitions) if c["name"] == name]
     return dict(found)
-
-
-def environment(definition: RegisteredResource, name: str) -> dict[str, str]:
-    return {item["name"]: item["value"] for item in container(definition, name).get("environment", [])}
 
 
 def admitted_sources(run: ProgramRun, group_id: str) -> list[tuple[str, float, float]]:
@@ -272,7 +269,7 @@ def test_django_allows_exactly_the_origin_host_and_the_site_host(
     run = stack_runs[stack]
     service = web_service(run)
     (registration,) = service.inputs["loadBalancers"]
-    env = environment(task_definition_of(run, service), registration["containerName"])
+    env = task_settings(run, container(task_definition_of(run, service), registration["containerName"]))
     (origin,) = [o for o in one(run, DISTRIBUTION).inputs["origins"] if "vpcOriginConfig" in o]
     assert origin["domainName"] == origin_host(run)  # the Host header Django receives
     hosts = env["ALLOWED_HOSTS"].split(",")
@@ -281,9 +278,7 @@ def test_django_allows_exactly_the_origin_host_and_the_site_host(
     # No Django container anywhere accepts any host.
     for definition in run.of_type(TASK_DEFINITION):
         for entry in json.loads(definition.inputs["containerDefinitions"]):
-            for variable in entry.get("environment", []):
-                if variable["name"] == "ALLOWED_HOSTS":
-                    assert "*" not in variable["value"], definition.name
+            assert "*" not in task_settings(run, entry).get("ALLOWED_HOSTS", ""), definition.name
 
 
 @stacks

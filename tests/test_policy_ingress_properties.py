@@ -51,7 +51,8 @@ def _private(cidr: str) -> bool:
                 return True
         return False
     # RFC 6890's non-global IPv6 blocks (documentation's 2001:db8::/32 stands for public addresses).
-    return any(network.subnet_of(ipaddress.ip_network(block)) for block in NON_GLOBAL_V6)
+    v6 = ipaddress.IPv6Network(cidr)
+    return any(v6.subnet_of(ipaddress.IPv6Network(block)) for block in NON_GLOBAL_V6)
 
 
 NON_GLOBAL_V6 = (

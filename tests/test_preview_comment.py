@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.preview_comment import MAX_OUTPUT, comment, findings, main, marker
+from scripts.preview_comment import MAX_OUTPUT, comment, findings, main, marker, unjudged, unjudged_block
 
 FAILED = """Previewing update (my-org/staging)
 
@@ -64,3 +64,59 @@ def test_the_cli_writes_the_body(tmp_path: Path, capsys: pytest.CaptureFixture[s
     (tmp_path / "p.txt").write_text(FAILED)
     assert main(["--stack", "staging", "--exit-code", "255", "--output", str(tmp_path / "p.txt")]) == 0
     assert "database-not-public" in capsys.readouterr().out
+
+
+# What the CLI prints for the pack's stack rule that counts what a preview could not judge.
+UNJUDGED = """Previewing update (my-org/staging)
+
+Policy Violations:
+    [advisory]  django-platform-policies v2.0.0  preview-unjudged-resources  (pulumi:pulumi:Stack: django-platform-staging)
+    Counts the resources the pack could not judge in a preview.
+    2 resources could not be judged in this preview, because properties the rules read are unknown
+    until the resources they are built from exist; the rules judge them again on `pulumi up`. Not
+    judged yet: aws:ecs/taskDefinition:TaskDefinition 'web-task': containerDefinitions (for
+    ecs-django-debug-off, ecs-no-plaintext-secrets) | aws:ecs/service:Service 'web':
+    networkConfiguration (for ecs-service-no-public-ip); loadBalancers (for ecs-web-behind-alb)
+
+    [advisory]  django-platform-policies v2.0.0  tags-present  (aws:s3/bucket:Bucket: x)
+    Missing Owner tag.
+
+Resources:
+    + 2 to create
+"""
+
+
+def test_the_comment_says_how_many_resources_were_not_judged_and_which_properties_wait() -> None:
+    body = comment("staging", 0, UNJUDGED)
+    head, _, _ = body.partition("<details>")
+    assert "#### Not judged in this preview: 2 resources" in head
+    assert (
+        "- `aws:ecs/taskDefinition:TaskDefinition` **web-task**: `containerDefinitions` "
+        "(ecs-django-debug-off, ecs-no-plaintext-secrets)" in head
+    )
+    assert (
+        "- `aws:ecs/service:Service` **web**: `networkConfiguration` (ecs-service-no-public-ip); "
+        "`loadBalancers` (ecs-web-behind-alb)" in head
+    )
+    # The next finding is not read as part of the list.
+    assert "tags-present" not in head.split("#### Not judged")[1]
+
+
+def test_the_offline_plans_text_is_read_the_same_way() -> None:
+    planned = """Policies: django-platform-policies@v2.0.0
+    advisory (1):
+      [preview-unjudged-resources]  pulumi:pulumi:Stack  django-platform-staging
+          1 resource could not be judged in this preview, because ... Not judged yet:
+          aws:ssm/parameter:Parameter 'db-host': value (for ecs-no-plaintext-secrets)
+    not judged yet (values unknown until `pulumi up`) (1):
+      [ecs-no-plaintext-secrets]  aws:ssm/parameter:Parameter  db-host
+"""
+    assert unjudged(unjudged_block(planned)) == (
+        1,
+        [("aws:ssm/parameter:Parameter", "db-host", {"value": ["ecs-no-plaintext-secrets"]})],
+    )
+
+
+def test_a_preview_that_judged_everything_has_no_such_section() -> None:
+    assert "Not judged in this preview" not in comment("staging", 255, FAILED)
+    assert unjudged_block(FAILED) == ""

@@ -54,6 +54,7 @@ def signing(key_group_id: str = "kg-0123456789") -> MediaSigning:
         private_key_secret_arn=pulumi.Output.from_input(
             "arn:aws:secretsmanager:eu-west-1:123456789012:secret:media-signing-AbCdEf"
         ),
+        private_key_secret_name=pulumi.Output.from_input("media-signing"),
     )
 
 
@@ -205,11 +206,26 @@ def test_only_the_web_task_can_read_the_private_key(stack_runs: dict[str, Progra
         secrets = {s["name"]: s["valueFrom"] for s in container["secrets"]}
         environment = {e["name"]: e["value"] for e in container["environment"]}
         if role == "web":
-            assert secrets["MEDIA_SIGNING_PRIVATE_KEY"] == arn
-            assert environment["MEDIA_SIGNING_KEY_ID"] == run.stack_outputs["mediaSigningKeyId"]
+            # Both by references a preview knows: the secret by name through Parameter Store, the
+            # key id from the parameter that holds it.
+            name = run.named(SIGNING_SECRET).outputs["name"]
+            assert secrets["MEDIA_SIGNING_PRIVATE_KEY"].endswith(
+                f":parameter/aws/reference/secretsmanager/{name}"
+            )
+            key_id = next(
+                p
+                for p in run.of_type("aws:ssm/parameter:Parameter")
+                if p.inputs["name"].endswith("/MEDIA_SIGNING_KEY_ID")
+            )
+            value = key_id.inputs["value"]  # pulumi-aws marks every parameter value secret
+            assert (value["value"] if isinstance(value, dict) else value) == run.stack_outputs[
+                "mediaSigningKeyId"
+            ]
+            assert secrets["MEDIA_SIGNING_KEY_ID"].endswith(f":parameter{key_id.inputs['name']}")
         else:
             assert definition.inputs["executionRoleArn"] == shared_role, role
-            assert "MEDIA_SIGNING_PRIVATE_KEY" not in secrets and "MEDIA_SIGNING_KEY_ID" not in environment
+            assert "MEDIA_SIGNING_PRIVATE_KEY" not in secrets and "MEDIA_SIGNING_KEY_ID" not in secrets
+        assert "MEDIA_SIGNING_KEY_ID" not in environment
     (statement,) = [
         s
         for s in json.loads(run.named("epicvibe-app-web-execution-policy").inputs["policy"])["Statement"]

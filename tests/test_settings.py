@@ -13,6 +13,7 @@ import yaml
 
 from offline.engine import ProgramRun, activate_mocks, load_stack_config
 from settings import Settings, declared_keys, load_settings
+from tests._app_tier import task_settings
 from tests.conftest import ROOT
 
 KEY = "django-platform:"
@@ -190,7 +191,5 @@ def test_https_origin_uses_the_certificate_name_and_django_accepts_it(
     vpc_origins = [o for o in distribution.inputs["origins"] if "vpcOriginConfig" in o]
     assert [o["domainName"] for o in vpc_origins] == ["origin.epicvibe.example.com"]
     (web,) = [t for t in run.of_type("aws:ecs/taskDefinition:TaskDefinition") if t.name.endswith("web-task")]
-    environment = {
-        e["name"]: e["value"] for e in json.loads(web.inputs["containerDefinitions"])[0]["environment"]
-    }
+    environment = task_settings(run, json.loads(web.inputs["containerDefinitions"])[0])
     assert "origin.epicvibe.example.com" in environment["ALLOWED_HOSTS"].split(",")

@@ -74,7 +74,7 @@ class World:
         if service == "sts":
             return self.accounts.sts(profile)
         if (service, region) not in self.made:
-            self.made[(service, region)] = boto3.client(service, region_name=region)
+            self.made[(service, region)] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
         return self.made[(service, region)]
 
     @property
@@ -186,7 +186,7 @@ def test_snapshots_the_old_database_and_copies_it_under_the_stack_key_waiting_fo
 def test_running_again_resumes_without_new_snapshots_or_copies(
     world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    args = ("--stack-outputs", str(world.outputs(tmp_path)), "--db-instance", OLD_DB)
+    args: tuple[str, ...] = ("--stack-outputs", str(world.outputs(tmp_path)), "--db-instance", OLD_DB)
     args += ("--source-snapshot", "maple-cutover", "--source-region", OLD_REGION)
     assert world.run(*args) == EXIT_OK
 
