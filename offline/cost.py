@@ -347,3 +347,11 @@ __all__ = [
     "hours_at_bounds",
     "load_usage",
 ]
+
+
+if __name__ == "__main__":  # `python -m offline.cost table|diff ...`
+    import sys
+
+    from .cost_report import main
+
+    sys.exit(main())

@@ -36,6 +36,8 @@ from .analyzer import (
     load_policy_config,
     policy_pack,
 )
+from .cost import CostError
+from .cost_report import estimate_run, render_items, render_summary
 from .engine import PlanError, ProgramRun, RegisteredResource, load_stack_config, run_with_config
 
 EXIT_OK = 0
@@ -163,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="JSON overriding policy levels and settings, as `pulumi preview --policy-pack-config`",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document for machines")
+    parser.add_argument("--cost", action="store_true", help="list every line item of the cost estimate")
+    parser.add_argument("--usage", metavar="FILE", help="usage profile overrides for the cost estimate (JSON)")
     args = parser.parse_args(argv)
 
     try:
@@ -175,7 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with policy_pack(args.policy_pack, config) as pack:
             run = run_with_config(config)
             analysis = analyze(run, pack, policy_config)
-    except (PlanError, PolicyConfigError, PackError, pulumi.RunError) as error:
+        cost = estimate_run(run, args.usage)
+    except (PlanError, PolicyConfigError, PackError, CostError, pulumi.RunError) as error:
         # Invalid settings arrive as the program's RunError: shown like the rest, without a traceback.
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -210,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "outputs": _plain(run.stack_outputs),
             "placeholderSecrets": list(run.placeholder_secrets),
             "policy": analysis.as_json(),
+            "cost": cost.as_json(),
         }
         print(json.dumps(document, indent=2, sort_keys=True))
         return code
@@ -227,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(_summary(run)))
     print("\n".join(_policy_summary(analysis)))
+    print("\n".join((render_items(cost) if args.cost else []) + render_summary(cost)))
     if code:
         print(
             f"error: preview failed: {len(analysis.mandatory)} mandatory policy violation(s)",
