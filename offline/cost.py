@@ -29,6 +29,10 @@ class CostError(Exception):
     """A usage file or price table the estimate cannot use: shown without a traceback."""
 
 
+class UnknownRegion(CostError):
+    """No price table for a region: every item placed there is unpriced."""
+
+
 class PlannedResource(Protocol):
     """What the estimate reads of a registration (offline.engine.RegisteredResource has it all)."""
 
@@ -76,7 +80,7 @@ class PriceBook:
         if region not in self._tables:
             path = self.directory / f"{region}.json"
             if not path.is_file():
-                raise CostError(
+                raise UnknownRegion(
                     f"no price table for region {region!r} (known: {', '.join(self.regions())}): "
                     f"add {path.relative_to(self.directory.parent.parent)} with a source for every price"
                 )
@@ -220,6 +224,9 @@ class _Pricing:
         where = region or (self.region if isinstance(resource, str) else self.region_of(resource))
         try:
             price = self.book.price(where, key)
+        except UnknownRegion as error:
+            self.problem(f"nothing in {where} is priced: {error}")
+            return
         except CostError as error:
             self.problem(f"{name}: {item} not priced: {error}")
             return

@@ -39,11 +39,15 @@ def estimate_run(run: Any, usage_file: str | None = None) -> Estimate:
 
 
 def render_summary(est: Estimate) -> list[str]:
-    lines = [
-        f"Estimated monthly cost ({est.region or 'no region'} on-demand list prices, 730 h/month, usage profile): "
-        f"{_usd(est.total_min)} at minimum scale, {_usd(est.total_max)} at maximum autoscaling"
-        + ("" if not est.problems else f"  [INCOMPLETE: {len(est.problems)} item(s) not priced]")
-    ]
+    where = f"{est.region or 'no region'} on-demand list prices, 730 h/month, usage profile"
+    if not est.items:
+        lines = [f"Estimated monthly cost ({where}): no estimate, nothing could be priced"]
+    else:
+        lines = [
+            f"Estimated monthly cost ({where}): {_usd(est.total_min)} at minimum scale, "
+            f"{_usd(est.total_max)} at maximum autoscaling"
+            + ("  [INCOMPLETE: the items below are not counted]" if est.problems else "")
+        ]
     drivers = ", ".join(f"{name} {_usd(low)}" for name, low, _ in est.drivers())
     if drivers:
         lines.append(f"    top drivers: {drivers}")

@@ -167,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON document for machines")
     parser.add_argument("--cost", action="store_true", help="list every line item of the cost estimate")
     parser.add_argument("--usage", metavar="FILE", help="usage profile overrides for the cost estimate (JSON)")
+    parser.add_argument("--no-cost", action="store_true", help="skip the cost estimate")
     args = parser.parse_args(argv)
 
     try:
@@ -179,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with policy_pack(args.policy_pack, config) as pack:
             run = run_with_config(config)
             analysis = analyze(run, pack, policy_config)
-        cost = estimate_run(run, args.usage)
+        cost = None if args.no_cost else estimate_run(run, args.usage)
     except (PlanError, PolicyConfigError, PackError, CostError, pulumi.RunError) as error:
         # Invalid settings arrive as the program's RunError: shown like the rest, without a traceback.
         print(f"error: {error}", file=sys.stderr)
@@ -215,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "outputs": _plain(run.stack_outputs),
             "placeholderSecrets": list(run.placeholder_secrets),
             "policy": analysis.as_json(),
-            "cost": cost.as_json(),
+            "cost": cost.as_json() if cost else None,
         }
         print(json.dumps(document, indent=2, sort_keys=True))
         return code
@@ -233,7 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(_summary(run)))
     print("\n".join(_policy_summary(analysis)))
-    print("\n".join((render_items(cost) if args.cost else []) + render_summary(cost)))
+    if cost:
+        print("\n".join((render_items(cost) if args.cost else []) + render_summary(cost)))
     if code:
         print(
             f"error: preview failed: {len(analysis.mandatory)} mandatory policy violation(s)",
