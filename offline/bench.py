@@ -7,6 +7,7 @@ the machine and its load.
 
     python -m offline.bench              # 5 runs of each stack
     python -m offline.bench --runs 9 --stack prod
+    python -m offline.bench --cost-overhead   # plan with and without the cost estimate, alternated
 """
 
 from __future__ import annotations
@@ -52,8 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=sorted(TARGETS),
         help="what to plan (repeatable; default: staging and prod; `example` is the Maple Quest example)",
     )
+    parser.add_argument(
+        "--cost-overhead",
+        action="store_true",
+        help="alternate runs with and without the cost estimate (--no-cost) and report the ratio",
+    )
     args = parser.parse_args(argv)
     targets = args.stack or ["staging", "prod"]
+    if args.cost_overhead:
+        return _cost_overhead(targets, args.runs)
 
     print(
         f"median wall time of `make plan` over {args.runs} runs (program + policy pack, fresh process each)"
@@ -69,6 +77,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"  {target:<10}{statistics.median(times):>8.2f}s{min(times):>8.2f}s{max(times):>8.2f}s"
             f"  {','.join(map(str, sorted(codes)))}"
         )
+    return 0
+
+
+def _cost_overhead(targets: Sequence[str], runs: int) -> int:
+    """Old and new runs alternate, so that load on the machine falls on both alike."""
+    print(f"`make plan` with / without the cost estimate, {runs} alternated runs each (median wall time)")
+    print(f"  {'target':<10}{'without':>9}{'with':>9}{'ratio':>8}")
+    for target in targets:
+        without, with_cost = [], []
+        for _ in range(runs):
+            without.append(time_plan([*TARGETS[target], "--no-cost"])[0])
+            with_cost.append(time_plan(TARGETS[target])[0])
+        base, new = statistics.median(without), statistics.median(with_cost)
+        print(f"  {target:<10}{base:>8.2f}s{new:>8.2f}s{new / base:>8.3f}")
     return 0
 
 
