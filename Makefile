@@ -13,7 +13,7 @@ EXAMPLE_PROGRAM ?= examples/maple_quest_current
 EXAMPLE_STACK   ?= dev
 
 .DEFAULT_GOAL := help
-.PHONY: help install plan plan-example test lint lint-workflows bench clean
+.PHONY: help install plan plan-example test lint lint-workflows bench cost-table clean
 
 help:
 	@echo "make plan [STACK=staging|prod] [PROGRAM=dir]  offline preview + policy pack (no cloud account)"
@@ -21,6 +21,7 @@ help:
 	@echo "make plan-example                              passes only if the policy pack rejects the Maple Quest example"
 	@echo "make lint                                      ruff, mypy and the workflow linters (offline)"
 	@echo "make bench                                     median wall time of make plan per stack"
+	@echo "make cost-table                                write both stacks' cost estimates into docs/cost.md"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +55,9 @@ lint-workflows: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m offline.bench
+
+cost-table: $(STAMP)
+	$(BIN)/python -m offline.cost_report table --write docs/cost.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -88,7 +88,9 @@ class PriceBook:
             self._tables[region] = {k: Price(**v) for k, v in entries.items()}
         table = self._tables[region]
         if key not in table:
-            raise CostError(f"no {region} price for {key!r}: add it to offline/prices/{region}.json with its source")
+            raise CostError(
+                f"no {region} price for {key!r}: add it to offline/prices/{region}.json with its source"
+            )
         return table[key]
 
 
@@ -97,7 +99,10 @@ class PriceBook:
 
 def load_usage(path: Path | str | None = None, directory: Path = PRICES_DIR) -> dict[str, float]:
     """The default profile (offline/prices/usage.json), with the keys a usage file sets replaced."""
-    defaults = {key: float(spec["value"]) for key, spec in json.loads((directory / "usage.json").read_text())["profile"].items()}
+    defaults = {
+        key: float(spec["value"])
+        for key, spec in json.loads((directory / "usage.json").read_text())["profile"].items()
+    }
     if path is None:
         return defaults
     try:
@@ -105,7 +110,7 @@ def load_usage(path: Path | str | None = None, directory: Path = PRICES_DIR) -> 
     except (OSError, json.JSONDecodeError) as error:
         raise CostError(f"usage file {path}: {error}") from None
     if not isinstance(override, dict):
-        raise CostError(f"usage file {path}: expected a JSON object such as {{\"requestsPerMonth\": 5000000}}")
+        raise CostError(f'usage file {path}: expected a JSON object such as {{"requestsPerMonth": 5000000}}')
     bad = [
         f"{key}={value!r}"
         for key, value in override.items()
@@ -178,7 +183,9 @@ class Estimate:
             "complete": not self.problems,
             "problems": list(self.problems),
             "usage": dict(self.usage),
-            "drivers": [{"resource": r, "min": round(a, 2), "max": round(b, 2)} for r, a, b in self.drivers()],
+            "drivers": [
+                {"resource": r, "min": round(a, 2), "max": round(b, 2)} for r, a, b in self.drivers()
+            ],
             "items": [
                 {**asdict(i), "monthlyMin": round(i.monthly_min, 2), "monthlyMax": round(i.monthly_max, 2)}
                 for i in self.items
@@ -189,7 +196,9 @@ class Estimate:
 class _Pricing:
     """One estimate in progress: the resources, their links, and the prices looked up so far."""
 
-    def __init__(self, resources: list[PlannedResource], region: str, usage: dict[str, float], book: PriceBook):
+    def __init__(
+        self, resources: list[PlannedResource], region: str, usage: dict[str, float], book: PriceBook
+    ):
         self.resources = resources
         self.by_urn = {r.urn: r for r in resources}
         self.region = region
@@ -218,8 +227,15 @@ class _Pricing:
             if r.type == type_token and target.urn in r.property_dependencies.get(prop, [])
         ]
 
-    def add(self, resource: PlannedResource | str, item: str, key: str, qmin: float, qmax: float | None = None,
-            region: str | None = None) -> None:
+    def add(
+        self,
+        resource: PlannedResource | str,
+        item: str,
+        key: str,
+        qmin: float,
+        qmax: float | None = None,
+        region: str | None = None,
+    ) -> None:
         name = resource if isinstance(resource, str) else resource.name
         where = region or (self.region if isinstance(resource, str) else self.region_of(resource))
         try:
@@ -257,8 +273,13 @@ FREE: dict[str, str] = {
     **{
         f"aws:ec2/{t}": "no charge for VPC structure and security groups"
         for t in (
-            "vpc:Vpc", "subnet:Subnet", "routeTable:RouteTable", "routeTableAssociation:RouteTableAssociation",
-            "route:Route", "internetGateway:InternetGateway", "securityGroup:SecurityGroup",
+            "vpc:Vpc",
+            "subnet:Subnet",
+            "routeTable:RouteTable",
+            "routeTableAssociation:RouteTableAssociation",
+            "route:Route",
+            "internetGateway:InternetGateway",
+            "securityGroup:SecurityGroup",
             "defaultSecurityGroup:DefaultSecurityGroup",
         )
     },
@@ -293,10 +314,15 @@ FREE: dict[str, str] = {
     **{
         f"aws:s3/{t}": "S3 storage is priced once from the usage profile's s3Gb"
         for t in (
-            "bucket:Bucket", "bucketV2:BucketV2", "bucketCorsConfiguration:BucketCorsConfiguration",
-            "bucketLifecycleConfiguration:BucketLifecycleConfiguration", "bucketObjectv2:BucketObjectv2",
-            "bucketOwnershipControls:BucketOwnershipControls", "bucketPolicy:BucketPolicy",
-            "bucketPublicAccessBlock:BucketPublicAccessBlock", "bucketVersioning:BucketVersioning",
+            "bucket:Bucket",
+            "bucketV2:BucketV2",
+            "bucketCorsConfiguration:BucketCorsConfiguration",
+            "bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "bucketObjectv2:BucketObjectv2",
+            "bucketOwnershipControls:BucketOwnershipControls",
+            "bucketPolicy:BucketPolicy",
+            "bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "bucketVersioning:BucketVersioning",
             "bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
             "bucketAcl:BucketAcl",
         )

@@ -74,7 +74,9 @@ def render_items(est: Estimate) -> list[str]:
     for row in rows:
         cells = [row[c].ljust(widths[c]) if c < 4 else row[c].rjust(widths[c]) for c in range(6)]
         lines.append("    " + "  ".join(cells).rstrip())
-    lines.append(f"    {'total'.ljust(sum(widths[:4]) + 6)}  {est.total_min:>{widths[4]},.2f}  {est.total_max:>{widths[5]},.2f}")
+    lines.append(
+        f"    {'total'.ljust(sum(widths[:4]) + 6)}  {est.total_min:>{widths[4]},.2f}  {est.total_max:>{widths[5]},.2f}"
+    )
     return lines
 
 
@@ -100,7 +102,9 @@ def markdown_table(estimates: Sequence[Estimate]) -> str:
             f"| {est.stack} | {est.region} | {_usd(est.total_min)}{flag} | {_usd(est.total_max)}{flag} | {drivers} |"
         )
     lines.append("")
-    lines.append("Default usage profile (offline/prices/usage.json), on-demand list prices, 730 hours a month.")
+    lines.append(
+        "Default usage profile (offline/prices/usage.json), on-demand list prices, 730 hours a month."
+    )
     lines.append(END)
     return "\n".join(lines)
 
@@ -170,7 +174,9 @@ def _by_resource(cost: dict[str, Any] | None) -> dict[str, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline.cost_report", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m offline.cost_report", description=__doc__.splitlines()[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     table = commands.add_parser("table", help="both stacks' estimates as the markdown table in docs/cost.md")
     table.add_argument("--write", metavar="FILE", help="replace the table between the markers in FILE")

@@ -46,7 +46,12 @@ def _endpoint(p: _Pricing, r: PlannedResource) -> None:
     if not isinstance(subnets, list):
         raise CostError("its subnets are unknown, so the number of endpoint ENIs is too")
     service = str(r.inputs.get("serviceName", "")).split(".", 3)[-1]  # com.amazonaws.<region>.<service>
-    p.add(r, f"interface endpoint ({service}) x {len(subnets)} AZ hours", "vpc.interfaceEndpoint.hour", H * len(subnets))
+    p.add(
+        r,
+        f"interface endpoint ({service}) x {len(subnets)} AZ hours",
+        "vpc.interfaceEndpoint.hour",
+        H * len(subnets),
+    )
 
 
 def _rds_source(p: _Pricing, r: PlannedResource) -> PlannedResource | None:
@@ -72,10 +77,17 @@ def _rds(p: _Pricing, r: PlannedResource) -> None:
     p.add(r, f"{klass} {engine} {role} hours", f"rds.{engine}.{klass}.hour", H * copies)
     storage_from = source or r
     gb = float(r.inputs.get("allocatedStorage") or storage_from.inputs.get("allocatedStorage") or 0)
-    ceiling = float(r.inputs.get("maxAllocatedStorage") or storage_from.inputs.get("maxAllocatedStorage") or gb)
+    ceiling = float(
+        r.inputs.get("maxAllocatedStorage") or storage_from.inputs.get("maxAllocatedStorage") or gb
+    )
     kind = r.inputs.get("storageType") or storage_from.inputs.get("storageType") or "gp2"
-    p.add(r, f"{kind} storage GB (x{copies}; max: autoscaling ceiling)", f"rds.storage.{kind}.gbMonth",
-          gb * copies, max(gb, ceiling) * copies)
+    p.add(
+        r,
+        f"{kind} storage GB (x{copies}; max: autoscaling ceiling)",
+        f"rds.storage.{kind}.gbMonth",
+        gb * copies,
+        max(gb, ceiling) * copies,
+    )
     if r.inputs.get("manageMasterUserPassword"):
         p.add(r, "RDS-managed master password secret", "secretsmanager.secret.month", 1)
 
@@ -93,7 +105,11 @@ def _cache(p: _Pricing, r: PlannedResource) -> None:
 
 @rule("aws:elasticache/cluster:Cluster")
 def _cache_cluster(p: _Pricing, r: PlannedResource) -> None:
-    engine, node, nodes = r.inputs.get("engine", "redis"), r.inputs["nodeType"], int(r.inputs.get("numCacheNodes", 1))
+    engine, node, nodes = (
+        r.inputs.get("engine", "redis"),
+        r.inputs["nodeType"],
+        int(r.inputs.get("numCacheNodes", 1)),
+    )
     p.add(r, f"{node} {engine} x {nodes} node hours", f"elasticache.{engine}.{node}.hour", H * nodes)
 
 
@@ -152,7 +168,9 @@ def _strategy(p: _Pricing, service: PlannedResource) -> list[dict[str, Any]]:
     if service.inputs.get("launchType") not in (None, "FARGATE"):
         raise CostError(f"launch type {service.inputs['launchType']!r} has no pricing rule")
     for cluster in p.linked(service, "cluster", "aws:ecs/cluster:Cluster"):
-        for providers in p.dependents(cluster, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "clusterName"):
+        for providers in p.dependents(
+            cluster, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders", "clusterName"
+        ):
             if service.inputs.get("launchType") is None:
                 return list(providers.inputs.get("defaultCapacityProviderStrategies") or [])
     return []
@@ -191,12 +209,18 @@ def _cluster(p: _Pricing, r: PlannedResource) -> None:
         return
     services = p.dependents(r, "aws:ecs/service:Service", "cluster")
     families = {
-        d.name for s in services for d in p.linked(s, "taskDefinition", "aws:ecs/taskDefinition:TaskDefinition")
+        d.name
+        for s in services
+        for d in p.linked(s, "taskDefinition", "aws:ecs/taskDefinition:TaskDefinition")
     }
     metrics = INSIGHTS_METRICS["cluster"] + INSIGHTS_METRICS["service"] * len(services)
     metrics += INSIGHTS_METRICS["family"] * len(families)
-    p.add(r, f"Container Insights ({mode}) metrics: cluster, {len(services)} services, {len(families)} families",
-          "cloudwatch.metric.custom.month", metrics)
+    p.add(
+        r,
+        f"Container Insights ({mode}) metrics: cluster, {len(services)} services, {len(families)} families",
+        "cloudwatch.metric.custom.month",
+        metrics,
+    )
     if mode == "enhanced":
         low = high = 0.0
         for service in services:
@@ -204,8 +228,13 @@ def _cluster(p: _Pricing, r: PlannedResource) -> None:
                 low += bounds.minimum * hours / H
                 high += bounds.maximum * hours / H
         per_task = INSIGHTS_METRICS["task"]
-        p.add(r, "Container Insights per-task metrics (average running tasks)", "cloudwatch.metric.custom.month",
-              low * per_task, high * per_task)
+        p.add(
+            r,
+            "Container Insights per-task metrics (average running tasks)",
+            "cloudwatch.metric.custom.month",
+            low * per_task,
+            high * per_task,
+        )
 
 
 @rule("aws:wafv2/webAcl:WebAcl")
@@ -217,21 +246,41 @@ def _waf(p: _Pricing, r: PlannedResource) -> None:
             raise CostError(f"managed rule group {group} carries a subscription fee the tables do not hold")
     p.add(r, "web ACL", "wafv2.webAcl.month", 1)
     p.add(r, f"{len(rules)} rules and rule groups", "wafv2.rule.month", len(rules))
-    p.add(r, "requests inspected (usage: requestsPerMonth), millions", "wafv2.requests.million",
-          p.usage["requestsPerMonth"] / 1e6)
+    p.add(
+        r,
+        "requests inspected (usage: requestsPerMonth), millions",
+        "wafv2.requests.million",
+        p.usage["requestsPerMonth"] / 1e6,
+    )
 
 
 @rule("aws:cloudfront/distribution:Distribution")
 def _cloudfront(p: _Pricing, r: PlannedResource) -> None:
-    p.add(r, "data to viewers, GB (usage: egressGb)", "cloudfront.dataTransferOut.gb", p.usage["egressGb"], region="global")
-    p.add(r, "HTTPS requests / 10,000 (usage: requestsPerMonth)", "cloudfront.https.requests.10k",
-          p.usage["requestsPerMonth"] / 1e4, region="global")
+    p.add(
+        r,
+        "data to viewers, GB (usage: egressGb)",
+        "cloudfront.dataTransferOut.gb",
+        p.usage["egressGb"],
+        region="global",
+    )
+    p.add(
+        r,
+        "HTTPS requests / 10,000 (usage: requestsPerMonth)",
+        "cloudfront.https.requests.10k",
+        p.usage["requestsPerMonth"] / 1e4,
+        region="global",
+    )
 
 
 @rule("aws:cloudfront/function:Function")
 def _cf_function(p: _Pricing, r: PlannedResource) -> None:
-    p.add(r, "invocations, millions (one per request)", "cloudfront.functions.million",
-          p.usage["requestsPerMonth"] / 1e6, region="global")
+    p.add(
+        r,
+        "invocations, millions (one per request)",
+        "cloudfront.functions.million",
+        p.usage["requestsPerMonth"] / 1e6,
+        region="global",
+    )
 
 
 @rule("aws:cloudwatch/logDelivery:LogDelivery")
@@ -250,7 +299,12 @@ def _alb(p: _Pricing, r: PlannedResource) -> None:
     seconds = H * 3600
     origin_requests = p.usage["requestsPerMonth"] * p.usage["originShare"]
     lcu = max(origin_requests / seconds / 25, p.usage["egressGb"] * p.usage["originShare"] / H)
-    p.add(r, f"LCU-hours ({lcu:.3f} LCU average; usage: requests, egress, originShare)", "elb.application.lcu.hour", lcu * H)
+    p.add(
+        r,
+        f"LCU-hours ({lcu:.3f} LCU average; usage: requests, egress, originShare)",
+        "elb.application.lcu.hour",
+        lcu * H,
+    )
 
 
 @rule("aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -299,9 +353,20 @@ def _replication(p: _Pricing, r: PlannedResource) -> None:
     if not buckets:
         raise CostError("its destination bucket is not in the plan")
     destination = p.region_of(buckets[0])
-    p.add(r, f"replica storage GB in {destination} (usage: s3Gb)", "s3.standard.gbMonth", p.usage["s3Gb"], region=destination)
-    p.add(r, "replicated new data GB (usage: s3NewGbPerMonth)", "s3.replication.interRegion.gb",
-          p.usage["s3NewGbPerMonth"], region=p.region_of(r))
+    p.add(
+        r,
+        f"replica storage GB in {destination} (usage: s3Gb)",
+        "s3.standard.gbMonth",
+        p.usage["s3Gb"],
+        region=destination,
+    )
+    p.add(
+        r,
+        "replicated new data GB (usage: s3NewGbPerMonth)",
+        "s3.replication.interRegion.gb",
+        p.usage["s3NewGbPerMonth"],
+        region=p.region_of(r),
+    )
 
 
 def _containers(task: dict[str, Any]) -> list[dict[str, Any]]:
@@ -317,11 +382,23 @@ def _stack_usage(p: _Pricing) -> None:
     """Usage-priced items that belong to the stack rather than to one resource."""
     types = {r.type for r in p.resources}
     if "aws:ec2/natGateway:NatGateway" in types:
-        p.add("NAT gateways (all)", "NAT data processed, GB (usage: natGb)", "ec2.natGateway.gb", p.usage["natGb"])
+        p.add(
+            "NAT gateways (all)",
+            "NAT data processed, GB (usage: natGb)",
+            "ec2.natGateway.gb",
+            p.usage["natGb"],
+        )
     if types & {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"}:
-        p.add("S3 buckets (all)", "S3 Standard GB stored (usage: s3Gb)", "s3.standard.gbMonth", p.usage["s3Gb"])
+        p.add(
+            "S3 buckets (all)", "S3 Standard GB stored (usage: s3Gb)", "s3.standard.gbMonth", p.usage["s3Gb"]
+        )
     if "aws:cloudwatch/logGroup:LogGroup" in types:
-        p.add("CloudWatch Logs (all groups)", "log data ingested, GB (usage: logGb)", "cloudwatch.logs.ingest.gb", p.usage["logGb"])
+        p.add(
+            "CloudWatch Logs (all groups)",
+            "log data ingested, GB (usage: logGb)",
+            "cloudwatch.logs.ingest.gb",
+            p.usage["logGb"],
+        )
     services = [r for r in p.resources if r.type == "aws:ecs/service:Service"]
     traced = any(
         "xray" in str(c.get("image", "")) or c.get("name") == "xray-daemon"
@@ -333,8 +410,12 @@ def _stack_usage(p: _Pricing) -> None:
         requests = p.usage["requestsPerMonth"] * p.usage["originShare"]
         reservoir = XRAY_RESERVOIR_PER_SECOND * H * 3600
         traces = min(requests, reservoir) + XRAY_RATE * max(0.0, requests - reservoir)
-        p.add("X-Ray (web and worker tasks)", "traces recorded, millions (default sampling of origin requests)",
-              "xray.traces.million", traces / 1e6)
+        p.add(
+            "X-Ray (web and worker tasks)",
+            "traces recorded, millions (default sampling of origin requests)",
+            "xray.traces.million",
+            traces / 1e6,
+        )
 
 
 STACK_RULES.append(_stack_usage)

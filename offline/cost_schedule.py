@@ -104,7 +104,9 @@ class ScheduledBounds:
 def hours_at_bounds(base: Bounds, actions: Iterable[ScheduledBounds]) -> dict[Bounds, float]:
     """Hours per month at each pair of bounds, starting from `base` and applying `actions` as they
     fire. The year wraps around: the state on 1 January is the one the last firing left."""
-    events = sorted((when, index, action) for index, action in enumerate(actions) for when in firings(action.schedule))
+    events = sorted(
+        (when, index, action) for index, action in enumerate(actions) for when in firings(action.schedule)
+    )
     if not events:
         return {base: HOURS_PER_MONTH}
 

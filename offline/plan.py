@@ -166,7 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document for machines")
     parser.add_argument("--cost", action="store_true", help="list every line item of the cost estimate")
-    parser.add_argument("--usage", metavar="FILE", help="usage profile overrides for the cost estimate (JSON)")
+    parser.add_argument(
+        "--usage", metavar="FILE", help="usage profile overrides for the cost estimate (JSON)"
+    )
     parser.add_argument("--no-cost", action="store_true", help="skip the cost estimate")
     args = parser.parse_args(argv)
 

@@ -110,7 +110,9 @@ def test_interface_endpoints_follow_config_and_admit_only_https_from_the_vpc(
     stack_runs: dict[str, ProgramRun], run_stack: Callable[..., ProgramRun]
 ) -> None:
     # Neither stack needs interface endpoints at its traffic (docs/cost.md); prod with four of them.
-    prod = run_stack("prod", interfaceEndpoints='["ecr.api", "ecr.dkr", "logs", "secretsmanager"]', azCount="3")
+    prod = run_stack(
+        "prod", interfaceEndpoints='["ecr.api", "ecr.dkr", "logs", "secretsmanager"]', azCount="3"
+    )
     staging = stack_runs["staging"]
     interface = [e.inputs for e in prod.of_type(ENDPOINT) if e.inputs["vpcEndpointType"] == "Interface"]
     services = sorted(e["serviceName"].removeprefix("com.amazonaws.eu-west-1.") for e in interface)
