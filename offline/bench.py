@@ -13,6 +13,7 @@ the machine and its load.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -80,17 +81,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _cost_overhead(targets: Sequence[str], runs: int) -> int:
-    """Old and new runs alternate, so that load on the machine falls on both alike."""
-    print(f"`make plan` with / without the cost estimate, {runs} alternated runs each (median wall time)")
-    print(f"  {'target':<10}{'without':>9}{'with':>9}{'ratio':>8}")
+    """Runs with and without the estimate alternate, so that load on the machine falls on both alike.
+    CPU time (the plan and the pack it starts) is shown beside wall time: on a shared machine it is
+    the steadier of the two."""
+    print(f"`make plan` without / with the cost estimate, {runs} alternated runs each (medians)")
+    print(f"  {'target':<10}{'wall':>9}{'wall':>9}{'ratio':>8}{'cpu':>9}{'cpu':>9}{'ratio':>8}")
     for target in targets:
-        without, with_cost = [], []
+        samples: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
         for _ in range(runs):
-            without.append(time_plan([*TARGETS[target], "--no-cost"])[0])
-            with_cost.append(time_plan(TARGETS[target])[0])
-        base, new = statistics.median(without), statistics.median(with_cost)
-        print(f"  {target:<10}{base:>8.2f}s{new:>8.2f}s{new / base:>8.3f}")
+            for with_cost in (False, True):
+                cpu = _cpu_seconds()
+                wall = time_plan([*TARGETS[target], *([] if with_cost else ["--no-cost"])])[0]
+                samples[with_cost].append((wall, _cpu_seconds() - cpu))
+        (w0, c0), (w1, c1) = (
+            tuple(statistics.median(s[i] for s in samples[k]) for i in (0, 1)) for k in (False, True)
+        )
+        print(f"  {target:<10}{w0:>8.2f}s{w1:>8.2f}s{w1 / w0:>8.3f}{c0:>8.2f}s{c1:>8.2f}s{c1 / c0:>8.3f}")
     return 0
 
 
