@@ -11,8 +11,9 @@ from .cost_schedule import HOURS_PER_MONTH, Bounds, ScheduledBounds, hours_at_bo
 H = HOURS_PER_MONTH
 
 # ECS Container Insights (standard) publishes its metrics per cluster, per service and per task
-# definition family (AWS ECS developer guide, "Amazon ECS Container Insights metrics"); "enhanced"
-# adds metrics per task. Counts as listed there; they bill as custom metrics.
+# definition family; "enhanced" adds metrics per task. They bill as custom metrics. The counts are
+# approximate (the metric list in the ECS developer guide could not be read from this machine);
+# neither stack turns Container Insights on.
 INSIGHTS_METRICS = {"cluster": 13, "service": 16, "family": 11, "task": 11}
 # AWS managed rule groups with a subscription or request fee on top of the rule price.
 PAID_RULE_GROUPS = (
