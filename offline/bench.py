@@ -103,6 +103,24 @@ def _cost_overhead(targets: Sequence[str], runs: int) -> int:
             tuple(statistics.median(s[i] for s in samples[k]) for i in (0, 1)) for k in (False, True)
         )
         print(f"  {target:<10}{w0:>8.2f}s{w1:>8.2f}s{w1 / w0:>8.3f}{c0:>8.2f}s{c1:>8.2f}s{c1 / c0:>8.3f}")
+    # The estimate alone, in this process: what the ratios above are too noisy to show.
+    from .engine import run_program
+
+    start = time.perf_counter()
+    from .cost_report import estimate_run  # first import here: its cost is part of the overhead
+
+    imported = time.perf_counter() - start
+    print(f"  in-process: importing the estimate {imported * 1000:.0f} ms; one estimate (median of 20):")
+    for target in targets:
+        args = TARGETS[target]
+        program = args[args.index("--program") + 1] if "--program" in args else "."
+        run = run_program(ROOT / program, args[args.index("--stack") + 1])
+        times = []
+        for _ in range(20):
+            start = time.perf_counter()
+            estimate_run(run)
+            times.append(time.perf_counter() - start)
+        print(f"    {target:<10}{statistics.median(times) * 1000:>6.0f} ms")
     return 0
 
 
