@@ -30,7 +30,7 @@ MAKEFLAGS += --no-print-directory
 ## more pytest arguments for test and test-fast, e.g. "tests/test_network.py -x"
 PYTEST_ARGS ?=
 
-.PHONY: help install lock plan plan-example test test-fast lint lint-workflows bench docs clean
+.PHONY: help install lock plan plan-example test test-fast lint lint-workflows bench docs cost-table clean
 
 help: ## list targets and variables (this text)
 	@awk -f scripts/make_help.awk $(MAKEFILE_LIST)
@@ -102,6 +102,10 @@ bench: $(STAMP) ## medians, side by side: the import floor, make plan, test-fast
 # docs/configuration.md and docs/policies.md are generated; tests/test_docs.py fails when they are stale.
 docs: $(STAMP) ## regenerate docs/configuration.md and docs/policies.md from their source
 	$(BIN)/python -m scripts.gen_docs
+
+# The estimates table in docs/cost.md is generated; tests/test_cost.py fails when it is stale.
+cost-table: $(STAMP) ## write both stacks' monthly cost estimates into docs/cost.md
+	$(BIN)/python -m offline.cost_report table --write docs/cost.md
 
 clean: ## remove .venv and the tool caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info build

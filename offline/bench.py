@@ -14,12 +14,14 @@ taken from one run, mean anything. Not a test: the figures depend on the machine
     python -m offline.bench                      # 5 rounds; the suites in the first 3 and 1
     python -m offline.bench --no-tests           # plans and floor only (about a minute)
     python -m offline.bench --runs 9 --stack prod
+    python -m offline.bench --cost-overhead   # plan with and without the cost estimate, alternated
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -111,8 +113,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--test-runs", type=int, default=1, help="rounds running `make test` (default: 1)")
     parser.add_argument("--no-tests", action="store_true", help="measure the plans and the floor only")
+    parser.add_argument(
+        "--cost-overhead",
+        action="store_true",
+        help="alternate plans with and without the cost estimate (--no-cost) and report the ratio",
+    )
     args = parser.parse_args(argv)
     plans = args.stack or ["staging", "prod"]
+    if args.cost_overhead:
+        return _cost_overhead(plans, args.runs)
     fast_runs, test_runs = (0, 0) if args.no_tests else (args.fast_runs, args.test_runs)
 
     make = ["make", "--no-print-directory", "-s"]
@@ -149,6 +158,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         met = ratio <= target if inclusive else ratio < target
         bound = "<=" if inclusive else "<"
         print(f"  {title:<40}{ratio:>6.2f}  (target {bound} {target:g}: {'met' if met else 'NOT met'})")
+    return 0
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cost_overhead(targets: Sequence[str], runs: int) -> int:
+    """Runs with and without the estimate alternate, so that load on the machine falls on both alike.
+    CPU time (the plan and the pack it starts) is shown beside wall time: on a shared machine it is
+    the steadier of the two."""
+    print(f"`make plan` without / with the cost estimate, {runs} alternated runs each (medians)")
+    print(f"  {'target':<10}{'wall':>9}{'wall':>9}{'ratio':>8}{'cpu':>9}{'cpu':>9}{'ratio':>8}")
+    for target in targets:
+        samples: dict[bool, list[tuple[float, float]]] = {False: [], True: []}
+        for _ in range(runs):
+            for with_cost in (False, True):
+                cpu = _cpu_seconds()
+                wall = timed([*TARGETS[target], *([] if with_cost else ["--no-cost"])], (0, 1))[0]
+                samples[with_cost].append((wall, _cpu_seconds() - cpu))
+        (w0, c0), (w1, c1) = (
+            tuple(statistics.median(s[i] for s in samples[k]) for i in (0, 1)) for k in (False, True)
+        )
+        print(f"  {target:<10}{w0:>8.2f}s{w1:>8.2f}s{w1 / w0:>8.3f}{c0:>8.2f}s{c1:>8.2f}s{c1 / c0:>8.3f}")
+    # The estimate alone, in this process: what the ratios above are too noisy to show.
+    from .engine import run_program
+
+    start = time.perf_counter()
+    from .cost_report import estimate_run  # first import here: its cost is part of the overhead
+
+    imported = time.perf_counter() - start
+    print(f"  in-process: importing the estimate {imported * 1000:.0f} ms; one estimate (median of 20):")
+    for target in targets:
+        args = TARGETS[target]
+        program = args[args.index("--program") + 1] if "--program" in args else "."
+        run = run_program(ROOT / program, args[args.index("--stack") + 1])
+        times = []
+        for _ in range(20):
+            start = time.perf_counter()
+            estimate_run(run)
+            times.append(time.perf_counter() - start)
+        print(f"    {target:<10}{statistics.median(times) * 1000:>6.0f} ms")
     return 0
 
 

@@ -51,6 +51,8 @@ from .analyzer import (
     load_policy_config,
     policy_pack,
 )
+from .cost import CostError
+from .cost_report import estimate_run, render_items, render_summary
 from .engine import PlanError, ProgramRun, RegisteredResource, load_stack_config, run_with_config
 
 EXIT_OK = 0
@@ -369,6 +371,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "provider computes at creation are unknown, and the pack judges only what is known",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document for machines")
+    parser.add_argument("--cost", action="store_true", help="list every line item of the cost estimate")
+    parser.add_argument(
+        "--usage", metavar="FILE", help="usage profile overrides for the cost estimate (JSON)"
+    )
+    parser.add_argument("--no-cost", action="store_true", help="skip the cost estimate")
     args = parser.parse_args(argv)
 
     try:
@@ -385,7 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             run = run_with_config(config, on_register=preview.add, preview_unknowns=args.preview_unknowns)
             analysis = preview.finish(run)
-    except (PlanError, PolicyConfigError, PackError, pulumi.RunError) as error:
+        cost = None if args.no_cost else estimate_run(run, args.usage)
+    except (PlanError, PolicyConfigError, PackError, CostError, pulumi.RunError) as error:
         # Invalid settings arrive as the program's RunError: shown like the rest, without a traceback.
         if args.json:
             print(json.dumps(error_document(error, args.program, args.stack), indent=2, sort_keys=True))
@@ -427,6 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "policy": analysis.as_json(),
             # What the pack could not judge because preview does not know it yet (`--preview-unknowns`).
             "previewCoverage": preview_coverage(analysis),
+            "cost": cost.as_json() if cost else None,
         }
         print(json.dumps(document, indent=2, sort_keys=True))
         return code
@@ -441,6 +450,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("\n".join(_summary(run)))
     print("\n".join(_policy_summary(analysis)))
+    if cost:
+        print("\n".join((render_items(cost) if args.cost else []) + render_summary(cost)))
     if code:
         print(
             f"error: preview failed: {len(analysis.mandatory)} mandatory policy violation(s)",

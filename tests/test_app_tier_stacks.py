@@ -18,7 +18,7 @@ KEY = "django-platform:"
 STACK_SHAPES = {
     # stack: (web min, web max, worker min, worker max, Spot weight, nightly schedules, X-Ray)
     "staging": (1, 3, 1, 2, 3, True, False),
-    "prod": (3, 12, 2, 8, 0, False, True),
+    "prod": (2, 8, 1, 4, 0, False, True),
 }
 
 
@@ -117,7 +117,7 @@ def test_stack_settings_carry_the_app_shape() -> None:
     assert staging.fargate_spot_weight == 3 and prod.fargate_spot_weight == 0
     assert staging.nightly_scale_down is True and prod.nightly_scale_down is False
     assert prod.alb_deletion_protection is True and staging.alb_deletion_protection is False
-    assert (prod.web_cpu, prod.web_memory) == (1024, 2048)
+    assert (prod.web_cpu, prod.web_memory) == (512, 1024)
     assert staging.health_check_path == prod.health_check_path == "/health/"
     assert staging.alb_certificate_arn is None and staging.alb_cloudfront_security_group_id is None
     assert staging.image and staging.docker_context is None
@@ -132,7 +132,7 @@ def test_stack_settings_carry_the_app_shape() -> None:
         ({"appImage": ""}, "appImage", "set exactly one"),
         ({"appContainerPort": "80"}, "appContainerPort", "from 1024 to 65535"),
         ({"webCpu": "300"}, "webCpu", "allowed: 256, 512"),
-        ({"webMemory": "8192"}, "webMemory", "with CPU 512 use 1024, 2048, 3072, 4096"),
+        ({"webCpu": "512", "webMemory": "8192"}, "webMemory", "with CPU 512 use 1024, 2048, 3072, 4096"),
         ({"workerMaxTasks": "0"}, "workerMaxTasks", "from 1 to 1000"),
         ({"webMinTasks": "4"}, "webMaxTasks", "at least webMinTasks (4)"),
         ({"cpuArchitecture": "arm64"}, "cpuArchitecture", "'ARM64', 'X86_64'"),

@@ -68,7 +68,7 @@ def test_auth_token_is_kept_in_a_kms_encrypted_secret(stack_runs: dict[str, Prog
 
 @pytest.mark.parametrize(
     ("stack", "nodes", "failover", "node_type", "snapshots"),
-    [("staging", 1, False, "cache.t4g.micro", 1), ("prod", 2, True, "cache.m7g.large", 7)],
+    [("staging", 1, False, "cache.t4g.micro", 1), ("prod", 2, True, "cache.t4g.small", 7)],
 )
 def test_replicas_failover_and_multi_az_per_stack(
     stack_runs: dict[str, ProgramRun], stack: str, nodes: int, failover: bool, node_type: str, snapshots: int

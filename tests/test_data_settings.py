@@ -142,7 +142,12 @@ def test_prod_keeps_its_data_and_survives_an_az() -> None:
         ({"dbSlowQueryMs": "0"}, "dbSlowQueryMs", "got 0", "-1 (off) or at least 50"),
         ({"dbSlowQueryMs": "-5"}, "dbSlowQueryMs", "got '-5'", "from -1 to 3600000"),
         ({"cacheEngine": "memcached"}, "cacheEngine", "got 'memcached'", "'redis', 'valkey'"),
-        ({"cacheEngineVersion": "5.0"}, "cacheEngineVersion", "got '5.0'", "at least 6.2"),
+        (
+            {"cacheEngine": "redis", "cacheEngineVersion": "5.0"},
+            "cacheEngineVersion",
+            "got '5.0'",
+            "at least 6.2",
+        ),
         ({"cacheEngineVersion": "seven"}, "cacheEngineVersion", "got 'seven'", "major.minor"),
         (
             {"cacheEngine": "valkey", "cacheEngineVersion": "7.0"},

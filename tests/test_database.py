@@ -105,7 +105,7 @@ def test_parameter_group_forces_tls_and_logs_slow_queries(
 
 @pytest.mark.parametrize(
     ("stack", "multi_az", "replica_count", "retention", "instance_class"),
-    [("staging", False, 0, 7, "db.t4g.micro"), ("prod", True, 1, 14, "db.m7g.large")],
+    [("staging", False, 0, 7, "db.t4g.micro"), ("prod", True, 1, 14, "db.t4g.medium")],
 )
 def test_availability_and_size_per_stack(
     stack_runs: dict[str, ProgramRun],

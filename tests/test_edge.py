@@ -506,7 +506,7 @@ def test_stack_settings_shape_the_edge(stack: str) -> None:
         ),
     )
     inputs = distribution(built)
-    assert "webAclId" in inputs  # on by default, required in production
+    assert ("webAclId" in inputs) is edge_settings.waf_enabled  # required in production
     if stack == "prod":
         assert inputs["aliases"] == ["epicvibe.example.com"]
         assert inputs["viewerCertificate"]["minimumProtocolVersion"] == "TLSv1.2_2021"

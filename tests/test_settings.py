@@ -43,10 +43,10 @@ def test_staging_settings_are_the_cheap_shape() -> None:
 def test_prod_settings_are_production_shaped() -> None:
     settings = load("prod")
     assert settings.stack.is_production
-    assert settings.network.az_count == 3
+    assert settings.network.az_count == 2
     assert settings.network.nat_strategy == "one-per-az"
     assert settings.database.multi_az is True
-    assert settings.network.interface_endpoints == ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
+    assert settings.network.interface_endpoints == ()  # they do not pay at its traffic (docs/cost.md)
 
 
 def test_tags_name_the_stack_and_owner() -> None:
