@@ -704,6 +704,10 @@ def auth_token_problem(token: str) -> str | None:
     return None
 
 
+# A version of each engine that settings accept, for the messages.
+CACHE_EXAMPLE_VERSIONS = {"redis": "7.1", "valkey": "8.0"}
+
+
 def _read_cache(r: _Reader, stack: StackSettings) -> CacheSettings:
     engine = r.string("cacheEngine", choices=CACHE_ENGINES)
     version = r.string("cacheEngineVersion")
@@ -713,7 +717,8 @@ def _read_cache(r: _Reader, stack: StackSettings) -> CacheSettings:
         match is not None and (int(match.group(1)), int(match.group(2))) >= oldest,
         "cacheEngineVersion",
         version,
-        f"expected a {engine} major.minor version of at least {oldest[0]}.{oldest[1]}, e.g. '7.1'",
+        f"expected a {engine} major.minor version of at least {oldest[0]}.{oldest[1]}, "
+        f"e.g. '{CACHE_EXAMPLE_VERSIONS.get(engine, '7.1')}'",
     )
     node_type = r.string("cacheNodeType")
     r.check(

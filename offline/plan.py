@@ -451,7 +451,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(_summary(run)))
     print("\n".join(_policy_summary(analysis)))
     if cost:
-        print("\n".join((render_items(cost) if args.cost else []) + render_summary(cost)))
+        # The summary wraps like every other message; `--cost`'s table keeps its columns whole.
+        print(
+            "\n".join(
+                [*(render_items(cost) if args.cost else []), wrap_message("\n".join(render_summary(cost)))]
+            )
+        )
     if code:
         print(
             f"error: preview failed: {len(analysis.mandatory)} mandatory policy violation(s)",

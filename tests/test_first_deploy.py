@@ -250,7 +250,9 @@ def test_the_exec_session_policy_names_this_cluster_and_key(stack_runs: dict[str
 
 def test_exec_with_interface_endpoints_needs_ssmmessages() -> None:
     with pytest.raises(pulumi.RunError, match="ssmmessages"):
-        run_program(ROOT, "prod", overrides={"ecsExecEnabled": "true"})
+        run_program(
+            ROOT, "prod", overrides={"ecsExecEnabled": "true", "interfaceEndpoints": '["ecr.api", "logs"]'}
+        )
 
 
 @stacks
