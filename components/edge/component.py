@@ -6,6 +6,10 @@ Everything CloudFront-scoped that AWS keeps in us-east-1 (the ACM certificate, t
 its logs, the standard-logging delivery) names that region on the resource (pulumi-aws 7's
 `region`), through the stack's own provider, so the stack's `aws:*` config (profile, assumed roles,
 allowed accounts, default tags) applies there too and the stack's own region can be anything.
+
+What the distribution serves from where, what the WAF does and which headers go out are decided by
+the pure modules below this one (`behaviors`, `waf`, `headers`, `functions`); this module only
+turns their data into resources.
 """
 
 from __future__ import annotations

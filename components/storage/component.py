@@ -11,6 +11,9 @@ Private media (payment proofs, certificates) are downloaded only with CloudFront
 cookies: given the signing public key, Storage registers it with CloudFront in a key group and
 creates the empty secret the matching private key is kept in (docs/private-media.md). The edge
 trusts the key group on `/media/*`; the web task reads the secret.
+
+The policies and lifecycle rules are pure functions in `policies` and `lifecycle`; this module only
+turns them into resources.
 """
 
 from __future__ import annotations
