@@ -154,7 +154,9 @@ def component_modules() -> dict[str, str]:
     found = {}
     for info in pkgutil.iter_modules(components.__path__):
         module = importlib.import_module(f"components.{info.name}")
-        for name, value in vars(module).items():
+        # A package may load its component on first use (PEP 562): its `__all__` still names it.
+        for name in getattr(module, "__all__", None) or list(vars(module)):
+            value = getattr(module, name)
             if (
                 inspect.isclass(value)
                 and issubclass(value, pulumi.ComponentResource)

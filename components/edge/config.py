@@ -1,0 +1,213 @@
+"""What an operator sets for the edge, its one validator, and the constants every layer shares.
+
+The leaf of the package: it imports nothing above it and nothing from pulumi_aws, so `settings.py`
+can read `PUBLIC_MEDIA_PATTERN` cheaply, and the pure pieces (behaviors, WAF, headers, functions)
+and the component all build on it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pulumi
+
+if TYPE_CHECKING:
+    from ..storage.config import MediaSigning
+
+# CloudFront-scoped resources (certificate, web ACL, its logs, log delivery) live in this region.
+EDGE_REGION = "us-east-1"
+PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+AMPLIFY_STAGES = ("PRODUCTION", "BETA", "DEVELOPMENT", "EXPERIMENTAL")
+
+# Managed CloudFront policies, looked up by name: the lookup fails loudly if AWS ever renames one,
+# where a pasted id would silently point at whatever it then means.
+CACHING_DISABLED = "Managed-CachingDisabled"
+CACHING_OPTIMIZED = "Managed-CachingOptimized"
+# Forwards every viewer header, cookie and query string except Host, so the ALB sees the origin's own
+# name as Host (which its certificate and the VPC origin expect) and Django gets everything else.
+ALL_VIEWER_EXCEPT_HOST = "Managed-AllViewerExceptHostHeader"
+CORS_S3_ORIGIN = "Managed-CORS-S3Origin"
+
+# Media objects live under the bucket's `media/` prefix and are served at /media/*. Only a prefix
+# inside it may be public; everything else under /media/ needs a signature.
+STATIC_PATH_PATTERN = "/static/*"
+MEDIA_PATH_PATTERN = "/media/*"
+PUBLIC_MEDIA_PATTERN = re.compile(r"^/media(/[A-Za-z0-9_.-]+)+/\*$")
+
+UNAVAILABLE_CODES = (502, 503, 504)
+# Partition variables CloudFront standard logging (v2) fills in per object, below `log_prefix`.
+LOG_SUFFIX_PATH = "{DistributionId}/{yyyy}/{MM}/{dd}/{HH}"
+
+MAINTENANCE_PAGE = """\
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Back shortly</title>
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:20vh auto;padding:0 1rem;color:#222}</style>
+</head>
+<body>
+<h1>We'll be back shortly</h1>
+<p>The site is being updated or is briefly unavailable. Please try again in a minute.</p>
+</body>
+</html>
+"""
+
+DNS_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+ENVIRONMENT_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+CREDENTIAL_WORDS = ("SECRET", "TOKEN", "PASSWORD", "KEY")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EdgeArgs:
+    alb_arn: pulumi.Input[str]
+    """ARN of the internal ALB the VPC origin reaches (`LoadBalancer.arn`). Required."""
+    alb_dns_name: pulumi.Input[str]
+    """DNS name of that ALB (`LoadBalancer.dns_name`). Required."""
+    alb_https: bool
+    """Whether the ALB has a TLS listener (`LoadBalancer.https`): CloudFront then reaches it over
+    HTTPS only, otherwise over HTTP inside AWS's network. Required."""
+    static_bucket_regional_domain_name: pulumi.Input[str]
+    """Regional domain name of the static-files bucket, served under `/static/*`. Required."""
+    media_bucket_regional_domain_name: pulumi.Input[str]
+    """Regional domain name of the media bucket, served under `/media/*`. Required."""
+    log_bucket_name: pulumi.Input[str]
+    """Bucket that receives the access logs under `log_prefix`. Required."""
+    static_bucket_name: pulumi.Input[str] | None = None
+    """Name of the static bucket; when given, the maintenance page is uploaded to it at
+    `maintenance_page_path`. Default: None (the deploy pipeline must put the page there)."""
+    origin_domain_name: pulumi.Input[str] | None = None
+    """Host name CloudFront uses for the ALB (TLS SNI, certificate check and the Host header Django
+    receives). With an HTTPS listener set it to a name the ALB's certificate covers. Default: the ALB
+    DNS name."""
+    domain_name: str | None = None
+    """Custom host name of the site; needs `hosted_zone_id`. Default: None (the distribution's
+    `*.cloudfront.net` name and CloudFront's default certificate)."""
+    hosted_zone_id: str | None = None
+    """Route 53 zone holding `domain_name`: certificate validation and alias records go there.
+    Default: None."""
+    waf_enabled: bool = True
+    """Attach a WAFv2 web ACL (managed rule groups plus a per-IP rate limit). Default: True."""
+    waf_rate_limit: int = 2000
+    """Requests per client IP per 5 minutes before the WAF blocks it. Default: 2000."""
+    price_class: str = "PriceClass_100"
+    """CloudFront price class. Default: PriceClass_100."""
+    maintenance_page_path: str = "/static/maintenance.html"
+    """Page shown instead of a 502/503/504 from the app; must be under `/static/` so that it is
+    fetched from the bucket, not from the failing app. Default: /static/maintenance.html."""
+    error_caching_seconds: int = 10
+    """How long CloudFront keeps serving the maintenance page before asking the app again.
+    Default: 10."""
+    hsts_max_age_seconds: int = 63_072_000
+    """Strict-Transport-Security max-age. Default: 63072000 (two years)."""
+    log_prefix: str = "cloudfront"
+    """Key prefix of the access logs in the log bucket. Default: cloudfront."""
+    amplify_repository: str | None = None
+    """HTTPS URL of a Git repository for an Amplify app; needs `amplify_access_token`.
+    Default: None (no Amplify app)."""
+    amplify_branch: str = "main"
+    """Branch Amplify builds. Default: main."""
+    amplify_access_token: pulumi.Input[str] | None = None
+    """Access token (a stack secret) Amplify reads the repository with. Default: None."""
+    waf_log_retention_days: int = 90
+    """Days the WAF's request log (CloudWatch Logs, us-east-1) is kept. Default: 90."""
+    keep_data: bool = False
+    """Protect the us-east-1 key that encrypts the WAF log. Default: False."""
+    amplify_stage: str = "PRODUCTION"
+    """Amplify branch stage. Default: PRODUCTION."""
+    amplify_domain_prefix: str = "app"
+    """With `domain_name`: the front end is served at `<prefix>.<domain_name>` (an Amplify domain
+    association in the same hosted zone). Default: app."""
+    amplify_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Build-time environment of the front end, besides API_URL (always the site's URL, where Django
+    answers). Names must not look like credentials. Default: none."""
+    media_signing: MediaSigning | None = None
+    """Key group (`Storage.media_signing`) CloudFront trusts on `/media/*`: every private media
+    download needs a URL or cookie signed with its key. Default: None, and then CloudFront serves no
+    private media at all: `/media/*` has no behavior of its own and reaches the app (default
+    behavior), never the bucket; only `media_public_path_pattern` is served from the bucket."""
+    media_public_path_pattern: str = "/media/public/*"
+    """Path pattern inside /media/ served from the bucket without a signature (truly public files,
+    e.g. event flyers); ordered before `/media/*`. Default: /media/public/*."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags merged into every taggable child. Default: none."""
+
+    def __post_init__(self) -> None:
+        if problems := edge_problems(self):
+            raise ValueError("; ".join(problems))
+
+
+def edge_problems(args: EdgeArgs) -> list[str]:
+    """Every problem with `args`, each naming the field, its value and the fix (none: valid)."""
+    return [*_site_problems(args), *_limit_problems(args), *_amplify_problems(args)]
+
+
+def _site_problems(args: EdgeArgs) -> list[str]:
+    problems = []
+    if not PUBLIC_MEDIA_PATTERN.fullmatch(args.media_public_path_pattern):
+        problems.append(
+            f"media_public_path_pattern {args.media_public_path_pattern!r}: use a folder under /media/ "
+            "ending in '/*', such as '/media/public/*' (letters, digits, '_', '-', '.'; no other "
+            "wildcards), so that only that folder is served unsigned"
+        )
+    if bool(args.domain_name) != bool(args.hosted_zone_id):
+        problems.append(
+            f"domain_name {args.domain_name!r} and hosted_zone_id {args.hosted_zone_id!r}: give both "
+            "(certificate and alias records live in that zone) or neither"
+        )
+    if args.price_class not in PRICE_CLASSES:
+        problems.append(f"price_class {args.price_class!r}: use one of {', '.join(PRICE_CLASSES)}")
+    if not args.maintenance_page_path.startswith("/static/"):
+        problems.append(
+            f"maintenance_page_path {args.maintenance_page_path!r}: put it under /static/, or "
+            "CloudFront would ask the failing app for its error page"
+        )
+    if not args.log_prefix or args.log_prefix.strip("/") != args.log_prefix:
+        problems.append(f"log_prefix {args.log_prefix!r}: a key prefix without leading or trailing '/'")
+    return problems
+
+
+def _limit_problems(args: EdgeArgs) -> list[str]:
+    problems = []
+    if not 10 <= args.waf_rate_limit <= 2_000_000_000:
+        problems.append(f"waf_rate_limit {args.waf_rate_limit}: use 10 to 2000000000 requests")
+    if not 0 <= args.error_caching_seconds <= 300:
+        problems.append(f"error_caching_seconds {args.error_caching_seconds}: use 0 to 300")
+    if args.hsts_max_age_seconds < 300:
+        problems.append(f"hsts_max_age_seconds {args.hsts_max_age_seconds}: use at least 300")
+    return problems
+
+
+def _amplify_problems(args: EdgeArgs) -> list[str]:
+    problems = []
+    if args.amplify_repository and args.amplify_access_token is None:
+        problems.append(
+            f"amplify_repository {args.amplify_repository!r} needs amplify_access_token "
+            "(`pulumi config set --secret amplifyAccessToken <token>`)"
+        )
+    if args.amplify_access_token is not None and not args.amplify_repository:
+        problems.append("amplify_access_token is given without amplify_repository: set both or neither")
+    if not DNS_LABEL.fullmatch(args.amplify_domain_prefix):
+        problems.append(
+            f"amplify_domain_prefix {args.amplify_domain_prefix!r}: use one DNS label such as 'app'"
+        )
+    bad = {
+        name
+        for name in args.amplify_environment
+        if not ENVIRONMENT_NAME.fullmatch(name)
+        or name == "API_URL"
+        or any(word in name.split("_") for word in CREDENTIAL_WORDS)
+    }
+    if bad:
+        problems.append(
+            f"amplify_environment {sorted(bad)!r}: use upper-case names other than API_URL, none naming "
+            "a credential (the front end's build environment is not secret)"
+        )
+    if args.amplify_stage not in AMPLIFY_STAGES:
+        problems.append(f"amplify_stage {args.amplify_stage!r}: use one of {', '.join(AMPLIFY_STAGES)}")
+    return problems

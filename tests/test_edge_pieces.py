@@ -1,0 +1,226 @@
+"""The edge's pure pieces, checked without Pulumi: which path is served from where and which needs a
+signature, what the WAF blocks and keeps out of its log, and the headers every response carries.
+
+Paths are matched the way CloudFront does: behaviors in order, first match wins, `*` any run of
+characters (slashes included), `?` one character, case-sensitive; no match means the default
+behavior (the app).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from components.edge import (
+    EDGE_REGION,
+    MANAGED_RULE_GROUPS,
+    PUBLIC_MEDIA_PATTERN,
+    EdgeArgs,
+    Policies,
+    edge_problems,
+    ordered_behaviors,
+)
+from components.edge.behaviors import default_behavior, error_responses, origins, viewer_certificate
+from components.edge.headers import amplify_custom_headers, security_headers_config
+from components.edge.waf import log_key_policy, redacted_fields, web_acl_rules
+from tests.conftest import ROOT
+
+POLICIES = Policies(
+    caching_disabled="caching-disabled",
+    caching_optimized="caching-optimized",
+    all_viewer_except_host="all-viewer-except-host",
+    cors_s3="cors-s3",
+    security_headers="security-headers",
+)
+KEY_GROUP = "key-group-1"
+REQUIRED: dict[str, Any] = {
+    "alb_arn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/lb/1",
+    "alb_dns_name": "internal-lb.eu-west-1.elb.amazonaws.com",
+    "alb_https": True,
+    "static_bucket_regional_domain_name": "static.s3.eu-west-1.amazonaws.com",
+    "media_bucket_regional_domain_name": "media.s3.eu-west-1.amazonaws.com",
+    "log_bucket_name": "logs",
+}
+
+
+def cloudfront_matches(pattern: str, path: str) -> bool:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, path) is not None
+
+
+def served_by(path: str, behaviors: list[dict[str, Any]]) -> tuple[str, list[Any]]:
+    """(origin, trusted key groups) of the behavior CloudFront picks for `path`."""
+    for behavior in behaviors:
+        if cloudfront_matches(behavior["path_pattern"], path):
+            return behavior["target_origin_id"], behavior.get("trusted_key_groups", [])
+    return "alb", []
+
+
+@pytest.mark.parametrize(
+    ("path", "origin", "key_groups"),
+    [
+        ("/static/css/site.css", "static", []),
+        ("/media/public/flyer.pdf", "media", []),
+        ("/media/proofs/payment-42.pdf", "media", [KEY_GROUP]),
+        ("/media/certificates/2026/ada.pdf", "media", [KEY_GROUP]),
+        # A folder that only starts like the public one is still private.
+        ("/media/publicity/plan.pdf", "media", [KEY_GROUP]),
+        ("/admin/login/", "alb", []),
+        ("/", "alb", []),
+    ],
+)
+def test_with_a_key_group_private_media_needs_a_signature_and_public_media_does_not(
+    path: str, origin: str, key_groups: list[str]
+) -> None:
+    behaviors = ordered_behaviors("/media/public/*", POLICIES, KEY_GROUP)
+    assert served_by(path, behaviors) == (origin, key_groups)
+
+
+def test_behaviors_are_ordered_static_then_public_media_then_signed_media() -> None:
+    behaviors = ordered_behaviors("/media/flyers/*", POLICIES, KEY_GROUP)
+    assert [b["path_pattern"] for b in behaviors] == ["/static/*", "/media/flyers/*", "/media/*"]
+    assert [b["path_pattern"] for b in behaviors if "trusted_key_groups" in b] == ["/media/*"]
+
+
+@pytest.mark.parametrize("path", ["/media/proofs/payment-42.pdf", "/media/x", "/media/public"])
+def test_without_a_key_group_no_private_media_comes_from_the_bucket(path: str) -> None:
+    behaviors = ordered_behaviors("/media/public/*", POLICIES)
+    assert served_by(path, behaviors) == ("alb", [])
+    assert not any("trusted_key_groups" in b for b in behaviors)
+    assert served_by("/media/public/flyer.pdf", behaviors) == ("media", [])
+
+
+def test_bucket_paths_are_read_only_cached_and_https_only() -> None:
+    for behavior in ordered_behaviors("/media/public/*", POLICIES, KEY_GROUP):
+        assert behavior["allowed_methods"] == ["GET", "HEAD", "OPTIONS"]
+        assert behavior["viewer_protocol_policy"] == "redirect-to-https"
+        assert behavior["cache_policy_id"] == "caching-optimized"
+        assert behavior["response_headers_policy_id"] == "security-headers"
+
+
+def test_the_app_is_never_cached_and_receives_the_viewers_host() -> None:
+    behavior = default_behavior(POLICIES, "arn:function")
+    assert behavior["target_origin_id"] == "alb"
+    assert behavior["cache_policy_id"] == "caching-disabled"
+    assert behavior["origin_request_policy_id"] == "all-viewer-except-host"
+    assert behavior["viewer_protocol_policy"] == "redirect-to-https"
+    assert behavior["function_associations"] == [
+        {"event_type": "viewer-request", "function_arn": "arn:function"}
+    ]
+
+
+def test_buckets_are_reached_only_through_origin_access_control_and_the_alb_through_the_vpc() -> None:
+    found = origins(
+        alb_host="alb.internal",
+        vpc_origin_id="vo-1",
+        static_domain="static.s3",
+        static_access_control_id="oac-static",
+        media_domain="media.s3",
+        media_access_control_id="oac-media",
+    )
+    by_id = {o["origin_id"]: o for o in found}
+    assert by_id["alb"]["vpc_origin_config"] == {"vpc_origin_id": "vo-1"}
+    assert by_id["static"]["origin_access_control_id"] == "oac-static"
+    assert by_id["media"]["origin_access_control_id"] == "oac-media"
+    assert not any("custom_origin_config" in o or "s3_origin_config" in o for o in found)
+
+
+def test_app_failures_show_the_maintenance_page_as_503() -> None:
+    responses = error_responses("/static/maintenance.html", 10)
+    assert {r["error_code"] for r in responses} == {502, 503, 504}
+    assert all(
+        r["response_code"] == 503 and r["response_page_path"] == "/static/maintenance.html" for r in responses
+    )
+
+
+def test_a_custom_domain_gets_tls_1_2_over_sni() -> None:
+    assert viewer_certificate("arn:cert") == {
+        "acm_certificate_arn": "arn:cert",
+        "ssl_support_method": "sni-only",
+        "minimum_protocol_version": "TLSv1.2_2021",
+    }
+    assert viewer_certificate()["cloudfront_default_certificate"] is True
+
+
+def test_the_waf_rate_limits_per_ip_first_then_runs_the_managed_groups_in_order() -> None:
+    rules = web_acl_rules("site-prod", 2000)
+    assert [r["priority"] for r in rules] == list(range(len(rules)))
+    first = rules[0]
+    assert first["action"] == {"block": {}}
+    assert first["statement"]["rate_based_statement"]["limit"] == 2000
+    assert first["statement"]["rate_based_statement"]["aggregate_key_type"] == "IP"
+    groups = [r["statement"]["managed_rule_group_statement"]["name"] for r in rules[1:]]
+    assert groups == [group for group, _ in MANAGED_RULE_GROUPS]
+    # `none` keeps each group's own block actions; `count` would only watch.
+    assert all(r["override_action"] == {"none": {}} for r in rules[1:])
+    metrics = [r["visibility_config"]["metric_name"] for r in rules]
+    assert len(set(metrics)) == len(metrics) and all(m.startswith("site-prod-") for m in metrics)
+
+
+def test_the_waf_log_never_holds_credentials() -> None:
+    redacted = {field["single_header"]["name"] for field in redacted_fields()}
+    assert {"authorization", "cookie"} <= redacted
+
+
+def test_only_cloudwatch_logs_for_the_one_waf_log_group_may_use_its_key() -> None:
+    policy = json.loads(log_key_policy("123456789012", "aws-waf-logs-site-prod"))
+    logs = next(s for s in policy["Statement"] if s["Principal"].get("Service"))
+    assert logs["Principal"] == {"Service": f"logs.{EDGE_REGION}.amazonaws.com"}
+    assert logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"] == (
+        f"arn:aws:logs:{EDGE_REGION}:123456789012:log-group:aws-waf-logs-site-prod"
+    )
+    assert "kms:*" not in logs["Action"]
+
+
+def test_the_front_end_and_the_distribution_send_the_same_security_headers() -> None:
+    cloudfront = security_headers_config(63_072_000)
+    amplify = amplify_custom_headers(63_072_000)
+    assert cloudfront["strict_transport_security"]["access_control_max_age_sec"] == 63_072_000
+    assert "value: max-age=63072000; includeSubDomains" in amplify
+    assert cloudfront["frame_options"]["frame_option"] == "DENY"
+    assert "key: X-Frame-Options\n        value: DENY" in amplify
+    assert cloudfront["referrer_policy"]["referrer_policy"] in amplify
+    assert cloudfront["strict_transport_security"]["preload"] is False
+
+
+def test_every_bad_value_is_reported_at_once_naming_field_value_and_fix() -> None:
+    assert edge_problems(EdgeArgs(**REQUIRED)) == []
+    with pytest.raises(ValueError) as raised:
+        EdgeArgs(**REQUIRED, price_class="PriceClass_Cheap", waf_rate_limit=5, amplify_stage="LIVE")
+    message = str(raised.value)
+    assert "price_class 'PriceClass_Cheap': use one of PriceClass_100" in message
+    assert "waf_rate_limit 5: use 10 to 2000000000" in message
+    assert "amplify_stage 'LIVE': use one of PRODUCTION" in message
+
+
+@pytest.mark.parametrize(
+    ("pattern", "public"),
+    [
+        ("/media/public/*", True),
+        ("/media/a/b/*", True),
+        ("/media/*", False),
+        ("/media/p*/*", False),
+        ("/static/*", False),
+    ],
+)
+def test_only_a_folder_under_media_can_be_public(pattern: str, public: bool) -> None:
+    assert bool(PUBLIC_MEDIA_PATTERN.fullmatch(pattern)) is public
+
+
+@pytest.mark.subprocess
+def test_reading_the_edge_and_storage_config_does_not_import_pulumi_aws() -> None:
+    # settings.py reads PUBLIC_MEDIA_PATTERN and media_signing_key_problem from these packages.
+    code = (
+        "import sys, components.edge, components.storage; "
+        "from components.storage import media_signing_key_problem; "
+        "print('pulumi_aws' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
