@@ -95,8 +95,9 @@ class ParameterIndex:
     def value(self, parameter: Parameter) -> Any:
         """The parameter's value (`value`, marked secret by pulumi-aws, or `insecureValue`)."""
         resource = parameter.resource
+        present = set(resource.props)  # `in` on the SDK's proxy reads the value, unknown or not
         for prop in ("value", "insecureValue"):
-            if prop in resource.props:
+            if prop in present:
                 found = self._stack.get(resource.props, prop, label=f"{label(resource)} {prop}")
                 if found is UNKNOWN or isinstance(found, str):
                     return found
