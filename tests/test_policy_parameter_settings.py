@@ -294,3 +294,53 @@ def test_settings_hidden_in_parameters_are_rejected_over_grpc(
     assert ("ecs-no-plaintext-secrets", "quest-database_url", "resource") in found
     messages = " ".join(f.message for f in analysis.mandatory)
     assert "hunter2" not in messages
+
+
+# --- environment files in S3 ----------------------------------------------------------------------
+
+
+def _env_file_task(arn: str) -> Res:
+    container = {"name": "web", "image": "app:1", "environmentFiles": [{"value": arn, "type": "s3"}]}
+    return Res("web", TASK, {"family": "app-web", "containerDefinitions": json.dumps([container])})
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ("# production settings\nDEBUG=True\nALLOWED_HOSTS=app.example.com\n", "serves tracebacks"),
+        ("ALLOWED_HOSTS=*\n", "accepts any Host header"),
+        ("DATABASE_URL=postgres://app:hunter2-real@db.internal/app\n", "anyone with s3:GetObject"),
+        ("DATABASE_URL=postgres://app:hunter2-real@db.internal/app\n", "credential in plain text"),
+    ],
+)
+@pytest.mark.parametrize("shape", ["content", "string-asset"])
+def test_settings_in_an_environment_file_the_stack_writes_are_judged(
+    body: str, found: str, shape: str
+) -> None:
+    props: dict[str, Any] = {"bucket": "app-config-1a2b3c", "key": "web.env"}
+    if shape == "content":
+        props["content"] = body
+    else:
+        props["source"] = {SIG_KEY: "c44067f5952c0a294b673a41bacd8c17", "text": body}
+    env_file = Res("env", "aws:s3/bucketObjectv2:BucketObjectv2", props)
+    outcome = check_stack(RULE, [env_file, _env_file_task("arn:aws:s3:::app-config-1a2b3c/web.env")])
+    [message] = outcome.messages
+    assert found in message and "hunter2" not in message
+
+
+def test_a_sound_environment_file_passes_and_another_bucket_is_not_confused() -> None:
+    good = Res(
+        "env",
+        "aws:s3/bucketObject:BucketObject",
+        {
+            "bucket": "app-config-1a2b3c",
+            "key": "web.env",
+            "content": "ALLOWED_HOSTS=app.example.com\nDEBUG=False\n",
+        },
+    )
+    other = Res(
+        "other",
+        "aws:s3/bucketObject:BucketObject",
+        {"bucket": "else", "key": "web.env", "content": "DEBUG=1"},
+    )
+    assert check_stack(RULE, [good, other, _env_file_task("arn:aws:s3:::app-config-1a2b3c/web.env")]).passed
