@@ -106,7 +106,7 @@ def test_a_setting_hidden_in_a_referenced_parameter_is_judged(
 
 def test_the_parameter_is_found_by_its_arn_when_the_engine_knows_it() -> None:
     hosts = parameter("hosts", "/odd/name", "*")
-    hosts.props = {**hosts.props, "arn": f"{ARN_PREFIX}/odd/name"}  # type: ignore[misc]
+    hosts.props = {**hosts.props, "arn": f"{ARN_PREFIX}/odd/name"}
     outcome = check_stack(RULE, [hosts, task(("ALLOWED_HOSTS", f"{ARN_PREFIX}/odd/name"))])
     assert len(outcome.violations) == 1
 
@@ -157,7 +157,7 @@ def test_debug_from_a_parameter_the_stack_does_not_create_is_said_not_judged() -
 def test_an_unknown_parameter_value_is_not_judged_yet(wrapped: bool) -> None:
     hosts = parameter("hosts", "/app-staging/ALLOWED_HOSTS", UNKNOWN)
     if not wrapped:
-        hosts.props = {**hosts.props, "value": UNKNOWN}  # type: ignore[misc]
+        hosts.props = {**hosts.props, "value": UNKNOWN}
     outcome = check_stack(RULE, [hosts, task(("ALLOWED_HOSTS", "/app-staging/ALLOWED_HOSTS"))])
     assert not outcome.violations
     assert outcome.not_judged and "'hosts' value cannot be judged yet" in outcome.not_judged
