@@ -92,6 +92,13 @@ def test_wildcard_allowed_hosts_anywhere_in_the_list(value: str) -> None:
     assert check_resource(HOSTS, TASK, task([{"name": "DJANGO_ALLOWED_HOSTS", "value": value}])).violations
 
 
+@pytest.mark.parametrize("value", ["", " ", ",", " , "])
+def test_an_allowed_hosts_list_naming_no_host_is_reported(value: str) -> None:
+    outcome = check_resource(HOSTS, TASK, task([{"name": "ALLOWED_HOSTS", "value": value}]))
+    [message] = outcome.messages
+    assert "names no host" in message
+
+
 def test_subdomain_patterns_are_not_the_wildcard() -> None:
     assert check_resource(
         HOSTS, TASK, task([{"name": "ALLOWED_HOSTS", "value": ".example.com,d1.cloudfront.net"}])

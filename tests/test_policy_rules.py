@@ -162,6 +162,19 @@ PRIMARY_DB = {
 }
 
 
+def parameter_stack(hosts: str) -> list[Res]:
+    """A task definition that takes ALLOWED_HOSTS from the stack's SSM String parameter."""
+    name = "/app-test/ALLOWED_HOSTS"
+    arn = f"arn:aws:ssm:eu-west-1:123456789012:parameter{name}"
+    definitions = [
+        {"name": "web", "image": "app:1", "secrets": [{"name": "ALLOWED_HOSTS", "valueFrom": arn}]}
+    ]
+    return [
+        Res("hosts", "aws:ssm/parameter:Parameter", {"name": name, "type": "String", "value": hosts}),
+        Res("web", TASK, {"family": "web", "containerDefinitions": json.dumps(definitions)}),
+    ]
+
+
 def resource(name: str, type_: str, props: dict[str, object], **kwargs: object) -> Callable[[], Outcome]:
     return lambda: check_resource(BY_NAME[name], type_, props, **kwargs)  # type: ignore[arg-type]
 
@@ -280,6 +293,11 @@ CASES: dict[str, Case] = {
         task(container(environment=[{"name": "ALLOWED_HOSTS", "value": "example.com,.example.com"}])),
         task(container(environment=[{"name": "ALLOWED_HOSTS", "value": "*"}])),
         "ALLOWED_HOSTS=*",
+    ),
+    "ecs-parameter-settings-safe": Case(
+        stack("ecs-parameter-settings-safe", parameter_stack("app.example.com")),
+        stack("ecs-parameter-settings-safe", parameter_stack("*")),
+        "takes ALLOWED_HOSTS from SSM parameter",
     ),
     "ecs-no-privileged-containers": _case(
         "ecs-no-privileged-containers",

@@ -70,7 +70,9 @@ def test_task_definitions_are_known_and_judged_in_a_first_preview(stack: str) ->
     # so its parameter's value waits for `pulumi up` (and is counted, not silently passed).
     assert coverage["unjudgedCount"] == len(coverage["unjudged"]) > 0
     waiting = {r["name"]: r["properties"] for r in coverage["unjudged"] if r["type"] == SSM_PARAMETER}
-    assert waiting["epicvibe-app-database-host-setting"] == {"value": ["ecs-no-plaintext-secrets"]}
+    assert waiting["epicvibe-app-database-host-setting"] == {
+        "value": ["ecs-no-plaintext-secrets", "ecs-parameter-settings-safe"]
+    }
     not_judged = {(f["policy"], f["type"]) for f in planned["policy"]["findings"] if f["notJudged"]}
     assert not {p for p, t in not_judged if t == TASK_DEFINITION}
 

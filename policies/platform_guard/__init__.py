@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import access, compute, coverage, data, datastores, edge, exposure, operations, storage
+from . import (
+    access,
+    compute,
+    coverage,
+    data,
+    datastores,
+    edge,
+    exposure,
+    operations,
+    referenced_parameters,
+    storage,
+)
 
 PACK_NAME = "django-platform-policies"
 
@@ -17,6 +28,7 @@ POLICIES: list[Policy] = [
     *data.POLICIES,
     *storage.POLICIES,
     *compute.POLICIES,
+    *referenced_parameters.POLICIES,
     *edge.POLICIES,
     *operations.POLICIES,
     *datastores.POLICIES,

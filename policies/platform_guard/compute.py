@@ -292,13 +292,21 @@ def _named(name: str, setting: str) -> bool:
     return upper == setting or upper.endswith(f"_{setting}")
 
 
+DEBUG_HARM = "Django then serves tracebacks with settings and SQL to anyone who triggers an error"
+
+
+def debug_on(name: str, value: str) -> bool:
+    """`DEBUG` or `<PREFIX>_DEBUG` set to a true value."""
+    return _named(name, "DEBUG") and truthy(value)
+
+
 def _debug(r: Subject) -> None:
     for index, container in enumerate(containers(r)):
         for name, value in environment(container):
-            if _named(name, "DEBUG") and truthy(value):
+            if debug_on(name, value):
                 r.report(
-                    f"container '{_container_name(container, index)}' sets {name}={value}: Django then "
-                    "serves tracebacks with settings and SQL to anyone who triggers an error. Set it to False."
+                    f"container '{_container_name(container, index)}' sets {name}={value}: {DEBUG_HARM}. "
+                    "Set it to False."
                 )
 
 
@@ -314,21 +322,39 @@ ecs_django_debug_off = resource_rule(
 # --- ecs-django-allowed-hosts-explicit -------------------------------------------------------
 
 
+HOSTS_FIX = "List the site's host names (and the origin host CloudFront sends)."
+
+
+def allowed_hosts_problem(name: str, value: str) -> str | None:
+    """What is wrong with an `ALLOWED_HOSTS` value: the wildcard, or no host at all (a list that
+    names nothing leaves the choice to the application's fallback, often '*')."""
+    if not _named(name, "ALLOWED_HOSTS"):
+        return None
+    hosts = [h for h in re.split(r"[,\s]+", value) if h]
+    if "*" in hosts:
+        return (
+            "Django accepts any Host header, which enables cache poisoning and password-reset links to "
+            "an attacker's domain"
+        )
+    if not hosts:
+        return "it names no host, so the application falls back to its default (often '*') or refuses every request"
+    return None
+
+
 def _allowed_hosts(r: Subject) -> None:
     for index, container in enumerate(containers(r)):
         for name, value in environment(container):
-            hosts = [h for h in re.split(r"[,\s]+", value) if h]
-            if _named(name, "ALLOWED_HOSTS") and "*" in hosts:
+            problem = allowed_hosts_problem(name, value)
+            if problem:
                 r.report(
-                    f"container '{_container_name(container, index)}' sets {name}={value}: Django accepts "
-                    "any Host header, which enables cache poisoning and password-reset links to an "
-                    "attacker's domain. List the site's host names (and the origin host CloudFront sends)."
+                    f"container '{_container_name(container, index)}' sets {name}={value}: {problem}. "
+                    f"{HOSTS_FIX}"
                 )
 
 
 ecs_django_allowed_hosts_explicit = resource_rule(
     name="ecs-django-allowed-hosts-explicit",
-    description="Django's ALLOWED_HOSTS names the real hosts, never the wildcard '*'.",
+    description="Django's ALLOWED_HOSTS names the real hosts: never the wildcard '*', never an empty list.",
     types={TASK_DEFINITION},
     reads=["containerDefinitions"],
     check=_allowed_hosts,

@@ -31,6 +31,12 @@ UNKNOWN: Any = _Unknown()
 
 _TRUE_STRINGS = {"true", "1", "yes", "on", "t", "y"}
 
+# The engine's marker for a secret value ({SIG_KEY: SECRET_SIG, "value": ...}). The SDK's servicer
+# unwraps it before a rule runs; a caller that hands the engine's shape straight to a rule (a test,
+# another harness) gets the same plain value through `unwrap_secret`.
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
 
 def type_tokens(*tokens: str) -> frozenset[str]:
     return frozenset(tokens)
@@ -67,6 +73,7 @@ class Judge:
                     if not isinstance(current, Mapping):
                         return None
                     current = current.get(key)
+                current = unwrap_secret(current)
             except UnknownValueError:
                 self.note(label or "".join(walked).lstrip("."))
                 return UNKNOWN
@@ -154,8 +161,16 @@ def is_sequence(value: Any) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
+def unwrap_secret(value: Any) -> Any:
+    """The value inside the engine's secret marker, or `value` itself."""
+    while isinstance(value, Mapping) and value.get(SIG_KEY) == SECRET_SIG and "value" in value:
+        value = value.get("value")
+    return value
+
+
 def plain(value: Any) -> Any:
     """Unwrap the SDK's proxies into dicts and lists (raises UnknownValueError on an unknown)."""
+    value = unwrap_secret(value)
     if isinstance(value, Mapping):
         return {key: plain(value[key]) for key in value}
     if is_sequence(value):
