@@ -430,8 +430,10 @@ STACK_ROWS: tuple[StackRow, ...] = (
     StackRow(
         "ALB",
         ("albDeletionProtection", "deregistrationDelaySeconds"),
-        lambda v: _on_off(v("albDeletionProtection"), "deletion protection", "no deletion protection")
-        + f", {v('deregistrationDelaySeconds')} s draining",
+        lambda v: (
+            _on_off(v("albDeletionProtection"), "deletion protection", "no deletion protection")
+            + f", {v('deregistrationDelaySeconds')} s draining"
+        ),
     ),
     StackRow("WAF", ("wafEnabled", "wafRateLimit"), _waf),
     StackRow("domain", ("domainName", "hostedZoneId"), _domain),
@@ -439,8 +441,10 @@ STACK_ROWS: tuple[StackRow, ...] = (
     StackRow(
         "log retention",
         ("flowLogsRetentionDays", "logRetentionDays", "storageLogExpirationDays"),
-        lambda v: f"flow logs {v('flowLogsRetentionDays')} days; tasks, RDS, cache "
-        f"{v('logRetentionDays')} days; access logs {v('storageLogExpirationDays')} days",
+        lambda v: (
+            f"flow logs {v('flowLogsRetentionDays')} days; tasks, RDS, cache "
+            f"{v('logRetentionDays')} days; access logs {v('storageLogExpirationDays')} days"
+        ),
     ),
     StackRow("alarm e-mail", ("alarmEmail",), _plain("alarmEmail", "none (alarms go to the topic only)")),
     StackRow(
