@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from offline import engine, yaml12
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +81,7 @@ def _sections(project_text: str) -> dict[str, str]:
 
 def _stack_values(project: str, stack: str) -> dict[str, Any]:
     path = ROOT / f"Pulumi.{stack}.yaml"
-    config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    config = yaml12.read(path)[0].get("config") or {}
     prefix = f"{project}:"
     return {key[len(prefix) :]: value for key, value in config.items() if key.startswith(prefix)}
 
@@ -106,7 +104,7 @@ def _type(spec: Mapping[str, Any]) -> str:
 
 def configuration_page() -> str:
     text = PROJECT_FILE.read_text()
-    project = yaml.safe_load(text)
+    project, _ = yaml12.read(PROJECT_FILE)
     name = project["name"]
     config: Mapping[str, Mapping[str, Any]] = project.get("config") or {}
     sections = _sections(text)
