@@ -99,8 +99,9 @@ lint-workflows: $(STAMP) ## the GitHub workflow files: check-jsonschema and zizm
 bench: $(STAMP) ## medians, side by side: the import floor, make plan, test-fast and test
 	$(BIN)/python -m offline.bench
 
-# docs/configuration.md and docs/policies.md are generated; tests/test_docs.py fails when they are stale.
-docs: $(STAMP) ## regenerate docs/configuration.md and docs/policies.md from their source
+# docs/configuration.md, docs/policies.md and README.md's "Stacks compared" table are generated;
+# tests/test_docs.py fails when they are stale.
+docs: $(STAMP) ## regenerate docs/configuration.md, docs/policies.md, the README stacks table
 	$(BIN)/python -m scripts.gen_docs
 
 # The estimates table in docs/cost.md is generated; tests/test_cost.py fails when it is stale.

@@ -99,3 +99,36 @@ def test_readme_is_an_entry_point_that_maps_every_doc() -> None:
     unlinked = sorted(p.name for p in (ROOT / "docs").glob("*.md") if p.name not in linked)
     assert not unlinked, f"README's map of docs/ misses {unlinked}"
     assert "CONTRIBUTING.md" in text
+
+
+def test_stacks_compared_rows_read_exactly_the_keys_they_declare() -> None:
+    """The README table's rows name their keys, so a reviewer of a stack-file change can trust them:
+    across both stacks each formatter reads those keys and no others, and every key is declared."""
+    declared = (yaml.safe_load((ROOT / "Pulumi.yaml").read_text()) or {})["config"]
+    stacks = [gen_docs.StackValues(stack, declared) for stack in gen_docs.STACKS]
+    for row in gen_docs.STACK_ROWS:
+        read: set[str] = set()
+        for values in stacks:
+
+            def get(key: str, values: gen_docs.StackValues = values, read: set[str] = read) -> object:
+                read.add(key)
+                return values(key)
+
+            row.show(get)
+        assert read == set(row.keys), f"{row.label}: declares {sorted(row.keys)}, reads {sorted(read)}"
+        assert all(":" in key or key in declared for key in row.keys), row.label
+
+
+def test_stack_values_are_typed_as_pulumi_yaml_declares() -> None:
+    declared = (yaml.safe_load((ROOT / "Pulumi.yaml").read_text()) or {})["config"]
+    prod = gen_docs.StackValues("prod", declared)
+    assert prod("keepData") is True and prod("azCount") == 2 and prod("interfaceEndpoints") == []
+    assert prod("cacheEngineVersion") == "8.0"  # quoted text, not the float 8.0
+
+
+def test_readme_holds_the_stacks_compared_table_between_its_markers() -> None:
+    text = README.read_text()
+    assert text.count(gen_docs.STACKS_START) == 1 and text.count(gen_docs.STACKS_END) == 1
+    block = text[text.index(gen_docs.STACKS_START) : text.index(gen_docs.STACKS_END)]
+    for row in gen_docs.STACK_ROWS:
+        assert f"\n| {row.label} | " in block, row.label
