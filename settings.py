@@ -41,13 +41,13 @@ from components.app_values import (
 )
 from components.database import snapshot_identifier_problem
 from components.edge import PUBLIC_MEDIA_PATTERN
-from components.observability.schedule_window import wanted_slots
 from components.observability.config import (
     LOG_RETENTION_DAYS,
     AlarmThresholds,
     ObservabilityConfig,
     observability_problems,
 )
+from components.observability.schedule_window import wanted_slots
 from components.registry_values import push_subject_problem
 from components.storage import media_signing_key_problem
 

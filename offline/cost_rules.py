@@ -367,7 +367,7 @@ def _private_namespace(p: _Pricing, r: PlannedResource) -> None:
 
 
 @rule("aws:servicediscovery/service:Service")
-def _discovery_service(p: _Pricing, r: PlannedResource) -> None:
+def _discovery_service(_p: _Pricing, r: PlannedResource) -> None:
     # A DNS-discovered service is answered from its namespace's hosted zone, priced there (ECS
     # registers the tasks; ECS service discovery bills the Route 53 zone, its queries and Cloud Map
     # discovery API calls). An API-only service would bill per registered instance-month.

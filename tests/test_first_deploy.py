@@ -361,7 +361,7 @@ def test_the_no_healthy_hosts_alarm_knows_the_schedule_where_tasks_scale_to_zero
 
 
 def test_a_schedule_the_alarm_cannot_read_needs_container_insights() -> None:
-    with pytest.raises(pulumi.RunError, match="containerInsights.*cannot turn into hours"):
+    with pytest.raises(pulumi.RunError, match=r"containerInsights.*cannot turn into hours"):
         run_program(ROOT, "staging", overrides={"nightlyScaleUpCron": "rate(1 day)"})
     run = run_program(
         ROOT, "staging", overrides={"nightlyScaleUpCron": "rate(1 day)", "containerInsights": "enabled"}

@@ -209,7 +209,12 @@ def _no_healthy_hosts(
             # Every minute gets a data point (no target reporting is no healthy target), so the
             # weekday and hour below exist all night too.
             {"id": "filled", "expression": "FILL(healthy, 0)", "return_data": False},
-            {"id": "wanted", "label": "the schedule wants web tasks", "expression": hours, "return_data": False},
+            {
+                "id": "wanted",
+                "label": "the schedule wants web tasks",
+                "expression": hours,
+                "return_data": False,
+            },
             {
                 "id": "down",
                 "label": "web tasks wanted but none healthy",

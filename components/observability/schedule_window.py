@@ -48,10 +48,11 @@ def _values(text: str, low: int, high: int, names: Sequence[str] = ()) -> set[in
             start, end = low, high
         else:
             first, _, last = body.partition("-")
-            start, end = number(first), number(last) if last else None
-            if start is None or (last and end is None):
+            begin, finish = number(first), number(last) if last else None
+            if begin is None or (last and finish is None):
                 return None
-            end = end if end is not None else (high if step_text else start)
+            start = begin
+            end = finish if finish is not None else (high if step_text else begin)
         if step < 1 or not (low <= start <= end <= high):
             return None
         values.update(range(start, end + 1, step))
