@@ -1418,6 +1418,9 @@ def _cross_checks(r: _Reader, settings: Settings) -> None:
         app.nightly_scale_down
         and app.container_insights == "disabled"
         and app.schedule_timezone in zoneinfo.available_timezones()
+        # A schedule refused for itself is reported once, there.
+        and schedule_problem(app.nightly_scale_down_cron) is None
+        and schedule_problem(app.nightly_scale_up_cron) is None
         and app.web_wanted_slots is None
     ):
         r.fail(
