@@ -70,7 +70,12 @@ MISTAKES: list[tuple[str, dict[str, str], str, str]] = [
         "dbInstanceClass",
         "not a db instance class for postgres 17 in ca-west-1",
     ),
-    ("prod", {"aws:region": "af-south-1"}, "dbInstanceClass", "in af-south-1"),
+    (
+        "prod",
+        {"aws:region": "af-south-1", "dbInstanceClass": "db.m7g.large"},
+        "dbInstanceClass",
+        "in af-south-1",
+    ),
     # --- names that don't exist: RDS engine versions
     ("staging", {"dbEngineVersion": "17.40"}, "dbEngineVersion", "not a postgres version RDS offers"),
     ("staging", {"dbEngineVersion": "16.99"}, "dbEngineVersion", "not a postgres version RDS offers"),
@@ -93,12 +98,17 @@ MISTAKES: list[tuple[str, dict[str, str], str, str]] = [
     ("staging", {"cacheNodeType": "db.t4g.micro"}, "cacheNodeType", "expected an ElastiCache node type"),
     (
         "staging",
-        {"cacheEngineVersion": "7.2"},
+        {"cacheEngine": "redis", "cacheEngineVersion": "7.2"},
         "cacheEngineVersion",
         "not a redis version ElastiCache offers",
     ),
-    ("staging", {"cacheEngineVersion": "8.0"}, "cacheEngineVersion", "known: "),
-    ("staging", {"cacheEngineVersion": "6.3"}, "cacheEngineVersion", "not a redis version"),
+    ("staging", {"cacheEngine": "redis", "cacheEngineVersion": "8.0"}, "cacheEngineVersion", "known: "),
+    (
+        "staging",
+        {"cacheEngine": "redis", "cacheEngineVersion": "6.3"},
+        "cacheEngineVersion",
+        "not a redis version",
+    ),
     (
         "staging",
         {"cacheEngine": "valkey", "cacheEngineVersion": "8.3"},
@@ -222,7 +232,7 @@ MISTAKES: list[tuple[str, dict[str, str], str, str]] = [
     ("prod", {"dbBackupRetentionDays": "5"}, "dbBackupRetentionDays", "at least 7"),
     # --- combinations AWS refuses
     ("staging", {"dbMaxAllocatedStorageGb": "21"}, "dbMaxAllocatedStorageGb", "at least 10% above"),
-    ("prod", {"dbMaxAllocatedStorageGb": "54"}, "dbMaxAllocatedStorageGb", "55 or more"),
+    ("prod", {"dbMaxAllocatedStorageGb": "21"}, "dbMaxAllocatedStorageGb", "22 or more"),
     ("prod", {"cacheNodeType": "cache.r6gd.xlarge"}, "cacheNodeType", "data tiering"),
     ("staging", {"cacheAutomaticFailover": "true"}, "cacheAutomaticFailover", "needs cacheReplicaCount"),
     ("staging", {"cacheMultiAz": "true"}, "cacheMultiAz", "needs cacheAutomaticFailover"),
