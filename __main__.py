@@ -333,6 +333,7 @@ observability = Observability(
         cache_replication_group_id=cache.replication_group_id,
         cache_node_count=1 + settings.cache.replica_count,
         web_scales_to_zero=settings.app.nightly_scale_down,
+        web_wanted_slots=settings.app.web_wanted_slots,
         waf_metric_name=edge.waf_metric_name,
         distribution_id=edge.distribution_id,
         keep_data=settings.data.keep_data,

@@ -47,6 +47,7 @@ from components.observability.config import (
     ObservabilityConfig,
     observability_problems,
 )
+from components.observability.schedule_window import wanted_slots
 from components.registry_values import push_subject_problem
 from components.storage import media_signing_key_problem
 
@@ -254,6 +255,14 @@ class AppSettings:
     """ECS Exec on every service; its containers then get writable root file systems."""
     extra_egress: tuple[tuple[str, int], ...]
     """(IPv4 range, TCP port) the tasks may reach besides HTTPS and the data tier."""
+
+    @property
+    def web_wanted_slots(self) -> frozenset[tuple[int, int]] | None:
+        """UTC (weekday, hour) slots the nightly schedule wants web tasks in; None without a nightly
+        scale-down or for schedules the no-healthy-hosts alarm cannot turn into hours."""
+        if not self.nightly_scale_down:
+            return None
+        return wanted_slots(self.nightly_scale_down_cron, self.nightly_scale_up_cron, self.schedule_timezone)
 
 
 @dataclass(frozen=True)
@@ -1410,12 +1419,23 @@ def _cross_checks(r: _Reader, settings: Settings) -> None:
             "(the stack then creates one for origin.<domainName>) or albCertificateArn, so that "
             "CloudFront reaches the ALB over HTTPS",
         )
-    if app.nightly_scale_down and app.container_insights == "disabled":
+    if (
+        app.nightly_scale_down
+        and app.container_insights == "disabled"
+        and app.schedule_timezone in zoneinfo.available_timezones()
+        # A schedule refused for itself is reported once, there.
+        and schedule_problem(app.nightly_scale_down_cron) is None
+        and schedule_problem(app.nightly_scale_up_cron) is None
+        and app.web_wanted_slots is None
+    ):
         r.fail(
             "containerInsights",
             app.container_insights,
-            "'enabled' or 'enhanced' while nightlyScaleDown is true: the no-healthy-hosts alarm "
-            "reads the web service's DesiredTaskCount, which only Container Insights publishes",
+            "'enabled' or 'enhanced' while nightlyScaleDown uses a schedule the no-healthy-hosts alarm "
+            f"cannot turn into hours of the week ({app.nightly_scale_down_cron}, "
+            f"{app.nightly_scale_up_cron}): the alarm then reads the web service's DesiredTaskCount, "
+            "which only Container Insights publishes. Plain cron(minutes hours day month weekday *) "
+            "schedules need no Container Insights",
         )
 
 

@@ -311,6 +311,11 @@ FREE: dict[str, str] = {
     "aws:sns/topicPolicy:TopicPolicy": "no charge",
     "aws:sns/topicSubscription:TopicSubscription": "no charge",
     "aws:iam/instanceProfile:InstanceProfile": "no charge",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": "no charge; it bounds the repository's storage (usage: ecrGb)",
+    "aws:ssm/parameter:Parameter": "standard-tier parameters are free (advanced tier and higher throughput are not used)",
+    "aws:s3/bucketLogging:BucketLogging": "server access log delivery is free; the logs are stored in the log bucket (usage: s3Gb)",
+    "aws:cloudfront/publicKey:PublicKey": "no charge for CloudFront public keys",
+    "aws:cloudfront/keyGroup:KeyGroup": "no charge for CloudFront key groups",
     **{
         f"aws:s3/{t}": "S3 storage is priced once from the usage profile's s3Gb"
         for t in (

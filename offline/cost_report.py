@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,21 +40,35 @@ def estimate_run(run: Any, usage_file: str | None = None) -> Estimate:
 
 
 def render_summary(est: Estimate) -> list[str]:
-    where = f"{est.region or 'no region'} on-demand list prices, 730 h/month, usage profile"
+    """The plan's closing lines, each within the plan's 100 columns."""
+    where = f"({est.region or 'no region'} on-demand list prices, 730 h/month, usage profile)"
     if not est.items:
-        lines = [f"Estimated monthly cost ({where}): no estimate, nothing could be priced"]
+        lines = ["Estimated monthly cost: no estimate, nothing could be priced", f"    {where}"]
     else:
         lines = [
-            f"Estimated monthly cost ({where}): {_usd(est.total_min)} at minimum scale, "
+            f"Estimated monthly cost: {_usd(est.total_min)} at minimum scale, "
             f"{_usd(est.total_max)} at maximum autoscaling"
-            + ("  [INCOMPLETE: the items below are not counted]" if est.problems else "")
+            + ("  [INCOMPLETE: the items below are not counted]" if est.problems else ""),
+            f"    {where}",
         ]
     drivers = ", ".join(f"{name} {_usd(low)}" for name, low, _ in est.drivers())
     if drivers:
-        lines.append(f"    top drivers: {drivers}")
-    lines += [f"    not priced: {problem}" for problem in est.problems]
+        lines += _wrapped("top drivers: ", drivers)
+    for problem in est.problems:
+        lines += _wrapped("not priced: ", problem)
     lines.append("    (`--cost` lists every line item; docs/cost.md explains the figures)")
     return lines
+
+
+def _wrapped(label: str, text: str, width: int = 100) -> list[str]:
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=f"    {label}",
+        subsequent_indent="      ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def render_items(est: Estimate) -> list[str]:

@@ -12,8 +12,8 @@ H = HOURS_PER_MONTH
 
 # ECS Container Insights (standard) publishes its metrics per cluster, per service and per task
 # definition family; "enhanced" adds metrics per task. They bill as custom metrics. The counts are
-# approximate (the metric list in the ECS developer guide could not be read from this machine);
-# neither stack turns Container Insights on.
+# approximate: the Container Insights ECS metric names give about 12 / 15 / 11 for Fargate tasks
+# (docs/cost.md, "Is $28 right?"); these round up. Performance log ingestion is not counted.
 INSIGHTS_METRICS = {"cluster": 13, "service": 16, "family": 11, "task": 11}
 # AWS managed rule groups with a subscription or request fee on top of the rule price.
 PAID_RULE_GROUPS = (
@@ -346,6 +346,49 @@ def _instance(p: _Pricing, r: PlannedResource) -> None:
 @rule("aws:route53/zone:Zone")
 def _zone(p: _Pricing, r: PlannedResource) -> None:
     p.add(r, "hosted zone", "route53.hostedZone.month", 1, region="global")
+
+
+@rule("aws:ecr/repository:Repository")
+def _ecr(p: _Pricing, r: PlannedResource) -> None:
+    p.add(r, "image storage GB (usage: ecrGb)", "ecr.storage.gbMonth", p.usage["ecrGb"])
+
+
+@rule("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace")
+def _private_namespace(p: _Pricing, r: PlannedResource) -> None:
+    # Cloud Map creates a Route 53 private hosted zone for the namespace and bills its queries.
+    p.add(r, "private hosted zone", "route53.hostedZone.month", 1, region="global")
+    p.add(
+        r,
+        "DNS queries, millions (usage: privateDnsQueriesPerMonth)",
+        "route53.queries.million",
+        p.usage["privateDnsQueriesPerMonth"] / 1e6,
+        region="global",
+    )
+
+
+@rule("aws:servicediscovery/service:Service")
+def _discovery_service(_p: _Pricing, r: PlannedResource) -> None:
+    # A DNS-discovered service is answered from its namespace's hosted zone, priced there (ECS
+    # registers the tasks; ECS service discovery bills the Route 53 zone, its queries and Cloud Map
+    # discovery API calls). An API-only service would bill per registered instance-month.
+    if not r.inputs.get("dnsConfig"):
+        raise CostError(
+            "an API-discovered Cloud Map service bills per registered instance-month, a price the "
+            "tables do not hold: add cloudmap.instance.month and a rule for it"
+        )
+
+
+@rule("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+def _waf_logging(p: _Pricing, r: PlannedResource) -> None:
+    # WAF logs are vended logs: CloudWatch Logs bills their ingestion at the vended-logs price, in
+    # the web ACL's region (us-east-1 for CloudFront). Not part of logGb.
+    gb = p.usage["requestsPerMonth"] * p.usage["wafLogBytesPerRequest"] / 1e9
+    p.add(
+        r,
+        "WAF log records ingested, GB (usage: requestsPerMonth x wafLogBytesPerRequest)",
+        "cloudwatch.logs.vended.gb",
+        gb,
+    )
 
 
 @rule("aws:s3/bucketReplicationConfig:BucketReplicationConfig")

@@ -3,7 +3,10 @@
 failed, so that the policy pack's findings are read where the change is reviewed.
 
     pulumi preview ... 2>&1 | tee preview.txt; echo $? ...
-    python scripts/preview_comment.py --stack staging --exit-code 255 --output preview.txt > body.md
+    python scripts/preview_comment.py --stack staging --exit-code 255 --output preview.txt \
+        [--cost cost.md] > body.md
+
+`--cost` adds the estimate's change against the target branch (`python -m offline.cost diff`).
 
 The body starts with a marker naming the stack, which the workflow uses to edit its earlier comment
 instead of adding one per push.
@@ -134,7 +137,7 @@ def fence(text: str) -> str:
     return f"{ticks}text\n{text}\n{ticks}"
 
 
-def comment(stack: str, exit_code: int, output: str, run_url: str = "") -> str:
+def comment(stack: str, exit_code: int, output: str, run_url: str = "", cost: str = "") -> str:
     output = ANSI.sub("", output)
     passed = exit_code == 0
     title = "passed" if passed else f"failed (exit code {exit_code})"
@@ -151,6 +154,11 @@ def comment(stack: str, exit_code: int, output: str, run_url: str = "") -> str:
     coverage = unjudged_section(output)
     if coverage:
         parts.append("\n".join(coverage))
+    if cost.strip():
+        # Markdown from `python -m offline.cost diff`: its own heading and table.
+        parts.append(
+            ANSI.sub("", cost).strip().replace("### Estimated monthly cost", "#### Estimated monthly cost", 1)
+        )
     parts += [
         "<details><summary>Full preview output</summary>",
         "",
@@ -167,9 +175,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--exit-code", type=int, required=True, help="exit code of pulumi preview")
     parser.add_argument("--output", type=Path, required=True, help="file with the preview's output")
     parser.add_argument("--run-url", default="", help="link to the job log")
+    parser.add_argument(
+        "--cost",
+        type=Path,
+        help="markdown of `python -m offline.cost diff base.json head.json`; skipped if the file is missing",
+    )
     args = parser.parse_args(argv)
     text = args.output.read_text(errors="replace") if args.output.exists() else "(no output was captured)"
-    sys.stdout.write(comment(args.stack, args.exit_code, text, args.run_url))
+    cost = args.cost.read_text(errors="replace") if args.cost and args.cost.exists() else ""
+    sys.stdout.write(comment(args.stack, args.exit_code, text, args.run_url, cost))
     return 0
 
 

@@ -250,9 +250,8 @@ def test_the_exec_session_policy_names_this_cluster_and_key(stack_runs: dict[str
 
 def test_exec_with_interface_endpoints_needs_ssmmessages() -> None:
     with pytest.raises(pulumi.RunError, match="ssmmessages"):
-        run_program(
-            ROOT, "prod", overrides={"ecsExecEnabled": "true", "interfaceEndpoints": '["ecr.api", "logs"]'}
-        )
+        # Entry-sized prod has no interface endpoints (docs/cost.md); the rule is about a VPC that has them.
+        run_program(ROOT, "prod", overrides={"ecsExecEnabled": "true", "interfaceEndpoints": '["logs"]'})
 
 
 @stacks
@@ -344,22 +343,32 @@ def test_bad_secrets_are_reported_with_the_other_errors_before_any_resource() ->
 # --- 12: the no-healthy-hosts alarm and the schedule -----------------------------------------------
 
 
-def test_the_no_healthy_hosts_alarm_follows_the_desired_count_where_tasks_scale_to_zero(
+def test_the_no_healthy_hosts_alarm_knows_the_schedule_where_tasks_scale_to_zero(
     stack_runs: dict[str, ProgramRun],
 ) -> None:
     (staging,) = [a for a in stack_runs["staging"].of_type(ALARM) if a.name.endswith("-no-healthy-hosts")]
     queries = staging.inputs["metricQueries"]
-    metrics = {q["metric"]["metricName"] for q in queries if q.get("metric")}
-    assert {"HealthyHostCount", "DesiredTaskCount"} <= metrics
+    # Without Container Insights: the ALB's metric, and the schedule's hours as metric math.
+    assert {q["metric"]["metricName"] for q in queries if q.get("metric")} == {"HealthyHostCount"}
+    (wanted,) = [q for q in queries if q["id"] == "wanted"]
+    assert "HOUR(filled)" in wanted["expression"] and "DAY(filled)" in wanted["expression"]
     (result,) = [q for q in queries if q.get("returnData")]
-    assert "desired" in result["expression"]
+    assert "wanted" in result["expression"]
+    (cluster,) = stack_runs["staging"].of_type("aws:ecs/cluster:Cluster")
+    assert cluster.inputs["settings"] == [{"name": "containerInsights", "value": "disabled"}]
     (prod,) = [a for a in stack_runs["prod"].of_type(ALARM) if a.name.endswith("-no-healthy-hosts")]
     assert prod.inputs["metricName"] == "HealthyHostCount"
 
 
-def test_scale_to_zero_needs_container_insights() -> None:
-    with pytest.raises(pulumi.RunError, match="containerInsights"):
-        run_program(ROOT, "staging", overrides={"containerInsights": "disabled"})
+def test_a_schedule_the_alarm_cannot_read_needs_container_insights() -> None:
+    with pytest.raises(pulumi.RunError, match=r"containerInsights.*cannot turn into hours"):
+        run_program(ROOT, "staging", overrides={"nightlyScaleUpCron": "rate(1 day)"})
+    run = run_program(
+        ROOT, "staging", overrides={"nightlyScaleUpCron": "rate(1 day)", "containerInsights": "enabled"}
+    )
+    (alarm,) = [a for a in run.of_type(ALARM) if a.name.endswith("-no-healthy-hosts")]
+    metrics = {q["metric"]["metricName"] for q in alarm.inputs["metricQueries"] if q.get("metric")}
+    assert metrics == {"HealthyHostCount", "DesiredTaskCount"}
 
 
 # --- 13: WAF logging -----------------------------------------------------------------------------

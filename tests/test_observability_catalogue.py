@@ -24,6 +24,7 @@ from components.observability import (
     observability_problems,
 )
 from components.observability.alarms import cache_node_id
+from components.observability.schedule_window import wanted_slots
 from components.observability.topic_policy import alarm_topic_policy, edge_topic_key_policy
 from settings import ALARM_THRESHOLD_KEYS, declared_keys
 
@@ -57,12 +58,23 @@ def watched(*, replicas: int, nodes: int, waf: bool) -> Watched:
 
 # Two shapes of stack: a development stack scaled to zero at night, without replicas or WAF, and a
 # production stack that runs all day with two read replicas, two Redis nodes and the WAF.
-DEVELOPMENT = {"watched": watched(replicas=0, nodes=1, waf=False), "web_scales_to_zero": True}
+# Pulumi.yaml's default schedule: down every day at 20:00, up on weekdays at 06:00 (UTC).
+NIGHTLY = wanted_slots("cron(0 20 * * ? *)", "cron(0 6 ? * MON-FRI *)", "UTC")
+DEVELOPMENT = {
+    "watched": watched(replicas=0, nodes=1, waf=False),
+    "web_scales_to_zero": True,
+    "web_wanted_slots": NIGHTLY,
+}
 PRODUCTION = {"watched": watched(replicas=2, nodes=2, waf=True), "web_scales_to_zero": False}
 
 
 def catalogue(profile: dict[str, Any], thresholds: AlarmThresholds = DEFAULTS) -> dict[str, AlarmSpec]:
-    specs = alarm_catalogue(thresholds, profile["watched"], web_scales_to_zero=profile["web_scales_to_zero"])
+    specs = alarm_catalogue(
+        thresholds,
+        profile["watched"],
+        web_scales_to_zero=profile["web_scales_to_zero"],
+        web_wanted_slots=profile.get("web_wanted_slots"),
+    )
     by_role = {spec.role: spec for spec in specs}
     assert len(by_role) == len(specs), "alarm roles must be unique: they name the alarms"
     return by_role
@@ -141,12 +153,52 @@ def test_development_and_production_get_the_alarms_of_what_they_run() -> None:
 
 def test_a_web_service_scaled_to_zero_at_night_pages_nobody_but_an_always_on_one_does() -> None:
     night = catalogue(DEVELOPMENT)["no-healthy-hosts"]
-    # Fires only when ECS wants tasks and none is healthy: it needs Container Insights' desired count.
-    assert {m["metric_name"] for m in metrics_of(night)} == {"HealthyHostCount", "DesiredTaskCount"}
-    (returned,) = [q for q in night.queries or [] if q["return_data"]]
-    assert "desired" in returned["expression"] and "healthy" in returned["expression"]
+    # Fires only in the hours the schedule wants tasks: the ALB's metric alone, no Container Insights.
+    assert {m["metric_name"] for m in metrics_of(night)} == {"HealthyHostCount"}
     assert night.treat_missing_data == "notBreaching"
-    assert "scaled the web service to zero" in night.description
+    assert "Silent outside the hours the schedule keeps web tasks running" in night.description
+    for when, healthy, fires in [
+        ((3, 11), None, True),  # Wednesday 11:00 UTC, target group silent: an outage
+        ((3, 11), 0, True),
+        ((3, 11), 1, False),
+        ((3, 22), None, False),  # the scale-down holds web at zero
+        ((6, 11), 0, False),  # Saturday: no scale-up
+        ((1, 6), 0, False),  # the first hour after the scale-up: tasks are starting
+        ((1, 7), 0, True),
+        ((5, 19), 0, True),
+        ((5, 20), 0, False),
+    ]:
+        assert evaluate_no_healthy_hosts(night, when, healthy) == fires, (when, healthy)
+
+
+def evaluate_no_healthy_hosts(spec: AlarmSpec, when: tuple[int, int], healthy: float | None) -> bool:
+    """One data point of the alarm's metric math, evaluated as CloudWatch would: FILL, DAY() and
+    HOUR() of the point's UTC time, comparisons giving 1 or 0, AND/OR, IF."""
+    day, hour = when
+    values: dict[str, float] = {"healthy": healthy if healthy is not None else float("nan")}
+    for query in spec.queries or []:
+        if "expression" not in query:
+            continue
+        text = query["expression"]
+        text = re.sub(r"FILL\((\w+), (\d+)\)", lambda m: f"_fill({m[1]}, {m[2]})", text)
+        text = re.sub(r"DAY\(\w+\)", str(day), text)
+        text = re.sub(r"HOUR\(\w+\)", str(hour), text)
+        text = re.sub(r"IF\((.+), (\d+), (\d+)\)$", r"(\2 if (\1) else \3)", text)
+        text = text.replace(" AND ", " and ").replace(" OR ", " or ")
+        assert re.fullmatch(r"[\w\s()<>=!.,_]+", text), text
+        names = {**values, "_fill": lambda v, d: d if v != v else v}
+        values[query["id"]] = float(eval(text, {"__builtins__": {}}, names))
+    (returned,) = [q for q in spec.queries or [] if q["return_data"]]
+    return values[returned["id"]] >= spec.threshold
+
+
+def test_a_schedule_the_alarm_cannot_read_falls_back_to_container_insights() -> None:
+    spec = catalogue({**DEVELOPMENT, "web_wanted_slots": None})["no-healthy-hosts"]
+    assert {m["metric_name"] for m in metrics_of(spec)} == {"HealthyHostCount", "DesiredTaskCount"}
+    assert "scaled the web service to zero" in spec.description
+
+
+def test_the_always_on_alarm() -> None:
 
     always = catalogue(PRODUCTION)["no-healthy-hosts"]
     assert always.metric is not None and always.metric["metric_name"] == "HealthyHostCount"

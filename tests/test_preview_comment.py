@@ -120,3 +120,46 @@ def test_the_offline_plans_text_is_read_the_same_way() -> None:
 def test_a_preview_that_judged_everything_has_no_such_section() -> None:
     assert "Not judged in this preview" not in comment("staging", 255, FAILED)
     assert unjudged_block(FAILED) == ""
+
+
+COST_DIFF = """### Estimated monthly cost
+
+| stack | target branch (min) | this PR (min) | change | target branch (max) | this PR (max) | change |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| staging | $137 | $110 | -$27 | $151 | $124 | -$27 |
+"""
+
+
+def test_the_cost_change_against_the_target_branch_is_shown_above_the_full_output() -> None:
+    body = comment("staging", 0, "Resources:\n    1 unchanged\n", cost=COST_DIFF)
+    head, _, details = body.partition("<details>")
+    assert "#### Estimated monthly cost" in head and "| staging | $137 | $110 | -$27 |" in head
+    assert "Estimated monthly cost" not in details
+
+
+def test_a_missing_cost_file_leaves_the_section_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "preview.txt"
+    output.write_text("Resources:\n    1 unchanged\n")
+    assert (
+        main(
+            [
+                "--stack",
+                "prod",
+                "--exit-code",
+                "0",
+                "--output",
+                str(output),
+                "--cost",
+                str(tmp_path / "no.md"),
+            ]
+        )
+        == 0
+    )
+    assert "Estimated monthly cost" not in capsys.readouterr().out
+    (tmp_path / "cost.md").write_text(COST_DIFF)
+    main(
+        ["--stack", "prod", "--exit-code", "0", "--output", str(output), "--cost", str(tmp_path / "cost.md")]
+    )
+    assert "#### Estimated monthly cost" in capsys.readouterr().out

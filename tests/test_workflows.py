@@ -73,6 +73,24 @@ def test_the_preview_comment_is_written_whether_the_preview_passed_or_failed() -
     assert step_index(steps, "preview_comment.py") < steps.index(fail)
 
 
+def test_the_preview_comment_shows_the_cost_change_against_the_target_branch() -> None:
+    steps = load("preview.yml")["jobs"]["preview"]["steps"]
+    (base,) = [s for s in steps if s.get("with", {}).get("path") == ".preview-base"]
+    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    assert base["with"]["persist-credentials"] is False
+    cost = steps[step_index(steps, "offline.cost diff")]
+    script = cost["run"]
+    # Both sides planned offline for the matrix stack, the base in its own checkout.
+    assert script.count('-m offline.plan --stack "$MATRIX_STACK" --json') == 2
+    assert "cd .preview-base" in script and "cost-base.json" in script and "cost-head.json" in script
+    assert "${{" not in script  # values reach the script through env, never by template
+    comment = steps[step_index(steps, "preview_comment.py")]
+    assert '--cost "$RUNNER_TEMP/cost.md"' in comment["run"]
+    # Planned before AWS credentials exist, and before the comment that carries it.
+    credentials = [i for i, s in enumerate(steps) if "configure-aws-credentials" in s.get("uses", "")]
+    assert steps.index(base) < steps.index(cost) < credentials[0] < steps.index(comment)
+
+
 def test_previews_and_deploys_name_the_stacks_alike() -> None:
     preview = load("preview.yml")["jobs"]["preview"]["env"]["STACK"]
     deploy = load("deploy-stack.yml")["jobs"]["deploy"]["env"]["STACK"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import EDGE_REGION, GIB, AlarmThresholds
+from .schedule_window import Slot, wanted_expression
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,10 +101,19 @@ def _query(
     }
 
 
-def alarm_catalogue(t: AlarmThresholds, watched: Watched, *, web_scales_to_zero: bool) -> list[AlarmSpec]:
-    """Every alarm, in the order they are created: the web tier, ECS, RDS, Redis, then the WAF."""
+def alarm_catalogue(
+    t: AlarmThresholds,
+    watched: Watched,
+    *,
+    web_scales_to_zero: bool,
+    web_wanted_slots: frozenset[Slot] | None = None,
+) -> list[AlarmSpec]:
+    """Every alarm, in the order they are created: the web tier, ECS, RDS, Redis, then the WAF.
+    `web_wanted_slots` (UTC weekday and hour slots the schedule wants web tasks, from
+    schedule_window.wanted_slots) lets a scaled-to-zero web service's no-healthy-hosts alarm know the
+    schedule without Container Insights."""
     return [
-        *_web_alarms(t, watched, web_scales_to_zero),
+        *_web_alarms(t, watched, web_scales_to_zero, web_wanted_slots),
         *_ecs_alarms(t, watched),
         *_rds_alarms(t, watched),
         *_redis_alarms(t, watched),
@@ -111,7 +121,9 @@ def alarm_catalogue(t: AlarmThresholds, watched: Watched, *, web_scales_to_zero:
     ]
 
 
-def _web_alarms(t: AlarmThresholds, w: Watched, web_scales_to_zero: bool) -> list[AlarmSpec]:
+def _web_alarms(
+    t: AlarmThresholds, w: Watched, web_scales_to_zero: bool, wanted: frozenset[Slot] | None
+) -> list[AlarmSpec]:
     alb = {"LoadBalancer": w.alb_arn_suffix}
     target_group = {"LoadBalancer": w.alb_arn_suffix, "TargetGroup": w.target_group_arn_suffix}
     return [
@@ -166,13 +178,17 @@ def _web_alarms(t: AlarmThresholds, w: Watched, web_scales_to_zero: bool) -> lis
             datapoints_to_alarm=3,
             metric=_metric("AWS/ApplicationELB", "UnHealthyHostCount", target_group, 60, "Maximum"),
         ),
-        _no_healthy_hosts(w, target_group, web_scales_to_zero),
+        _no_healthy_hosts(w, target_group, web_scales_to_zero, wanted),
     ]
 
 
-def _no_healthy_hosts(w: Watched, target_group: dict[str, Any], web_scales_to_zero: bool) -> AlarmSpec:
-    """Fires when ECS wants web tasks and none is healthy. With a scale-to-zero schedule, zero
-    healthy hosts at night is the plan, not an outage: the alarm then keys on the desired count."""
+def _no_healthy_hosts(
+    w: Watched, target_group: dict[str, Any], web_scales_to_zero: bool, wanted: frozenset[Slot] | None
+) -> AlarmSpec:
+    """Fires when web tasks are wanted and none is healthy. With a scale-to-zero schedule, zero
+    healthy hosts at night is the plan, not an outage: the alarm then keys on the hours the schedule
+    wants web tasks (metric math on each data point's weekday and hour), or, for a schedule those
+    cannot express, on Container Insights' DesiredTaskCount."""
     if not web_scales_to_zero:
         return AlarmSpec(
             role="no-healthy-hosts",
@@ -185,18 +201,32 @@ def _no_healthy_hosts(w: Watched, target_group: dict[str, Any], web_scales_to_ze
             datapoints_to_alarm=2,
             metric=_metric("AWS/ApplicationELB", "HealthyHostCount", target_group, 60, "Minimum"),
         )
-    web = {"ClusterName": w.cluster_name, "ServiceName": w.web_service_name}
-    return AlarmSpec(
-        role="no-healthy-hosts",
-        description=NO_HEALTHY_HOSTS + " (Silent while the schedule has scaled the web service to zero.)",
-        threshold=1,
-        comparison="GreaterThanOrEqualToThreshold",
-        treat_missing_data="notBreaching",
-        # Five minutes: tasks started by the morning scale-up need a while to pass health checks.
-        evaluation_periods=5,
-        datapoints_to_alarm=5,
-        queries=[
-            _query("healthy", "AWS/ApplicationELB", "HealthyHostCount", target_group, 60, "Minimum"),
+    healthy = _query("healthy", "AWS/ApplicationELB", "HealthyHostCount", target_group, 60, "Minimum")
+    hours = wanted_expression(wanted, "filled") if wanted is not None else None
+    if hours is not None:
+        queries = [
+            healthy,
+            # Every minute gets a data point (no target reporting is no healthy target), so the
+            # weekday and hour below exist all night too.
+            {"id": "filled", "expression": "FILL(healthy, 0)", "return_data": False},
+            {
+                "id": "wanted",
+                "label": "the schedule wants web tasks",
+                "expression": hours,
+                "return_data": False,
+            },
+            {
+                "id": "down",
+                "label": "web tasks wanted but none healthy",
+                "expression": "IF(wanted AND filled < 1, 1, 0)",
+                "return_data": True,
+            },
+        ]
+        silent = " (Silent outside the hours the schedule keeps web tasks running, and in the first hour after each scale-up.)"
+    else:
+        web = {"ClusterName": w.cluster_name, "ServiceName": w.web_service_name}
+        queries = [
+            healthy,
             _query("desired", "ECS/ContainerInsights", "DesiredTaskCount", web, 60, "Maximum"),
             {
                 "id": "down",
@@ -204,7 +234,18 @@ def _no_healthy_hosts(w: Watched, target_group: dict[str, Any], web_scales_to_ze
                 "expression": "IF(FILL(desired, 0) > 0 AND FILL(healthy, 0) < 1, 1, 0)",
                 "return_data": True,
             },
-        ],
+        ]
+        silent = " (Silent while the schedule has scaled the web service to zero.)"
+    return AlarmSpec(
+        role="no-healthy-hosts",
+        description=NO_HEALTHY_HOSTS + silent,
+        threshold=1,
+        comparison="GreaterThanOrEqualToThreshold",
+        treat_missing_data="notBreaching",
+        # Five minutes: tasks started by the morning scale-up need a while to pass health checks.
+        evaluation_periods=5,
+        datapoints_to_alarm=5,
+        queries=queries,
     )
 
 

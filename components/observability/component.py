@@ -56,8 +56,12 @@ class ObservabilityArgs:
     """One identifier per read replica; each gets a lag alarm. Default: none."""
     web_scales_to_zero: bool = False
     """The web service is scaled to zero on a schedule (nightly scale-down). The no-healthy-hosts
-    alarm then fires only while ECS wants web tasks: it reads Container Insights' DesiredTaskCount,
-    so the cluster needs Container Insights. Default: False (a plain HealthyHostCount alarm)."""
+    alarm then fires only while web tasks are wanted: in `web_wanted_slots` when given, otherwise
+    when Container Insights' DesiredTaskCount is above zero (the cluster then needs Container
+    Insights). Default: False (a plain HealthyHostCount alarm)."""
+    web_wanted_slots: frozenset[tuple[int, int]] | None = None
+    """UTC (ISO weekday, hour) slots in which the schedule wants web tasks
+    (`schedule_window.wanted_slots`). Default: None (read DesiredTaskCount instead)."""
     cache_node_count: int = 2
     """Nodes in the replication group (primary plus replicas). Default: 2."""
     waf_metric_name: str | None = None
@@ -117,7 +121,12 @@ class Observability(pulumi.ComponentResource):
             cache_nodes=[_cache_node(group, index) for index in range(1, args.cache_node_count + 1)],
             waf_metric_name=args.waf_metric_name,
         )
-        specs = alarm_catalogue(args.config.alarms, watched, web_scales_to_zero=args.web_scales_to_zero)
+        specs = alarm_catalogue(
+            args.config.alarms,
+            watched,
+            web_scales_to_zero=args.web_scales_to_zero,
+            web_wanted_slots=args.web_wanted_slots,
+        )
         created = [self._alarm(name, spec, topics[spec.region], args.tags, child) for spec in specs]
 
         dashboard = aws.cloudwatch.Dashboard(
