@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from ._base import merge_tags, type_token
 from .app_values import CERTIFICATE_ARN, SECURITY_GROUP_ID
+from .certificates import dns_validated_certificate
 
 # AWS-managed prefix list of the addresses CloudFront uses to reach origins, VPC origins included.
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
@@ -272,29 +273,12 @@ class LoadBalancer(pulumi.ComponentResource):
         ALB's certificate against a name it covers, as it can't for the ALB's own DNS name."""
         assert args.origin_domain_name and args.hosted_zone_id  # checked by the caller
         domain = args.origin_domain_name
-        child = pulumi.ResourceOptions(parent=self)
-        certificate = aws.acm.Certificate(
+        certificate_arn = dns_validated_certificate(
             f"{name}-origin-certificate",
-            domain_name=domain,
-            validation_method="DNS",
-            tags=merge_tags(args.tags, Name=domain),
-            opts=child,
-        )
-
-        def validation(field_name: str) -> pulumi.Output[str]:
-            return certificate.domain_validation_options.apply(
-                lambda options: next(str(getattr(o, field_name)) for o in options if o.domain_name == domain)
-            )
-
-        record = aws.route53.Record(
-            f"{name}-origin-certificate-validation",
+            domain=domain,
             zone_id=args.hosted_zone_id,
-            name=validation("resource_record_name"),
-            type=validation("resource_record_type"),
-            records=[validation("resource_record_value")],
-            ttl=300,
-            allow_overwrite=True,
-            opts=child,
+            tags=args.tags,
+            parent=self,
         )
         aws.route53.Record(
             f"{name}-origin-name",
@@ -303,15 +287,9 @@ class LoadBalancer(pulumi.ComponentResource):
             type="CNAME",
             records=[alb.dns_name],
             ttl=300,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
-        validated = aws.acm.CertificateValidation(
-            f"{name}-origin-certificate-validated",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn],
-            opts=child,
-        )
-        return validated.certificate_arn
+        return certificate_arn
 
     def _admit_cloudfront(
         self,

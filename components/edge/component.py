@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import merge_tags, type_token
+from ..certificates import dns_validated_certificate
 from .behaviors import (
     Policies,
     default_behavior,
@@ -126,7 +127,7 @@ class Edge(pulumi.ComponentResource):
         )
 
         web_acl = self._web_acl(name, physical, args, at_edge) if args.waf_enabled else None
-        certificate_arn = self._certificate(name, args, at_edge) if args.domain_name else None
+        certificate_arn = self._certificate(name, args) if args.domain_name else None
 
         policies = Policies(
             caching_disabled=caching_disabled,
@@ -284,44 +285,17 @@ class Edge(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _certificate(self, name: str, args: EdgeArgs, at_edge: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    def _certificate(self, name: str, args: EdgeArgs) -> pulumi.Output[str]:
         """An ACM certificate in us-east-1 (the only region CloudFront reads), DNS-validated in the zone."""
         assert args.domain_name and args.hosted_zone_id  # checked by EdgeArgs
-        domain = args.domain_name
-        certificate = aws.acm.Certificate(
+        return dns_validated_certificate(
             f"{name}-certificate",
-            domain_name=domain,
-            validation_method="DNS",
-            tags=merge_tags(args.tags, Name=domain),
-            region=EDGE_REGION,
-            opts=at_edge,
-        )
-
-        def validation(field_name: str) -> pulumi.Output[str]:
-            # Records are created per known domain name, so their number never depends on an apply.
-            return certificate.domain_validation_options.apply(
-                lambda options: next(str(getattr(o, field_name)) for o in options if o.domain_name == domain)
-            )
-
-        record = aws.route53.Record(
-            f"{name}-certificate-validation",
+            domain=args.domain_name,
             zone_id=args.hosted_zone_id,
-            name=validation("resource_record_name"),
-            type=validation("resource_record_type"),
-            records=[validation("resource_record_value")],
-            ttl=300,
-            # ACM reuses the same record for a re-issued certificate; taking it over keeps re-creation working.
-            allow_overwrite=True,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        validated = aws.acm.CertificateValidation(
-            f"{name}-certificate-validated",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn],
+            tags=args.tags,
+            parent=self,
             region=EDGE_REGION,
-            opts=at_edge,
         )
-        return validated.certificate_arn
 
     def _access_logs(
         self,
