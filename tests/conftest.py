@@ -40,6 +40,15 @@ def stack_config(stack: str) -> StackConfig:
     return load_stack_config(ROOT, stack)
 
 
+def use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, region: str | None = None) -> None:
+    """Credentials moto accepts, so that no test can sign a request with a developer's real ones;
+    `region`: also the SDK's default region."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    if region is not None:
+        monkeypatch.setenv("AWS_DEFAULT_REGION", region)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         # Hypothesis marks its own tests; a new property test is then slow without anyone remembering.

@@ -30,6 +30,7 @@ from scripts._aws import (
     EXIT_USAGE,
 )
 from scripts.copy_media import main
+from tests.conftest import use_fake_aws_credentials
 
 OLD_REGION = "us-west-2"
 STACK_REGION = "eu-west-1"
@@ -88,13 +89,7 @@ def sha256(data: bytes) -> str:
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": STACK_REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
+    use_fake_aws_credentials(monkeypatch, STACK_REGION)
     with mock_aws():
         world = World(boto3.client("kms", region_name=STACK_REGION).create_key()["KeyMetadata"]["Arn"])
         old = world.client("s3", OLD_REGION)

@@ -33,6 +33,7 @@ from scripts.run_migrations import (
     log_location,
     main,
 )
+from tests.conftest import use_fake_aws_credentials
 
 pytestmark = pytest.mark.moto
 
@@ -88,13 +89,7 @@ class Ecs:
 
 @pytest.fixture
 def ecs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ecs]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
+    use_fake_aws_credentials(monkeypatch, REGION)
     with mock_aws():
         ec2 = boto3.client("ec2", region_name=REGION)
         vpc_id = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]

@@ -28,6 +28,7 @@ from scripts._aws import (
     EXIT_USAGE,
 )
 from scripts.prepare_db_snapshot import main
+from tests.conftest import use_fake_aws_credentials
 
 OLD_REGION = "us-west-2"
 STACK_REGION = "eu-west-1"
@@ -115,13 +116,7 @@ def hold(region: str, name: str, status: str, sleeps: int, clock: FakeClock) -> 
 
 @pytest.fixture
 def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": STACK_REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
+    use_fake_aws_credentials(monkeypatch, STACK_REGION)
     with mock_aws():
         world = World(boto3.client("kms", region_name=STACK_REGION).create_key()["KeyMetadata"]["Arn"])
         world.old_rds.create_db_instance(

@@ -13,6 +13,7 @@ import pytest
 from moto import mock_aws
 
 from scripts.wake_services import DIMENSION, NAMESPACE, discover, main, plan, restore, wake
+from tests.conftest import use_fake_aws_credentials
 
 REGION = "eu-west-1"
 CLUSTER = "epicvibe-staging"
@@ -20,8 +21,7 @@ CLUSTER = "epicvibe-staging"
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(key, "testing")
+    use_fake_aws_credentials(monkeypatch)
     with mock_aws():
         ecs = boto3.client("ecs", region_name=REGION)
         autoscaling = boto3.client("application-autoscaling", region_name=REGION)
