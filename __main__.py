@@ -116,7 +116,7 @@ bastion = (
             subnet_id=network.app_subnet_ids.apply(lambda ids: ids[0]),
             kms_key_arn=kms.key_arn,
             database_address=database_address,
-            instance_type=settings.bastion.instance_type,
+            config=settings.bastion,
             tags=tags,
         ),
     )

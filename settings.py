@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import pulumi
 import yaml
@@ -39,6 +39,8 @@ from components.app_values import (
     image_reference_problem,
     schedule_problem,
 )
+from components.bastion import BastionConfig
+from components.config_base import ValidatedConfig
 from components.database import snapshot_identifier_problem
 from components.edge import PUBLIC_MEDIA_PATTERN
 from components.observability.config import (
@@ -50,6 +52,8 @@ from components.observability.config import (
 from components.observability.schedule_window import wanted_slots
 from components.registry_values import push_subject_problem
 from components.storage import media_signing_key_problem
+
+C = TypeVar("C", bound=ValidatedConfig)
 
 PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
 
@@ -96,8 +100,6 @@ _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 HTTPS_ORIGIN = re.compile(rf"https://{_LABEL}(\.{_LABEL})+(:\d{{1,5}})?")
 LOCAL_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1)(:\d{1,5})?")
 REGION_PATTERN = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
-# Graviton families carry a `g` after the generation (t4g, m7g, c7gn, r8g); the bastion's image is arm64.
-GRAVITON_INSTANCE_TYPE = re.compile(r"[a-z]+\d+g[a-z]*\.[a-z0-9]+")
 
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 # A fully qualified host name in lower case: labels of letters, digits and inner hyphens, at least two.
@@ -207,12 +209,6 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
-class BastionSettings:
-    enabled: bool
-    instance_type: str
-
-
-@dataclass(frozen=True)
 class AppSettings:
     """The ECS services, their image and scaling, and the internal load balancer."""
 
@@ -303,7 +299,7 @@ class Settings:
     database: DatabaseSettings
     cache: CacheSettings
     storage: StorageSettings
-    bastion: BastionSettings
+    bastion: BastionConfig
     app: AppSettings
     edge: EdgeSettings
     observability: ObservabilityConfig
@@ -330,6 +326,19 @@ def declared_keys(project_file: Path = PROJECT_FILE) -> dict[str, DeclaredKey]:
             name, spec["type"], spec.get("default"), spec.get("description", ""), bool(spec.get("secret"))
         )
     return keys
+
+
+def _like(value: Any, default: Any) -> Any:
+    """A key's Pulumi.yaml default, in the shape the refused value was read into."""
+    if isinstance(value, bool):
+        return bool(default)
+    if isinstance(value, int):
+        return int(default)
+    if isinstance(value, tuple):
+        return tuple(json.loads(default) if isinstance(default, str) else default or ())
+    if value is None:
+        return None
+    return "" if default is None else str(default)
 
 
 def _describe(value: Any) -> str:
@@ -462,6 +471,29 @@ class _Reader:
     def check(self, ok: bool, key: str, value: Any, allowed: str) -> None:
         if not ok:
             self.fail(key, value, allowed)
+
+    def build(
+        self,
+        config_type: type[C],
+        keys: Mapping[str, str],
+        values: dict[str, Any],
+        fallbacks: Mapping[str, Any] | None = None,
+    ) -> C:
+        """`config_type(**values)`, its validator's problems reported under their keys first.
+
+        `keys` maps each field to the key it is read from (a test holds them one-to-one with the
+        fields). A refused value is reported as the stack file has it, and replaced by its fallback
+        (by default the key's Pulumi.yaml default, read the same way) so that the checks after this
+        one still run; the report stops the program before any resource exists."""
+        for problem in config_type.problems(values):
+            key = keys[problem.field]
+            raw = self._config.get(key)
+            self.fail(key, raw if raw is not None else problem.value, problem.fix)
+            if fallbacks is not None and problem.field in fallbacks:
+                values[problem.field] = fallbacks[problem.field]
+            else:
+                values[problem.field] = _like(values[problem.field], self._declared[key].default)
+        return config_type(**values)
 
 
 def _present_keys(project: str) -> set[str]:
@@ -860,15 +892,13 @@ def _read_storage(r: _Reader, stack: StackSettings) -> StorageSettings:
     )
 
 
-def _read_bastion(r: _Reader, stack: StackSettings) -> BastionSettings:
-    instance_type = r.string("bastionInstanceType")
-    r.check(
-        bool(GRAVITON_INSTANCE_TYPE.fullmatch(instance_type)),
-        "bastionInstanceType",
-        instance_type,
-        "expected a Graviton (arm64) instance type such as 't4g.nano': the bastion boots the arm64 Amazon Linux 2023 image",
-    )
-    return BastionSettings(enabled=r.boolean("bastionEnabled"), instance_type=instance_type)
+# Each field of a component's config and the key it is read from; a test holds them one-to-one.
+BASTION_KEYS = {"enabled": "bastionEnabled", "instance_type": "bastionInstanceType"}
+
+
+def _read_bastion(r: _Reader) -> BastionConfig:
+    values = {"enabled": r.boolean("bastionEnabled"), "instance_type": r.string("bastionInstanceType")}
+    return r.build(BastionConfig, BASTION_KEYS, values)
 
 
 def _read_task_size(r: _Reader, role: str) -> tuple[int, int]:
@@ -1506,7 +1536,7 @@ def load_settings(
         database=_read_database(r, stack),
         cache=_read_cache(r, stack),
         storage=_read_storage(r, stack),
-        bastion=_read_bastion(r, stack),
+        bastion=_read_bastion(r),
         app=(app := _read_app(r, stack)),
         edge=_read_edge(r, stack),
         observability=_read_observability(r, stack),
@@ -1538,3 +1568,10 @@ def load_settings(
             f"invalid configuration for stack '{settings.stack.stack}':\n  - " + "\n  - ".join(r.errors)
         )
     return settings
+
+
+# Every component config and its field-to-key map: tests/test_config_types.py holds each map one-to-one
+# with the config's fields, and the maps disjoint, so a key reaches exactly one field.
+CONFIG_KEY_MAPS: Mapping[type[ValidatedConfig], Mapping[str, str]] = {
+    BastionConfig: BASTION_KEYS,
+}

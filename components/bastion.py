@@ -15,11 +15,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ._base import merge_tags, service_trust_policy, type_token
+from .config_base import Problem, ValidatedConfig
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 PORT_FORWARD_DOCUMENT = "AWS-StartPortForwardingSessionToRemoteHost"
@@ -27,8 +29,33 @@ SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 GRAVITON_INSTANCE_TYPE = re.compile(r"^[a-z]+\d+g[a-z]*\.[a-z0-9]+$")
 
 
+@dataclass(frozen=True, kw_only=True)
+class BastionConfig(ValidatedConfig):
+    """What an operator sets for the bastion."""
+
+    enabled: bool
+    """Whether the stack has a bastion at all; the program reads it, the component never sees False."""
+    instance_type: str
+    """Graviton (arm64) instance type, e.g. "t4g.nano": the image is arm64."""
+
+    @classmethod
+    def problems(cls, values: Mapping[str, Any]) -> list[Problem]:
+        if GRAVITON_INSTANCE_TYPE.match(values["instance_type"]):
+            return []
+        return [
+            Problem(
+                field="instance_type",
+                value=values["instance_type"],
+                fix="expected a Graviton (arm64) instance type such as 't4g.nano': the bastion boots "
+                "the arm64 Amazon Linux 2023 image",
+            )
+        ]
+
+
 @dataclass(frozen=True)
 class BastionArgs:
+    config: BastionConfig
+    """What the operator set. Required."""
     vpc_id: pulumi.Input[str]
     """VPC of the subnet. Required."""
     vpc_cidr: pulumi.Input[str]
@@ -41,18 +68,12 @@ class BastionArgs:
     """Host name the port forwarding targets (the database primary). Required."""
     database_port: int = 5432
     """Database port, forwarded to the same local port. Default: 5432."""
-    instance_type: str = "t4g.nano"
-    """Graviton (arm64) instance type. Default: "t4g.nano"."""
     ami_parameter: str = AMI_PARAMETER
     """Public SSM parameter naming the image. Default: the latest Amazon Linux 2023 arm64 image."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
     def __post_init__(self) -> None:
-        if not GRAVITON_INSTANCE_TYPE.match(self.instance_type):
-            raise ValueError(
-                f"instance_type {self.instance_type!r}: use a Graviton type such as 't4g.nano'; the image is arm64"
-            )
         if not 1 <= self.database_port <= 65535:
             raise ValueError(f"database_port {self.database_port}: use a TCP port")
 
@@ -158,7 +179,7 @@ class Bastion(pulumi.ComponentResource):
         instance = aws.ec2.Instance(
             f"{name}-instance",
             ami=image.insecure_value,
-            instance_type=args.instance_type,
+            instance_type=args.config.instance_type,
             subnet_id=args.subnet_id,
             vpc_security_group_ids=[security_group.id],
             associate_public_ip_address=False,

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from components.bastion import BastionArgs, port_forward_command
+from components.bastion import BastionArgs, BastionConfig, port_forward_command
 from offline.engine import ProgramRun
 
 INSTANCE = "aws:ec2/instance:Instance"
@@ -130,17 +130,19 @@ def test_command_for_another_port() -> None:
     assert command.endswith("--region eu-central-1")
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [({"instance_type": "t3.nano"}, "Graviton"), ({"database_port": 0}, "TCP port")],
-)
-def test_bad_arguments_are_refused_with_the_fix(kwargs: dict, message: str) -> None:
-    base = {
-        "vpc_id": "vpc",
-        "vpc_cidr": "10.0.0.0/16",
-        "subnet_id": "subnet",
-        "kms_key_arn": "arn:aws:kms:eu-west-1:123456789012:key/unit",
-        "database_address": "db",
-    }
-    with pytest.raises(ValueError, match=message):
-        BastionArgs(**{**base, **kwargs})
+def test_a_non_graviton_instance_type_is_refused_with_the_fix() -> None:
+    with pytest.raises(ValueError, match=r"instance_type 't3.nano': expected a Graviton"):
+        BastionConfig(enabled=True, instance_type="t3.nano")
+
+
+def test_a_port_that_is_no_tcp_port_is_refused() -> None:
+    with pytest.raises(ValueError, match="TCP port"):
+        BastionArgs(
+            config=BastionConfig(enabled=True, instance_type="t4g.nano"),
+            vpc_id="vpc",
+            vpc_cidr="10.0.0.0/16",
+            subnet_id="subnet",
+            kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/unit",
+            database_address="db",
+            database_port=0,
+        )

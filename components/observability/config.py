@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+
+from components.config_base import Problem
 
 # The WAF of a CloudFront distribution reports its metrics here, and CloudFront its own.
 EDGE_REGION = "us-east-1"
@@ -74,19 +75,6 @@ class AlarmThresholds:
     """Keys evicted across Redis nodes in 5 minutes (alarm above)."""
     waf_blocked_requests: int
     """Requests the WAF blocks in 5 minutes."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Problem:
-    """One bad value: the field, the value, and what to set instead."""
-
-    field: str
-    """A field of `ObservabilityConfig`; thresholds as `alarms.<name>`."""
-    value: Any
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{self.field} {self.value!r}: {self.fix}"
 
 
 @dataclass(frozen=True, kw_only=True)
