@@ -353,6 +353,8 @@ class _Reader:
         self._declared = declared
         self.errors: list[str] = []
         self.read: set[str] = set()
+        self.values: dict[str, Any] = {}
+        """Each key's value as read (before any fallback): what the profile rules judge."""
 
     def full_name(self, key: str) -> str:
         return f"{self._config.name}:{key}"
@@ -373,6 +375,7 @@ class _Reader:
         text = str(value)
         if choices is not None and text not in choices:
             self.fail(key, value, "allowed: " + ", ".join(repr(c) for c in choices))
+        self.values[key] = text
         return text
 
     def integer(
@@ -395,14 +398,17 @@ class _Reader:
             self.fail(key, value, "allowed: " + ", ".join(str(c) for c in choices))
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
             self.fail(key, value, f"expected a whole number from {minimum} to {maximum}")
+        self.values[key] = number
         return number
 
     def boolean(self, key: str) -> bool:
         value = self._raw(key)
         if isinstance(value, bool):
+            self.values[key] = value
             return value
         text = str(value).strip().lower()
         if text in ("true", "false"):
+            self.values[key] = text == "true"
             return text == "true"
         self.fail(key, value, "expected true or false")
         return bool(self._declared[key].default)
@@ -426,6 +432,7 @@ class _Reader:
                 self.fail(key, raw, f"unknown entries {unknown}; allowed: {', '.join(allowed)}")
         if len(set(value)) != len(value):
             self.fail(key, raw, "entries must not repeat")
+        self.values[key] = tuple(value)
         return tuple(value)
 
     def secret(
@@ -575,13 +582,6 @@ def _read_network(r: _Reader, stack: StackSettings) -> NetworkSettings:
     except ValueError:
         r.fail("vpcCidr", cidr, "expected an IPv4 network with no host bits set, e.g. 10.20.0.0/16")
     nat_strategy = r.string("natStrategy", choices=NAT_STRATEGIES)
-    if stack.is_production:
-        r.check(
-            nat_strategy == "one-per-az",
-            "natStrategy",
-            nat_strategy,
-            f"'one-per-az' is {PRODUCTION_REQUIRED}: with one NAT gateway, losing its AZ cuts every task off the internet",
-        )
     return NetworkSettings(
         vpc_cidr=cidr,
         az_count=r.integer("azCount", minimum=2, maximum=3),
@@ -631,14 +631,6 @@ def _overlap(a: tuple[int, int], b: tuple[int, int], period: int) -> bool:
 
 def _read_data(r: _Reader, stack: StackSettings) -> DataSettings:
     keep_data = r.boolean("keepData")
-    if stack.is_production:
-        r.check(
-            keep_data,
-            "keepData",
-            keep_data,
-            f"true is {PRODUCTION_REQUIRED}: without it a mistaken `pulumi destroy` or a replacement "
-            "deletes the database, the cache and the buckets and leaves no final snapshot",
-        )
     return DataSettings(
         keep_data=keep_data,
         kms_deletion_window_days=r.integer("kmsKeyDeletionWindowDays", minimum=7, maximum=30),
@@ -671,19 +663,6 @@ def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
     )
     multi_az = r.boolean("dbMultiAz")
     retention = r.integer("dbBackupRetentionDays", minimum=1, maximum=35)
-    if stack.is_production:
-        r.check(
-            multi_az,
-            "dbMultiAz",
-            multi_az,
-            f"true is {PRODUCTION_REQUIRED}: a single-AZ database is down for the length of an AZ outage",
-        )
-        r.check(
-            retention >= 7,
-            "dbBackupRetentionDays",
-            retention,
-            f"at least 7 is {PRODUCTION_REQUIRED}: damage noticed a few days late must still be restorable",
-        )
     backup_window, backup = _read_window(r, "dbBackupWindow", weekly=False, minimum_minutes=30)
     maintenance_window, maintenance = _read_window(r, "dbMaintenanceWindow", weekly=True, minimum_minutes=30)
     r.check(
@@ -783,25 +762,6 @@ def _read_cache(r: _Reader, stack: StackSettings) -> CacheSettings:
         multi_az,
         "true needs cacheAutomaticFailover: true; ElastiCache refuses Multi-AZ without it",
     )
-    if stack.is_production:
-        r.check(
-            replicas >= 1,
-            "cacheReplicaCount",
-            replicas,
-            f"at least 1 is {PRODUCTION_REQUIRED}: with no replica, a node failure loses the sessions and the queued tasks",
-        )
-        r.check(
-            failover,
-            "cacheAutomaticFailover",
-            failover,
-            f"true is {PRODUCTION_REQUIRED}: without it a failed primary stays down until someone promotes a replica",
-        )
-        r.check(
-            multi_az,
-            "cacheMultiAz",
-            multi_az,
-            f"true is {PRODUCTION_REQUIRED}: with every node in one AZ, an AZ outage takes the broker down",
-        )
     cluster_mode = r.string("cacheClusterMode", choices=CACHE_CLUSTER_MODES)
     if cluster_mode in CACHE_CLUSTER_MODES:
         r.check(
@@ -846,13 +806,6 @@ def _read_storage(r: _Reader, stack: StackSettings) -> StorageSettings:
                 "expected origins such as 'https://app.example.com' (scheme and host, no path, no "
                 "wildcard), or 'http://localhost:8000' outside production",
             )
-        elif LOCAL_ORIGIN.fullmatch(origin) and stack.is_production:
-            r.fail(
-                "storageCorsOrigins",
-                origin,
-                f"https origins only are {PRODUCTION_REQUIRED}: a local origin lets any developer "
-                "machine upload to the production bucket",
-            )
     replication_region = r.string("storageReplicationRegion")
     own_region = pulumi.Config("aws").get("region")
     if replication_region:
@@ -866,12 +819,6 @@ def _read_storage(r: _Reader, stack: StackSettings) -> StorageSettings:
     signing_key = r.string("mediaSigningPublicKey").strip()
     if signing_key and (problem := media_signing_key_problem(signing_key)):
         r.errors.append(f"{r.full_name('mediaSigningPublicKey')}: the value {problem}")
-    elif not signing_key and stack.is_production:
-        r.errors.append(
-            f"{r.full_name('mediaSigningPublicKey')}: not set; a signing key is {PRODUCTION_REQUIRED}, "
-            "or payment proofs and certificates cannot be downloaded at all: generate a pair and set the "
-            "public half (docs/private-media.md)"
-        )
     public_pattern = r.string("mediaPublicPathPattern")
     r.check(
         bool(PUBLIC_MEDIA_PATTERN.fullmatch(public_pattern)),
@@ -943,30 +890,10 @@ def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
     worker_cpu, worker_memory = _read_task_size(r, "worker")
     # One web task per AZ is what keeps the site up when an AZ is lost.
     web_min, web_max = _read_task_count(r, "web", minimum=1)
-    if stack.is_production:
-        r.check(
-            web_min >= 2,
-            "webMinTasks",
-            web_min,
-            f"2 or more is {PRODUCTION_REQUIRED}: a single web task is a single point of failure",
-        )
     worker_min, worker_max = _read_task_count(r, "worker", minimum=0)
 
     spot_weight = r.integer("fargateSpotWeight", minimum=0, maximum=1000)
     nightly = r.boolean("nightlyScaleDown")
-    if stack.is_production:
-        r.check(
-            spot_weight == 0,
-            "fargateSpotWeight",
-            spot_weight,
-            f"0 is {PRODUCTION_REQUIRED}: Spot tasks can be reclaimed with two minutes' notice",
-        )
-        r.check(
-            not nightly,
-            "nightlyScaleDown",
-            nightly,
-            f"false is {PRODUCTION_REQUIRED}: it stops the site every night",
-        )
 
     health_check_path = r.string("healthCheckPath")
     r.check(
@@ -1117,13 +1044,6 @@ def _read_extra_egress(r: _Reader) -> tuple[tuple[str, int], ...]:
 
 def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
     waf_enabled = r.boolean("wafEnabled")
-    if stack.is_production:
-        r.check(
-            waf_enabled,
-            "wafEnabled",
-            waf_enabled,
-            f"true is {PRODUCTION_REQUIRED}: the public site must sit behind the WAF",
-        )
 
     domain_name = r.string("domainName").strip()
     if domain_name:
@@ -1132,13 +1052,6 @@ def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
             "domainName",
             domain_name,
             "expected a lower-case host name such as 'www.example.com' (no scheme, path or trailing dot)",
-        )
-    elif stack.is_production:
-        r.fail(
-            "domainName",
-            domain_name,
-            f"a host name is {PRODUCTION_REQUIRED}: on the default *.cloudfront.net certificate "
-            "CloudFront accepts TLS 1.0 and 1.1, and only a certificate of our own enforces TLS 1.2",
         )
     hosted_zone_id = r.string("hostedZoneId").strip()
     if hosted_zone_id:
@@ -1217,12 +1130,6 @@ def _read_observability(r: _Reader, stack: StackSettings) -> ObservabilityConfig
     """The values go through `ObservabilityConfig`'s own validator; each problem is reported under its
     key, and the key's Pulumi.yaml default stands in so that the checks after this one still run."""
     email = r.string("alarmEmail").strip()
-    if not email and stack.is_production:
-        r.fail(
-            "alarmEmail",
-            email,
-            f"an address is {PRODUCTION_REQUIRED}: alarms nobody receives do not page anyone",
-        )
     values: dict[str, Any] = {
         "log_retention_days": r.integer("logRetentionDays"),
         "alarm_email": email or None,
@@ -1245,15 +1152,114 @@ def _read_observability(r: _Reader, stack: StackSettings) -> ObservabilityConfig
     return ObservabilityConfig(alarms=AlarmThresholds(**alarms), **values)
 
 
-# --- what AWS offers, and what the policy pack demands ------------------------------------------
-# Values that fit their pattern but name nothing AWS has, or that AWS refuses only in combination,
-# judged against AWS-maintained catalogs (components/catalogs.py) before any resource exists.
+# --- profiles --------------------------------------------------------------------------------------
+# What a stack's `stackProfile` demands beyond each value's own range, in one table: a stack is
+# production-shaped because its config says so, whatever it is called, and components never ask.
+
+
+@dataclass(frozen=True)
+class ProfileRule:
+    key: str
+    """The key a refusal is reported under."""
+    holds: Callable[[Mapping[str, Any]], bool]
+    """Judges the values read, by key."""
+    wanted: str
+    """What the key must be, e.g. "true" or "at least 7"."""
+    why: str
+
+
+def _is(key: str, wanted: Any) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda values: values[key] == wanted
+
+
+def _at_least(key: str, minimum: int) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda values: values[key] >= minimum
+
+
+def _set(key: str) -> Callable[[Mapping[str, Any]], bool]:
+    return lambda values: bool(str(values[key]).strip())
+
 
 # The pack's cloudwatch-log-retention minimums (policies/platform_guard/operations.py, the defaults
 # of its config schema). The pack runs on its own and cannot import them from here;
 # tests/test_config_mistakes.py holds the two equal.
 LOG_RETENTION_MINIMUM_DAYS = 30
 PRODUCTION_LOG_RETENTION_MINIMUM_DAYS = 90
+_SHORT_LOGS = "the pack refuses every log group kept less long"
+
+PROFILE_RULES: Mapping[str, tuple[ProfileRule, ...]] = {
+    "production": (
+        ProfileRule("natStrategy", _is("natStrategy", "one-per-az"), "'one-per-az'",
+                    "with one NAT gateway, losing its AZ cuts every task off the internet"),
+        ProfileRule("keepData", _is("keepData", True), "true",
+                    "without it a mistaken `pulumi destroy` or a replacement deletes the database, the "
+                    "cache and the buckets and leaves no final snapshot"),
+        ProfileRule("dbMultiAz", _is("dbMultiAz", True), "true",
+                    "a single-AZ database is down for the length of an AZ outage"),
+        ProfileRule("dbBackupRetentionDays", _at_least("dbBackupRetentionDays", 7), "at least 7",
+                    "damage noticed a few days late must still be restorable"),
+        ProfileRule("cacheReplicaCount", _at_least("cacheReplicaCount", 1), "at least 1",
+                    "with no replica, a node failure loses the sessions and the queued tasks"),
+        ProfileRule("cacheAutomaticFailover", _is("cacheAutomaticFailover", True), "true",
+                    "without it a failed primary stays down until someone promotes a replica"),
+        ProfileRule("cacheMultiAz", _is("cacheMultiAz", True), "true",
+                    "with every node in one AZ, an AZ outage takes the broker down"),
+        ProfileRule("storageCorsOrigins",
+                    lambda values: not any(LOCAL_ORIGIN.fullmatch(o) for o in values["storageCorsOrigins"]),
+                    "https origins only",
+                    "a local origin lets any developer machine upload to the production bucket"),
+        ProfileRule("mediaSigningPublicKey", _set("mediaSigningPublicKey"), "a signing key",
+                    "or payment proofs and certificates cannot be downloaded at all: generate a pair "
+                    "and set the public half (docs/private-media.md)"),
+        ProfileRule("webMinTasks", _at_least("webMinTasks", 2), "2 or more",
+                    "a single web task is a single point of failure"),
+        ProfileRule("fargateSpotWeight", _is("fargateSpotWeight", 0), "0",
+                    "Spot tasks can be reclaimed with two minutes' notice"),
+        ProfileRule("nightlyScaleDown", _is("nightlyScaleDown", False), "false",
+                    "it stops the site every night"),
+        ProfileRule("wafEnabled", _is("wafEnabled", True), "true",
+                    "the public site must sit behind the WAF"),
+        ProfileRule("domainName", _set("domainName"), "a host name",
+                    "on the default *.cloudfront.net certificate CloudFront accepts TLS 1.0 and 1.1, "
+                    "and only a certificate of our own enforces TLS 1.2"),
+        ProfileRule("albCertificateArn",
+                    lambda values: bool(values["albCertificateArn"] or values["hostedZoneId"]),
+                    "a certificate for the origin",
+                    "set domainName and hostedZoneId (the stack then creates one for "
+                    "origin.<domainName>) or albCertificateArn, so that CloudFront reaches the ALB "
+                    "over HTTPS"),
+        ProfileRule("alarmEmail", _set("alarmEmail"), "an address",
+                    "alarms nobody receives do not page anyone"),
+        ProfileRule("logRetentionDays", _at_least("logRetentionDays", PRODUCTION_LOG_RETENTION_MINIMUM_DAYS),
+                    f"at least {PRODUCTION_LOG_RETENTION_MINIMUM_DAYS} days", _SHORT_LOGS),
+        ProfileRule("flowLogsRetentionDays",
+                    _at_least("flowLogsRetentionDays", PRODUCTION_LOG_RETENTION_MINIMUM_DAYS),
+                    f"at least {PRODUCTION_LOG_RETENTION_MINIMUM_DAYS} days", _SHORT_LOGS),
+    ),
+    "development": (
+        ProfileRule("logRetentionDays", _at_least("logRetentionDays", LOG_RETENTION_MINIMUM_DAYS),
+                    f"at least {LOG_RETENTION_MINIMUM_DAYS} days", _SHORT_LOGS),
+        ProfileRule("flowLogsRetentionDays", _at_least("flowLogsRetentionDays", LOG_RETENTION_MINIMUM_DAYS),
+                    f"at least {LOG_RETENTION_MINIMUM_DAYS} days", _SHORT_LOGS),
+    ),
+}  # fmt: skip
+PROFILE_SCOPES = {
+    "production": PRODUCTION_REQUIRED,
+    "development": "the policy pack's minimum (cloudwatch-log-retention)",
+}
+
+
+def _apply_profile(r: _Reader, profile: str) -> None:
+    """Report every rule of the stack's profile its values break, under a key not already refused."""
+    for rule in PROFILE_RULES.get(profile, ()):
+        if not _refused(r, rule.key) and not rule.holds(r.values):
+            r.fail(rule.key, r.values[rule.key], f"{rule.wanted} is {PROFILE_SCOPES[profile]}: {rule.why}")
+
+
+# --- what AWS offers, and what the policy pack demands ------------------------------------------
+# Values that fit their pattern but name nothing AWS has, or that AWS refuses only in combination,
+# judged against AWS-maintained catalogs (components/catalogs.py) before any resource exists.
+
 DATABASE_ENGINE = "postgres"
 # ElastiCache: families whose nodes keep data on local SSD (r6gd) need data
 # tiering turned on, which this platform does not do (the Celery queue must stay in memory).
@@ -1412,20 +1418,6 @@ def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> No
     ):
         check(key, expression, schedule_problem(expression))
 
-    production = settings.stack.is_production
-    minimum = PRODUCTION_LOG_RETENTION_MINIMUM_DAYS if production else LOG_RETENTION_MINIMUM_DAYS
-    scope = f"{PRODUCTION_REQUIRED}" if production else "the policy pack's minimum (cloudwatch-log-retention)"
-    for key, days in (
-        ("logRetentionDays", settings.observability.log_retention_days),
-        ("flowLogsRetentionDays", settings.network.flow_logs_retention_days),
-    ):
-        if days < minimum:
-            check(
-                key,
-                days,
-                f"at least {minimum} days is {scope}: the pack refuses every log group kept less long",
-            )
-
 
 def _cross_checks(r: _Reader, settings: Settings) -> None:
     """Rules that involve settings of more than one tier."""
@@ -1440,14 +1432,6 @@ def _cross_checks(r: _Reader, settings: Settings) -> None:
             list(network.interface_endpoints),
             "add 'ssmmessages' while ecsExecEnabled is true: ECS Exec sessions use that endpoint "
             "in a VPC that has interface endpoints",
-        )
-    if settings.stack.is_production and not (app.alb_certificate_arn or settings.edge.hosted_zone_id):
-        r.fail(
-            "albCertificateArn",
-            app.alb_certificate_arn or "",
-            f"a certificate for the origin is {PRODUCTION_REQUIRED}: set domainName and hostedZoneId "
-            "(the stack then creates one for origin.<domainName>) or albCertificateArn, so that "
-            "CloudFront reaches the ALB over HTTPS",
         )
     if (
         app.nightly_scale_down
@@ -1544,6 +1528,7 @@ def load_settings(
         discovery=_read_discovery(r),
     )
     _cross_checks(r, settings)
+    _apply_profile(r, stack.profile)
     placeholders = _placeholders(r, settings)
     if placeholders and pulumi.runtime.is_dry_run():
         # One code path for `pulumi preview`, `make plan` and `pulumi up`: a preview may show what

@@ -155,7 +155,7 @@ def test_settings_refuse_a_private_key_naming_the_key_but_not_the_value() -> Non
 
 def test_production_refuses_a_stack_without_a_signing_key() -> None:
     message = refusal("prod", mediaSigningPublicKey="")
-    assert "django-platform:mediaSigningPublicKey: not set" in message
+    assert "django-platform:mediaSigningPublicKey: got ''; a signing key is required" in message
     assert "production" in message
 
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from offline.engine import ProgramRun, activate_mocks, load_stack_config
-from settings import Settings, declared_keys, load_settings
+from settings import PROFILE_RULES, ProfileRule, Settings, declared_keys, load_settings
 from tests._app_tier import task_settings
 from tests.conftest import ROOT
 
@@ -193,3 +193,41 @@ def test_https_origin_uses_the_certificate_name_and_django_accepts_it(
     (web,) = [t for t in run.of_type("aws:ecs/taskDefinition:TaskDefinition") if t.name.endswith("web-task")]
     environment = task_settings(run, json.loads(web.inputs["containerDefinitions"])[0])
     assert "origin.epicvibe.example.com" in environment["ALLOWED_HOSTS"].split(",")
+
+
+# A value that breaks each production rule; a rule added to the table without a row here fails below.
+BREAKS_PRODUCTION = {
+    "natStrategy": {"natStrategy": "single"},
+    "keepData": {"keepData": "false"},
+    "dbMultiAz": {"dbMultiAz": "false"},
+    "dbBackupRetentionDays": {"dbBackupRetentionDays": "3"},
+    "cacheReplicaCount": {
+        "cacheReplicaCount": "0",
+        "cacheAutomaticFailover": "false",
+        "cacheMultiAz": "false",
+    },
+    "cacheAutomaticFailover": {"cacheAutomaticFailover": "false", "cacheMultiAz": "false"},
+    "cacheMultiAz": {"cacheMultiAz": "false"},
+    "storageCorsOrigins": {"storageCorsOrigins": '["http://localhost:8000"]'},
+    "mediaSigningPublicKey": {"mediaSigningPublicKey": ""},
+    "webMinTasks": {"webMinTasks": "1"},
+    "fargateSpotWeight": {"fargateSpotWeight": "1"},
+    "nightlyScaleDown": {"nightlyScaleDown": "true"},
+    "wafEnabled": {"wafEnabled": "false"},
+    "domainName": {"domainName": "", "hostedZoneId": "", "albCertificateArn": ""},
+    "albCertificateArn": {"domainName": "", "hostedZoneId": "", "albCertificateArn": ""},
+    "alarmEmail": {"alarmEmail": ""},
+    "logRetentionDays": {"logRetentionDays": "60"},
+    "flowLogsRetentionDays": {"flowLogsRetentionDays": "60"},
+}
+
+
+def test_every_production_rule_is_broken_by_a_case_here() -> None:
+    assert [rule.key for rule in PROFILE_RULES["production"]] == list(BREAKS_PRODUCTION)
+
+
+@pytest.mark.parametrize("rule", PROFILE_RULES["production"], ids=lambda rule: rule.key)
+def test_each_production_rule_refuses_its_key_with_its_reason(rule: ProfileRule) -> None:
+    message = refusal("prod", **BREAKS_PRODUCTION[rule.key])
+    line = next(line for line in message.splitlines() if f"{KEY}{rule.key}:" in line)
+    assert f"{rule.wanted} is required when stackProfile is 'production': {rule.why}" in line
