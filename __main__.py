@@ -24,8 +24,8 @@ from settings import load_settings
 settings = load_settings()
 tags = settings.stack.tags
 prefix = settings.stack.app_name
-# Physical names that must be unique per account and region (KMS alias, RDS and ElastiCache ids)
-# carry the stack, so staging and prod can share an account.
+# Physical names that must be unique per account and region (KMS alias, ECR repository, RDS and
+# ElastiCache ids) carry the stack, so staging and prod can share an account.
 stack_id = settings.stack.physical_name()
 
 kms = KmsKey(
