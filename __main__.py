@@ -24,16 +24,16 @@ from settings import load_settings
 settings = load_settings()
 tags = settings.stack.tags
 prefix = settings.stack.app_name
-# Physical names that must be unique per account and region (KMS alias, RDS and ElastiCache ids)
-# carry the stack, so staging and prod can share an account.
-stack_id = f"{prefix}-{settings.stack.stack}"
+# Physical names that must be unique per account and region (KMS alias, ECR repository, RDS and
+# ElastiCache ids) carry the stack, so staging and prod can share an account.
+stack_id = settings.stack.physical_name()
 
 kms = KmsKey(
     f"{prefix}-kms",
     KmsKeyArgs(
         alias=stack_id,
+        config=settings.kms,
         description=f"{stack_id}: RDS, ElastiCache, S3, CloudWatch Logs and Secrets Manager",
-        deletion_window_in_days=settings.data.kms_deletion_window_days,
         protect=settings.data.keep_data,
         tags=tags,
     ),
@@ -46,8 +46,7 @@ registry = (
         RegistryArgs(
             repository_name=stack_id,
             kms_key_arn=kms.key_arn,
-            keep_releases=settings.registry.keep_releases,
-            push_subjects=settings.registry.push_subjects,
+            config=settings.registry,
             protect=settings.data.keep_data,
             tags=tags,
         ),
@@ -59,11 +58,7 @@ registry = (
 network = Network(
     f"{prefix}-network",
     NetworkArgs(
-        cidr_block=settings.network.vpc_cidr,
-        az_count=settings.network.az_count,
-        nat_strategy=settings.network.nat_strategy,
-        interface_endpoints=settings.network.interface_endpoints,
-        flow_logs_retention_days=settings.network.flow_logs_retention_days,
+        config=settings.network,
         kms_key_arn=kms.key_arn,
         tags=tags,
     ),

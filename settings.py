@@ -42,15 +42,18 @@ from components.app_values import (
 from components.bastion import BastionConfig
 from components.config_base import ValidatedConfig
 from components.database import snapshot_identifier_problem
+from components.discovery import DiscoveryConfig
 from components.edge import PUBLIC_MEDIA_PATTERN
+from components.kms import KmsConfig
+from components.network import NetworkConfig
 from components.observability.config import (
-    LOG_RETENTION_DAYS,
+    LOG_RETENTION_DAYS,  # noqa: F401 (tests read the allowed values from here)
     AlarmThresholds,
     ObservabilityConfig,
     observability_problems,
 )
 from components.observability.schedule_window import wanted_slots
-from components.registry_values import push_subject_problem
+from components.registry_values import RegistryConfig
 from components.storage import media_signing_key_problem
 
 C = TypeVar("C", bound=ValidatedConfig)
@@ -58,21 +61,6 @@ C = TypeVar("C", bound=ValidatedConfig)
 PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
 
 PROFILES = ("development", "production")
-NAT_STRATEGIES = ("single", "one-per-az")
-INTERFACE_ENDPOINTS = (
-    "ecr.api",
-    "ecr.dkr",
-    "logs",
-    "secretsmanager",
-    "ssm",
-    "ssmmessages",
-    "ec2messages",
-    "kms",
-    "sts",
-    "monitoring",
-    "xray",
-)
-PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 PRODUCTION_REQUIRED = "required when stackProfile is 'production'"
 APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 PYTHON_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -124,6 +112,12 @@ class StackSettings:
     def is_production(self) -> bool:
         return self.profile == "production"
 
+    def physical_name(self, role: str = "") -> str:
+        """The name of a resource that must be unique per account and region (KMS alias, RDS and
+        ElastiCache ids, the ECR repository): `<appName>-<stack>[-<role>]`, so that the stacks of
+        one application can share an account."""
+        return "-".join(part for part in (self.app_name, self.stack, role) if part)
+
     @property
     def tags(self) -> dict[str, str]:
         """Tags every taggable resource carries (components merge them into their children)."""
@@ -138,21 +132,11 @@ class StackSettings:
 
 
 @dataclass(frozen=True)
-class NetworkSettings:
-    vpc_cidr: str
-    az_count: int
-    nat_strategy: Literal["single", "one-per-az"]
-    interface_endpoints: tuple[str, ...]
-    flow_logs_retention_days: int
-
-
-@dataclass(frozen=True)
 class DataSettings:
-    """What every data store of the stack shares: whether its data must be kept, and the KMS key."""
+    """What every data store of the stack shares: whether its data must be kept."""
 
     keep_data: bool
     """Deletion protection, final snapshots and `protect` on the database, cache, buckets and key."""
-    kms_deletion_window_days: int
 
 
 @dataclass(frozen=True)
@@ -262,20 +246,6 @@ class AppSettings:
 
 
 @dataclass(frozen=True)
-class RegistrySettings:
-    enabled: bool
-    """The stack owns the ECR repository of its releases (image mode only)."""
-    keep_releases: int
-    push_subjects: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ServiceDiscoverySettings:
-    namespace: str | None
-    """None: no Cloud Map namespace."""
-
-
-@dataclass(frozen=True)
 class EdgeSettings:
     waf_enabled: bool
     waf_rate_limit: int
@@ -294,8 +264,9 @@ class EdgeSettings:
 @dataclass(frozen=True)
 class Settings:
     stack: StackSettings
-    network: NetworkSettings
+    network: NetworkConfig
     data: DataSettings
+    kms: KmsConfig
     database: DatabaseSettings
     cache: CacheSettings
     storage: StorageSettings
@@ -303,8 +274,8 @@ class Settings:
     app: AppSettings
     edge: EdgeSettings
     observability: ObservabilityConfig
-    registry: RegistrySettings
-    discovery: ServiceDiscoverySettings
+    registry: RegistryConfig
+    discovery: DiscoveryConfig
 
 
 @dataclass(frozen=True)
@@ -567,28 +538,25 @@ def _read_stack(r: _Reader) -> StackSettings:
     )
 
 
-def _read_network(r: _Reader, stack: StackSettings) -> NetworkSettings:
-    cidr = r.string("vpcCidr")
-    try:
-        network = ipaddress.ip_network(cidr, strict=True)
-        private = network.version == 4 and any(network.subnet_of(p) for p in PRIVATE_RANGES)  # type: ignore[arg-type]
-        r.check(
-            private and 16 <= network.prefixlen <= 24,
-            "vpcCidr",
-            cidr,
-            "expected an RFC 1918 range (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) "
-            "with a prefix from /16 to /24, e.g. 10.20.0.0/16",
-        )
-    except ValueError:
-        r.fail("vpcCidr", cidr, "expected an IPv4 network with no host bits set, e.g. 10.20.0.0/16")
-    nat_strategy = r.string("natStrategy", choices=NAT_STRATEGIES)
-    return NetworkSettings(
-        vpc_cidr=cidr,
-        az_count=r.integer("azCount", minimum=2, maximum=3),
-        nat_strategy=nat_strategy,  # type: ignore[arg-type]  # checked against NAT_STRATEGIES
-        interface_endpoints=r.string_list("interfaceEndpoints", choices=INTERFACE_ENDPOINTS),
-        flow_logs_retention_days=r.integer("flowLogsRetentionDays", choices=LOG_RETENTION_DAYS),
-    )
+NETWORK_KEYS = {
+    "vpc_cidr": "vpcCidr",
+    "az_count": "azCount",
+    "nat_strategy": "natStrategy",
+    "interface_endpoints": "interfaceEndpoints",
+    "flow_logs_retention_days": "flowLogsRetentionDays",
+}
+
+
+def _read_network(r: _Reader, stack: StackSettings) -> NetworkConfig:
+    values = {
+        "vpc_cidr": r.string("vpcCidr"),
+        "az_count": r.integer("azCount"),
+        "nat_strategy": r.string("natStrategy"),
+        # The reader has reported repeated entries already; the config judges each service once.
+        "interface_endpoints": tuple(dict.fromkeys(r.string_list("interfaceEndpoints"))),
+        "flow_logs_retention_days": r.integer("flowLogsRetentionDays"),
+    }
+    return r.build(NetworkConfig, NETWORK_KEYS, values)
 
 
 def _window_minutes(window: str, *, weekly: bool) -> tuple[int, int] | None:
@@ -630,11 +598,14 @@ def _overlap(a: tuple[int, int], b: tuple[int, int], period: int) -> bool:
 
 
 def _read_data(r: _Reader, stack: StackSettings) -> DataSettings:
-    keep_data = r.boolean("keepData")
-    return DataSettings(
-        keep_data=keep_data,
-        kms_deletion_window_days=r.integer("kmsKeyDeletionWindowDays", minimum=7, maximum=30),
-    )
+    return DataSettings(keep_data=r.boolean("keepData"))
+
+
+KMS_KEYS = {"deletion_window_days": "kmsKeyDeletionWindowDays"}
+
+
+def _read_kms(r: _Reader) -> KmsConfig:
+    return r.build(KmsConfig, KMS_KEYS, {"deletion_window_days": r.integer("kmsKeyDeletionWindowDays")})
 
 
 def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
@@ -992,33 +963,35 @@ def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
     )
 
 
-def _read_registry(r: _Reader, app: AppSettings) -> RegistrySettings:
-    keys = ("imageRepositoryEnabled", "imageKeepReleases", "imagePushSubjects")
+REGISTRY_KEYS = {
+    "enabled": "imageRepositoryEnabled",
+    "keep_releases": "imageKeepReleases",
+    "push_subjects": "imagePushSubjects",
+}
+
+
+def _read_registry(r: _Reader, app: AppSettings) -> RegistryConfig:
     if app.image is None:
-        # Building from appDockerContext, awsx owns the repository it pushes to.
-        for key in keys:
+        # Building from appDockerContext, awsx owns the repository it pushes to: the keys do not
+        # apply, and the config says so with the key's declared count.
+        for key in REGISTRY_KEYS.values():
             r.not_needed(key)
-        return RegistrySettings(enabled=False, keep_releases=0, push_subjects=())
-    subjects = r.string_list("imagePushSubjects")
-    for subject in subjects:
-        problem = push_subject_problem(subject)
-        r.check(problem is None, "imagePushSubjects", subject, problem or "")
-    return RegistrySettings(
-        enabled=r.boolean("imageRepositoryEnabled"),
-        keep_releases=r.integer("imageKeepReleases", minimum=1, maximum=1000),
-        push_subjects=subjects,
-    )
+        keep_releases = int(r._declared[REGISTRY_KEYS["keep_releases"]].default)
+        return RegistryConfig(enabled=False, keep_releases=keep_releases, push_subjects=())
+    values = {
+        "enabled": r.boolean("imageRepositoryEnabled"),
+        "keep_releases": r.integer("imageKeepReleases"),
+        "push_subjects": r.string_list("imagePushSubjects"),
+    }
+    return r.build(RegistryConfig, REGISTRY_KEYS, values)
 
 
-def _read_discovery(r: _Reader) -> ServiceDiscoverySettings:
-    namespace = r.string("serviceDiscoveryNamespace").strip()
-    r.check(
-        not namespace or bool(DOMAIN_PATTERN.match(namespace)),
-        "serviceDiscoveryNamespace",
-        namespace,
-        "expected empty or a private DNS name such as 'epicvibe-staging.internal'",
-    )
-    return ServiceDiscoverySettings(namespace=namespace or None)
+DISCOVERY_KEYS = {"namespace": "serviceDiscoveryNamespace"}
+
+
+def _read_discovery(r: _Reader) -> DiscoveryConfig:
+    values = {"namespace": r.string("serviceDiscoveryNamespace").strip() or None}
+    return r.build(DiscoveryConfig, DISCOVERY_KEYS, values, fallbacks={"namespace": None})
 
 
 def _read_extra_egress(r: _Reader) -> tuple[tuple[str, int], ...]:
@@ -1517,6 +1490,7 @@ def load_settings(
         stack=stack,
         network=_read_network(r, stack),
         data=_read_data(r, stack),
+        kms=_read_kms(r),
         database=_read_database(r, stack),
         cache=_read_cache(r, stack),
         storage=_read_storage(r, stack),
@@ -1559,4 +1533,8 @@ def load_settings(
 # with the config's fields, and the maps disjoint, so a key reaches exactly one field.
 CONFIG_KEY_MAPS: Mapping[type[ValidatedConfig], Mapping[str, str]] = {
     BastionConfig: BASTION_KEYS,
+    NetworkConfig: NETWORK_KEYS,
+    KmsConfig: KMS_KEYS,
+    RegistryConfig: REGISTRY_KEYS,
+    DiscoveryConfig: DISCOVERY_KEYS,
 }

@@ -13,23 +13,39 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ._base import merge_tags, type_token
+from .config_base import Problem, ValidatedConfig, between, collect
 
 ALIAS_PATTERN = re.compile(r"^[a-zA-Z0-9/_-]{1,250}$")
+# KMS ScheduleKeyDeletion's PendingWindowInDays.
+DELETION_WINDOW_DAYS = (7, 30)
+
+
+@dataclass(frozen=True, kw_only=True)
+class KmsConfig(ValidatedConfig):
+    """What an operator sets for the stack's key."""
+
+    deletion_window_days: int
+    """Days a scheduled deletion of the key waits, 7 to 30; until then the key can be restored."""
+
+    @classmethod
+    def problems(cls, values: Mapping[str, Any]) -> list[Problem]:
+        return collect(between("deletion_window_days", values["deletion_window_days"], *DELETION_WINDOW_DAYS))
 
 
 @dataclass(frozen=True)
 class KmsKeyArgs:
     alias: str
     """Alias without the `alias/` prefix, unique in the account and region, e.g. `epicvibe-prod`. Required."""
+    config: KmsConfig
+    """What the operator set. Required."""
     description: str = "Stack data key"
     """Key description shown in the console. Default: "Stack data key"."""
-    deletion_window_in_days: int = 30
-    """Days a scheduled deletion waits (7 to 30), during which the key can be restored. Default: 30."""
     protect: bool = False
     """Pulumi `protect` on the key: everything it encrypts is unreadable without it. Default: False."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -45,8 +61,6 @@ class KmsKeyArgs:
                 f"alias {self.alias!r}: give the name without 'alias/', letters, digits, '/', '_' or '-', "
                 "not starting with 'aws' (reserved), e.g. 'epicvibe-prod'"
             )
-        if not 7 <= self.deletion_window_in_days <= 30:
-            raise ValueError(f"deletion_window_in_days {self.deletion_window_in_days}: use 7 to 30")
 
 
 def key_policy(account_id: str, region: str) -> str:
@@ -133,7 +147,7 @@ class KmsKey(pulumi.ComponentResource):
             f"{name}-key",
             description=args.description,
             enable_key_rotation=True,
-            deletion_window_in_days=args.deletion_window_in_days,
+            deletion_window_in_days=args.config.deletion_window_days,
             policy=pulumi.Output.all(account_id, region).apply(lambda values: key_policy(*values)),
             tags=merge_tags(args.tags, Name=args.alias),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),

@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from ._base import merge_tags, service_trust_policy, type_token
+from .config_base import Problem, ValidatedConfig, between, collect, one_of
+from .observability.config import LOG_RETENTION_DAYS
 
+NAT_STRATEGIES = ("single", "one-per-az")
+# The interface endpoints the platform's tasks and bastion may use instead of the NAT gateway.
+INTERFACE_ENDPOINTS = (
+    "ecr.api",
+    "ecr.dkr",
+    "logs",
+    "secretsmanager",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "kms",
+    "sts",
+    "monitoring",
+    "xray",
+)
+PRIVATE_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+# AWS takes VPCs of /16 to /28; plan_subnets cuts 16 blocks, which for a /24 are /28, the smallest subnet.
+VPC_PREFIXES = (16, 24)
 TIERS = ("public", "app", "data")
 # The VPC range is cut into 16 equal blocks; tier t in AZ a takes block 4*t + a. Blocks 3, 7, 11 and
 # 12-15 stay free for a fourth AZ or another tier, so growing the network never renumbers a subnet.
@@ -29,32 +49,70 @@ def plan_subnets(vpc_cidr: str, az_count: int) -> dict[str, list[str]]:
     }
 
 
+def vpc_cidr_problem(cidr: str) -> str | None:
+    """Why this range cannot be the VPC's, or None."""
+    try:
+        network = ipaddress.ip_network(cidr, strict=True)
+    except ValueError:
+        return "expected an IPv4 network with no host bits set, e.g. 10.20.0.0/16"
+    private = isinstance(network, ipaddress.IPv4Network) and any(network.subnet_of(p) for p in PRIVATE_RANGES)
+    if private and VPC_PREFIXES[0] <= network.prefixlen <= VPC_PREFIXES[1]:
+        return None
+    return (
+        "expected an RFC 1918 range (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) "
+        "with a prefix from /16 to /24, e.g. 10.20.0.0/16"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkConfig(ValidatedConfig):
+    """What an operator sets for the VPC."""
+
+    vpc_cidr: str
+    """Private IPv4 range of the VPC (RFC 1918), /16 to /24, e.g. "10.20.0.0/16"."""
+    az_count: int
+    """Availability zones the subnets span, 2 or 3."""
+    nat_strategy: Literal["single", "one-per-az"]
+    """`single`: one NAT gateway for every app subnet; `one-per-az`: one per zone, none shared."""
+    interface_endpoints: tuple[str, ...]
+    """AWS services reached through interface endpoints in the app subnets (e.g. "ecr.api", "logs")
+    instead of the NAT gateway; empty: none."""
+    flow_logs_retention_days: int
+    """Days CloudWatch Logs keeps the VPC flow logs; one of the values CloudWatch Logs accepts."""
+
+    @classmethod
+    def problems(cls, values: Mapping[str, Any]) -> list[Problem]:
+        cidr = values["vpc_cidr"]
+        endpoints = values["interface_endpoints"]
+        unknown = [service for service in endpoints if service not in INTERFACE_ENDPOINTS]
+        return collect(
+            Problem(field="vpc_cidr", value=cidr, fix=fix) if (fix := vpc_cidr_problem(cidr)) else None,
+            between("az_count", values["az_count"], 2, 3),
+            one_of("nat_strategy", values["nat_strategy"], NAT_STRATEGIES),
+            Problem(
+                field="interface_endpoints",
+                value=endpoints,
+                fix=f"unknown entries {unknown}; allowed: {', '.join(INTERFACE_ENDPOINTS)}",
+            )
+            if unknown
+            else None,
+            # Two endpoints for one service would collide on their child's name and private DNS.
+            Problem(field="interface_endpoints", value=endpoints, fix="entries must not repeat")
+            if len(set(endpoints)) != len(endpoints)
+            else None,
+            one_of("flow_logs_retention_days", values["flow_logs_retention_days"], LOG_RETENTION_DAYS),
+        )
+
+
 @dataclass(frozen=True)
 class NetworkArgs:
-    cidr_block: str = "10.0.0.0/16"
-    """IPv4 range of the VPC, /16 to /24. Default: 10.0.0.0/16."""
-    az_count: int = 2
-    """Availability zones to span, 2 or 3. Default: 2."""
-    nat_strategy: Literal["single", "one-per-az"] = "single"
-    """`single` NAT gateway for all app subnets, or `one-per-az`. Default: single."""
-    interface_endpoints: Sequence[str] = ()
-    """Interface endpoint services (e.g. `ecr.api`, `logs`) placed in the app subnets. Default: none."""
-    flow_logs_retention_days: int = 90
-    """Days CloudWatch keeps the VPC flow logs. Default: 90."""
+    config: NetworkConfig
+    """What the operator set. Required."""
     kms_key_arn: pulumi.Input[str] | None = None
     """KMS key that encrypts the flow-log group (its policy must admit CloudWatch Logs).
     Default: None (CloudWatch Logs' own encryption)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
-
-    def __post_init__(self) -> None:
-        network = ipaddress.ip_network(self.cidr_block)
-        if not 16 <= network.prefixlen <= 24:
-            raise ValueError(f"cidr_block {self.cidr_block!r}: the prefix must be /16 to /24")
-        if self.az_count not in (2, 3):
-            raise ValueError(f"az_count {self.az_count}: use 2 or 3")
-        if self.nat_strategy not in ("single", "one-per-az"):
-            raise ValueError(f"nat_strategy {self.nat_strategy!r}: use 'single' or 'one-per-az'")
 
 
 class Network(pulumi.ComponentResource):
@@ -71,6 +129,7 @@ class Network(pulumi.ComponentResource):
         super().__init__(type_token("network", "Network"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = args.tags
+        config = args.config
 
         zones = aws.get_availability_zones_output(
             state="available",
@@ -78,11 +137,11 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.InvokeOutputOptions(parent=self),
         )
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
-        az_names = zones.names.apply(lambda names: _first_zones(names, args.az_count))
+        az_names = zones.names.apply(lambda names: _first_zones(names, config.az_count))
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=args.cidr_block,
+            cidr_block=config.vpc_cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags=merge_tags(tags, Name=f"{name}-vpc"),
@@ -102,7 +161,7 @@ class Network(pulumi.ComponentResource):
             f"{name}-igw", vpc_id=vpc.id, tags=merge_tags(tags, Name=f"{name}-igw"), opts=child
         )
 
-        cidrs = plan_subnets(args.cidr_block, args.az_count)
+        cidrs = plan_subnets(config.vpc_cidr, config.az_count)
         subnets: dict[str, list[aws.ec2.Subnet]] = {}
         for tier in TIERS:
             subnets[tier] = [
@@ -138,7 +197,7 @@ class Network(pulumi.ComponentResource):
                 f"{name}-public-{az}-rta", subnet_id=subnet.id, route_table_id=public_rt.id, opts=child
             )
 
-        nat_count = args.az_count if args.nat_strategy == "one-per-az" else 1
+        nat_count = config.az_count if config.nat_strategy == "one-per-az" else 1
         nat_gateways = []
         for index in range(nat_count):
             eip = aws.ec2.Eip(
@@ -201,7 +260,7 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
 
-        if args.interface_endpoints:
+        if config.interface_endpoints:
             endpoint_sg = aws.ec2.SecurityGroup(
                 f"{name}-endpoints-sg",
                 description="HTTPS from inside the VPC to AWS interface endpoints",
@@ -212,13 +271,13 @@ class Network(pulumi.ComponentResource):
                         "protocol": "tcp",
                         "from_port": 443,
                         "to_port": 443,
-                        "cidr_blocks": [args.cidr_block],
+                        "cidr_blocks": [config.vpc_cidr],
                     }
                 ],
                 tags=merge_tags(tags, Name=f"{name}-endpoints"),
                 opts=child,
             )
-            for service in args.interface_endpoints:
+            for service in config.interface_endpoints:
                 aws.ec2.VpcEndpoint(
                     f"{name}-{service.replace('.', '-')}-endpoint",
                     vpc_id=vpc.id,
@@ -259,7 +318,7 @@ class Network(pulumi.ComponentResource):
     ) -> None:
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
-            retention_in_days=args.flow_logs_retention_days,
+            retention_in_days=args.config.flow_logs_retention_days,
             kms_key_id=args.kms_key_arn,
             tags=merge_tags(args.tags, Name=f"{name}-flow-logs"),
             opts=child,

@@ -9,7 +9,7 @@ subjects named, nothing else, and may only push to and read this one repository.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +18,9 @@ import pulumi_aws as aws
 
 from ._base import merge_tags, type_token
 from .registry_values import (
+    RegistryConfig,
     lifecycle_policy,
     push_policy,
-    push_subject_problem,
     push_trust_policy,
     repository_name_problem,
 )
@@ -32,11 +32,8 @@ class RegistryArgs:
     """Physical repository name, unique per account and region (e.g. `<app>-<stack>`). Required."""
     kms_key_arn: pulumi.Input[str]
     """Stack KMS key the images are encrypted with (ECR adds its own grant on it). Required."""
-    keep_releases: int = 20
-    """Images kept; older ones are expired, newest first kept. 1 to 1000. Default: 20."""
-    push_subjects: Sequence[str] = ()
-    """GitHub OIDC subjects (`repo:<owner>/<repo>:ref:refs/heads/main`, `...:environment:<name>`)
-    that may assume the push role. Default: none, and then no push role is created."""
+    config: RegistryConfig
+    """What the operator set (images kept, who may push). Required."""
     protect: bool = False
     """Protect the repository from deletion (a stack that keeps its data). Default: false."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -46,12 +43,6 @@ class RegistryArgs:
         problem = repository_name_problem(self.repository_name)
         if problem:
             raise ValueError(f"repository_name {self.repository_name!r}: {problem}")
-        if not 1 <= self.keep_releases <= 1000:
-            raise ValueError(f"keep_releases {self.keep_releases}: use 1 to 1000")
-        for subject in self.push_subjects:
-            problem = push_subject_problem(subject)
-            if problem:
-                raise ValueError(f"push_subjects entry {subject!r}: {problem}")
 
 
 class Registry(pulumi.ComponentResource):
@@ -79,12 +70,12 @@ class Registry(pulumi.ComponentResource):
         aws.ecr.LifecyclePolicy(
             f"{name}-lifecycle",
             repository=repository.name,
-            policy=lifecycle_policy(args.keep_releases),
+            policy=lifecycle_policy(args.config.keep_releases),
             opts=child,
         )
 
         push_role_arn: pulumi.Output[str] | None = None
-        if args.push_subjects:
+        if args.config.push_subjects:
             invoke = pulumi.InvokeOutputOptions(parent=self)
             identity = aws.get_caller_identity_output(opts=invoke)
             partition = aws.get_partition_output(opts=invoke)
@@ -92,7 +83,7 @@ class Registry(pulumi.ComponentResource):
                 f"{name}-push-role",
                 description=f"CI pushes release images to ECR repository {args.repository_name}",
                 assume_role_policy=pulumi.Output.all(identity.account_id, partition.partition).apply(
-                    lambda ap: push_trust_policy(ap[0], args.push_subjects, ap[1])
+                    lambda ap: push_trust_policy(ap[0], args.config.push_subjects, ap[1])
                 ),
                 max_session_duration=3600,
                 tags=merge_tags(args.tags, Name=f"{name}-push-role"),

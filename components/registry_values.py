@@ -1,11 +1,16 @@
-"""Pure pieces of the image registry: name and subject rules, the lifecycle, trust and push policy
-documents. No Pulumi imports, so settings.py can check values with them before any resource exists."""
+"""Pure pieces of the image registry: its config type, name and subject rules, the lifecycle, trust and
+push policy documents. No Pulumi imports, so settings.py can check values with them before any resource
+exists."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .config_base import Problem, ValidatedConfig, between, collect
 
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com"
@@ -26,6 +31,9 @@ PUSH_ACTIONS = (
     "ecr:PutImage",
     "ecr:UploadLayerPart",
 )
+# Images the lifecycle rule keeps (ECR's countNumber takes any positive number; a thousand releases
+# is more history than any rollback needs).
+KEEP_RELEASES = (1, 1000)
 
 
 def repository_name_problem(name: str) -> str | None:
@@ -43,6 +51,33 @@ def push_subject_problem(subject: str) -> str | None:
         "name an exact GitHub OIDC subject such as 'repo:my-org/my-app:ref:refs/heads/main'; "
         "wildcards are refused"
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegistryConfig(ValidatedConfig):
+    """What an operator sets for the stack's image repository."""
+
+    enabled: bool
+    """Whether the stack owns the ECR repository of its releases; never when the app is built from a
+    directory (awsx then owns the repository it pushes to). The component never sees False."""
+    keep_releases: int
+    """Images the lifecycle rule keeps, newest first, 1 to 1000: a rollback finds any of them."""
+    push_subjects: tuple[str, ...]
+    """Exact GitHub OIDC subjects (`repo:<owner>/<repo>:ref:refs/heads/main`, `...:environment:<name>`)
+    that may assume the push role; empty: no push role."""
+
+    @classmethod
+    def problems(cls, values: Mapping[str, Any]) -> list[Problem]:
+        return collect(
+            between("keep_releases", values["keep_releases"], *KEEP_RELEASES),
+            *(
+                Problem(
+                    field="push_subjects", value=values["push_subjects"], fix=f"entry {subject!r}: {problem}"
+                )
+                for subject in values["push_subjects"]
+                if (problem := push_subject_problem(subject))
+            ),
+        )
 
 
 def lifecycle_policy(keep_releases: int) -> str:

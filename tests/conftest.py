@@ -73,7 +73,7 @@ def mock_engine() -> RecordingMonitor:
 @pytest.fixture
 def build(mock_engine: RecordingMonitor) -> Callable[[Callable[[], object]], Registrations]:
     """Construct components directly (stand-in strings for other tiers' outputs) and get back every
-    child they registered: `build(lambda: Network("n", NetworkArgs()))`."""
+    child they registered: `build(lambda: Network("n", NetworkArgs(config=...)))`."""
     return lambda construct: build_components(mock_engine, construct)
 
 

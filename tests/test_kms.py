@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 import pytest
 
-from components.kms import KmsKey, KmsKeyArgs
+from components.kms import KmsConfig, KmsKey, KmsKeyArgs
 from offline.engine import ProgramRun, Registrations
 
 KEY = "aws:kms/key:Key"
 ALIAS = "aws:kms/alias:Alias"
 ACCOUNT = "123456789012"
+WINDOW_30 = KmsConfig(deletion_window_days=30)
 
 
 def key_policy(run: Registrations) -> list[dict]:
@@ -81,7 +82,9 @@ def test_flow_logs_are_encrypted_with_the_stack_key(stack_runs: dict[str, Progra
 
 
 def test_component_built_directly_exposes_key_and_alias(build: Callable[..., Registrations]) -> None:
-    built = build(lambda: KmsKey("unit", KmsKeyArgs(alias="unit-test", tags={"Team": "data"})))
+    built = build(
+        lambda: KmsKey("unit", KmsKeyArgs(alias="unit-test", config=WINDOW_30, tags={"Team": "data"}))
+    )
     (key,) = built.of_type(KEY)
     (alias,) = built.of_type(ALIAS)
     assert key.outputs["arn"].startswith(f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/")
@@ -96,10 +99,21 @@ def test_component_built_directly_exposes_key_and_alias(build: Callable[..., Reg
         ({"alias": "alias/epicvibe"}, "without 'alias/'"),
         ({"alias": "aws-managed"}, "reserved"),
         ({"alias": "has space"}, "letters, digits"),
-        ({"alias": "ok", "deletion_window_in_days": 5}, "7 to 30"),
-        ({"alias": "ok", "deletion_window_in_days": 31}, "7 to 30"),
     ],
 )
 def test_bad_arguments_are_refused_with_the_fix(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        KmsKeyArgs(**kwargs)
+        KmsKeyArgs(**kwargs, config=WINDOW_30)
+
+
+@pytest.mark.parametrize("days", [0, 6, 31, 365])
+def test_the_config_refuses_a_deletion_window_kms_refuses(days: int) -> None:
+    with pytest.raises(
+        ValueError, match=f"deletion_window_days {days}: expected a whole number from 7 to 30"
+    ):
+        KmsConfig(deletion_window_days=days)
+
+
+@pytest.mark.parametrize("days", [7, 30])
+def test_the_config_accepts_the_bounds_of_the_window(days: int) -> None:
+    assert KmsConfig(deletion_window_days=days).deletion_window_days == days

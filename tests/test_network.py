@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.network import Network, NetworkArgs, plan_subnets
+from components.network import INTERFACE_ENDPOINTS, Network, NetworkArgs, NetworkConfig, plan_subnets
 from offline.engine import ProgramRun
 
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -179,27 +179,66 @@ def test_subnet_plan_is_disjoint_and_inside_the_vpc(prefix: int, azs: int, secon
     assert all(not a.overlaps(b) for i, a in enumerate(cidrs) for b in cidrs[i + 1 :])
 
 
+def network_config(**overrides: object) -> NetworkConfig:
+    values: dict = {
+        "vpc_cidr": "10.0.0.0/16",
+        "az_count": 2,
+        "nat_strategy": "single",
+        "interface_endpoints": (),
+        "flow_logs_retention_days": 90,
+        **overrides,
+    }
+    return NetworkConfig(**values)
+
+
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("overrides", "message"),
     [
-        ({"cidr_block": "10.0.0.0/12"}, "/16 to /24"),
-        ({"az_count": 4}, "use 2 or 3"),
-        ({"nat_strategy": "many"}, "'single' or 'one-per-az'"),
+        ({"vpc_cidr": "10.0.0.0/12"}, "vpc_cidr '10.0.0.0/12': .*prefix from /16 to /24"),
+        ({"vpc_cidr": "10.0.0.0/25"}, "vpc_cidr '10.0.0.0/25': .*prefix from /16 to /24"),
+        ({"vpc_cidr": "100.64.0.0/16"}, "vpc_cidr '100.64.0.0/16': expected an RFC 1918 range"),
+        ({"vpc_cidr": "fd00::/56"}, "vpc_cidr 'fd00::/56': expected an RFC 1918 range"),
+        ({"vpc_cidr": "10.0.0.1/16"}, "vpc_cidr '10.0.0.1/16': expected an IPv4 network with no host bits"),
+        ({"az_count": 1}, "az_count 1: expected a whole number from 2 to 3"),
+        ({"az_count": 4}, "az_count 4: expected a whole number from 2 to 3"),
+        ({"nat_strategy": "many"}, "nat_strategy 'many': allowed: 'single', 'one-per-az'"),
+        ({"interface_endpoints": ("logs", "dynamodb")}, r"unknown entries \['dynamodb'\]; allowed: ecr.api"),
+        ({"interface_endpoints": ("logs", "logs")}, "interface_endpoints .*: entries must not repeat"),
+        ({"flow_logs_retention_days": 10}, "flow_logs_retention_days 10: allowed: 1, 3, 5, 7, 14"),
     ],
 )
-def test_network_args_refuse_bad_values(kwargs: dict, message: str) -> None:
+def test_network_config_refuses_each_bad_value_naming_field_value_and_fix(
+    overrides: dict, message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
-        NetworkArgs(**kwargs)
+        network_config(**overrides)
+
+
+def test_network_config_reports_every_problem_at_once() -> None:
+    values = {
+        "vpc_cidr": "8.8.8.0/24",
+        "az_count": 9,
+        "nat_strategy": "many",
+        "interface_endpoints": ("s3",),
+        "flow_logs_retention_days": 0,
+    }
+    assert [problem.field for problem in NetworkConfig.problems(values)] == list(values)
 
 
 @pytest.mark.parametrize("nat_strategy", ["single", "one-per-az"])
-def test_network_args_accept_both_strategies(nat_strategy: str) -> None:
-    assert NetworkArgs(nat_strategy=nat_strategy).nat_strategy == nat_strategy  # type: ignore[arg-type]
+def test_network_config_accepts_both_strategies_and_every_endpoint(nat_strategy: str) -> None:
+    config = network_config(
+        vpc_cidr="172.16.0.0/24",
+        az_count=3,
+        nat_strategy=nat_strategy,
+        interface_endpoints=INTERFACE_ENDPOINTS,
+    )
+    assert config.nat_strategy == nat_strategy
 
 
 @pulumi.runtime.test
 def test_component_outputs_resolve() -> pulumi.Output:
-    network = Network("unit", NetworkArgs(cidr_block="192.168.0.0/20", az_count=3))
+    network = Network("unit", NetworkArgs(config=network_config(vpc_cidr="192.168.0.0/20", az_count=3)))
 
     def check(values: list) -> None:
         cidr, azs, app, data = values

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from components.registry import Registry, RegistryArgs
-from components.registry_values import lifecycle_policy
+from components.registry_values import RegistryConfig, lifecycle_policy
 from offline.engine import ProgramRun, Registrations
 from tests.test_settings import KEY, load, refusal
 
@@ -18,9 +18,14 @@ MAIN = "repo:my-org/my-app:ref:refs/heads/main"
 REPOSITORY = "aws:ecr/repository:Repository"
 
 
+def registry_config(**overrides: object) -> RegistryConfig:
+    values: dict = {"enabled": True, "keep_releases": 20, "push_subjects": (MAIN,), **overrides}
+    return RegistryConfig(**values)
+
+
 def build_registry(build: Callable, **overrides: object) -> Registrations:
-    args = {"repository_name": "epicvibe-test", "kms_key_arn": KMS, "push_subjects": (MAIN,), **overrides}
-    return build(lambda: Registry("reg", RegistryArgs(**args)))  # type: ignore[arg-type]
+    args = RegistryArgs(repository_name="epicvibe-test", kms_key_arn=KMS, config=registry_config(**overrides))
+    return build(lambda: Registry("reg", args))
 
 
 def test_releases_are_immutable_scanned_and_encrypted_with_the_stack_key(build: Callable) -> None:
@@ -77,19 +82,41 @@ def test_no_subjects_no_push_role(build: Callable) -> None:
     assert run.of_type(REPOSITORY)
 
 
+def test_a_bad_repository_name_is_refused_with_the_value() -> None:
+    with pytest.raises(ValueError, match="repository_name 'Epic Vibe'"):
+        RegistryArgs(repository_name="Epic Vibe", kms_key_arn=KMS, config=registry_config())
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"repository_name": "Epic Vibe"}, "repository_name 'Epic Vibe'"),
-        ({"keep_releases": 0}, "keep_releases 0: use 1 to 1000"),
-        ({"push_subjects": ("repo:my-org/*:*",)}, "wildcards are refused"),
-        ({"push_subjects": ("my-org/my-app",)}, "exact GitHub OIDC subject"),
+        ({"keep_releases": 0}, "keep_releases 0: expected a whole number from 1 to 1000"),
+        ({"keep_releases": 1001}, "keep_releases 1001: expected a whole number from 1 to 1000"),
+        ({"push_subjects": ("repo:my-org/*:*",)}, "entry 'repo:my-org/*:*': .*wildcards are refused"),
+        (
+            {"push_subjects": (MAIN, "my-org/my-app")},
+            "entry 'my-org/my-app': name an exact GitHub OIDC subject",
+        ),
     ],
 )
-def test_bad_arguments_are_refused_with_the_value(overrides: dict, message: str) -> None:
-    args = {"repository_name": "epicvibe-test", "kms_key_arn": KMS, **overrides}
-    with pytest.raises(ValueError, match=message.replace("*", r"\*")):
-        RegistryArgs(**args)
+def test_the_config_refuses_each_bad_value_naming_field_value_and_fix(overrides: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("*:*'", r"\*:\*'")):
+        registry_config(**overrides)
+
+
+def test_the_config_reports_every_bad_subject_at_once() -> None:
+    problems = RegistryConfig.problems(
+        {"enabled": True, "keep_releases": 0, "push_subjects": ("a", MAIN, "b")}
+    )
+    assert [(p.field, p.fix.split(":")[0]) for p in problems] == [
+        ("keep_releases", "expected a whole number from 1 to 1000"),
+        ("push_subjects", "entry 'a'"),
+        ("push_subjects", "entry 'b'"),
+    ]
+
+
+def test_a_valid_config_constructs() -> None:
+    assert registry_config(keep_releases=1000, push_subjects=()).keep_releases == 1000
 
 
 def test_lifecycle_policy_is_valid_json_for_any_bound() -> None:
