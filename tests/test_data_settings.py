@@ -287,6 +287,7 @@ def test_unset_auth_token_is_planned_with_a_placeholder() -> None:
     assert f"{KEY}cacheAuthToken" in config.unset_secrets
     assert config.values[f"{KEY}cacheAuthToken"] == SECRET_PLACEHOLDER
     token = load("staging").cache.auth_token
+    assert isinstance(token, pulumi.Output)
     assert _sync_await(token.is_secret())
     assert _sync_await(token.future()) == SECRET_PLACEHOLDER
 
@@ -313,4 +314,6 @@ def test_bad_auth_token_stops_the_program_without_printing_it(token: str, proble
 def test_good_auth_token_passes_unchanged() -> None:
     token = "Str0ng!Token#With$Symbols%"
     assert re.fullmatch(r"[!-~]+", token)
-    assert _sync_await(load("staging", cacheAuthToken=token).cache.auth_token.future()) == token
+    read = load("staging", cacheAuthToken=token).cache.auth_token
+    assert isinstance(read, pulumi.Output)
+    assert _sync_await(read.future()) == token
