@@ -160,14 +160,14 @@ def test_prod_keeps_its_data_and_survives_an_az() -> None:
         (
             {"cacheAutomaticFailover": "true"},
             "cacheAutomaticFailover",
-            "got true",
-            "needs cacheReplicaCount of at least 1",
+            "got 'true'",
+            "needs replica_count of at least 1",
         ),
         (
             {"cacheReplicaCount": "1", "cacheMultiAz": "true"},
             "cacheMultiAz",
-            "got true",
-            "needs cacheAutomaticFailover: true",
+            "got 'true'",
+            "needs automatic_failover true",
         ),
         ({"cacheSnapshotRetentionDays": "40"}, "cacheSnapshotRetentionDays", "got '40'", "from 0 to 35"),
         (
