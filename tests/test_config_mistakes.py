@@ -239,7 +239,7 @@ MISTAKES: list[tuple[str, dict[str, str], str, str]] = [
         "55 or more",
     ),
     ("prod", {"cacheNodeType": "cache.r6gd.xlarge"}, "cacheNodeType", "data tiering"),
-    ("staging", {"cacheAutomaticFailover": "true"}, "cacheAutomaticFailover", "needs replica_count of at least 1"),
+    ("staging", {"cacheAutomaticFailover": "true"}, "cacheAutomaticFailover", "needs replica_count"),
     ("staging", {"cacheMultiAz": "true"}, "cacheMultiAz", "needs automatic_failover true"),
     (
         "staging",
