@@ -40,6 +40,8 @@ from components.app_values import (
     schedule_problem,
 )
 from components.bastion import BastionConfig
+from components.cache.config import CacheConfig, auth_token_problem
+from components.cache.config import fallbacks as cache_fallbacks
 from components.config_base import ValidatedConfig
 from components.database import snapshot_identifier_problem
 from components.discovery import DiscoveryConfig
@@ -71,12 +73,6 @@ SCHEDULE = re.compile(r"^(cron|rate|at)\([^()]+\)$")
 POSTGRES_MAJORS = ("14", "15", "16", "17")
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
 DB_LOG_EXPORTS = ("postgresql", "upgrade", "iam-db-auth-error")
-CACHE_ENGINES = ("redis", "valkey")
-# Older engines lack the TLS and AUTH behaviour this platform relies on, and are past end of life.
-CACHE_OLDEST_VERSIONS = {"redis": (6, 2), "valkey": (7, 2)}
-CACHE_CLUSTER_MODES = ("disabled", "enabled", "compatible")
-# ElastiCache AUTH tokens: printable ASCII except space, double quote, slash and at sign.
-AUTH_TOKEN_CHARACTERS = frozenset(chr(c) for c in range(33, 127)) - set('"/@')
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_MINUTES = 24 * 60
 WEEK_MINUTES = 7 * DAY_MINUTES
@@ -161,21 +157,6 @@ class DatabaseSettings:
     @property
     def major_version(self) -> str:
         return self.engine_version.split(".")[0]
-
-
-@dataclass(frozen=True)
-class CacheSettings:
-    engine: Literal["redis", "valkey"]
-    engine_version: str
-    node_type: str
-    replica_count: int
-    automatic_failover: bool
-    multi_az: bool
-    snapshot_retention_days: int
-    maintenance_window: str
-    cluster_mode: Literal["disabled"]
-    auth_token: pulumi.Output[str]
-    """The Redis AUTH token (a stack secret); never printed."""
 
 
 @dataclass(frozen=True)
@@ -268,7 +249,7 @@ class Settings:
     data: DataSettings
     kms: KmsConfig
     database: DatabaseSettings
-    cache: CacheSettings
+    cache: CacheConfig
     storage: StorageSettings
     bastion: BastionConfig
     app: AppSettings
@@ -674,88 +655,35 @@ def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
     )
 
 
-def _character_class(c: str) -> str:
-    if c == " ":
-        return "a space"
-    if not 33 <= ord(c) < 127:
-        return "a non-printable or non-ASCII character"
-    return repr(c)
+CACHE_KEYS = {
+    "engine": "cacheEngine",
+    "engine_version": "cacheEngineVersion",
+    "node_type": "cacheNodeType",
+    "replica_count": "cacheReplicaCount",
+    "automatic_failover": "cacheAutomaticFailover",
+    "multi_az": "cacheMultiAz",
+    "snapshot_retention_days": "cacheSnapshotRetentionDays",
+    "maintenance_window": "cacheMaintenanceWindow",
+    "cluster_mode": "cacheClusterMode",
+    "auth_token": "cacheAuthToken",
+}
 
 
-def auth_token_problem(token: str) -> str | None:
-    """What ElastiCache would refuse in an AUTH token, by length and character class, never by value."""
-    if len(token) > 128:
-        return f"is {len(token)} characters long; at most 128 allowed"
-    refused = sorted({_character_class(c) for c in token if c not in AUTH_TOKEN_CHARACTERS})
-    if refused:
-        return (
-            f"contains {', '.join(refused)}; ElastiCache accepts printable ASCII without spaces, "
-            "'\"', '/' or '@'"
-        )
-    return None
-
-
-# A version of each engine that settings accept, for the messages.
-CACHE_EXAMPLE_VERSIONS = {"redis": "7.1", "valkey": "8.0"}
-
-
-def _read_cache(r: _Reader, stack: StackSettings) -> CacheSettings:
-    engine = r.string("cacheEngine", choices=CACHE_ENGINES)
-    version = r.string("cacheEngineVersion")
-    match = re.fullmatch(r"(\d+)\.(\d+)", version)
-    oldest = CACHE_OLDEST_VERSIONS.get(engine, (0, 0))
-    r.check(
-        match is not None and (int(match.group(1)), int(match.group(2))) >= oldest,
-        "cacheEngineVersion",
-        version,
-        f"expected a {engine} major.minor version of at least {oldest[0]}.{oldest[1]}, "
-        f"e.g. '{CACHE_EXAMPLE_VERSIONS.get(engine, '7.1')}'",
-    )
-    node_type = r.string("cacheNodeType")
-    r.check(
-        bool(re.fullmatch(r"cache\.[a-z0-9-]+\.[a-z0-9]+", node_type)),
-        "cacheNodeType",
-        node_type,
-        "expected an ElastiCache node type such as 'cache.t4g.micro' or 'cache.m7g.large'",
-    )
-    replicas = r.integer("cacheReplicaCount", minimum=0, maximum=5)
-    failover = r.boolean("cacheAutomaticFailover")
-    multi_az = r.boolean("cacheMultiAz")
-    r.check(
-        not failover or replicas >= 1,
-        "cacheAutomaticFailover",
-        failover,
-        "true needs cacheReplicaCount of at least 1: failover promotes a replica",
-    )
-    r.check(
-        not multi_az or failover,
-        "cacheMultiAz",
-        multi_az,
-        "true needs cacheAutomaticFailover: true; ElastiCache refuses Multi-AZ without it",
-    )
-    cluster_mode = r.string("cacheClusterMode", choices=CACHE_CLUSTER_MODES)
-    if cluster_mode in CACHE_CLUSTER_MODES:
-        r.check(
-            cluster_mode == "disabled",
-            "cacheClusterMode",
-            cluster_mode,
-            "only 'disabled' while the Celery worker uses this cache as its broker: Celery's Redis "
-            "transport cannot use cluster-mode Redis (its multi-key commands fail with CROSSSLOT errors)",
-        )
-    maintenance_window, _ = _read_window(r, "cacheMaintenanceWindow", weekly=True, minimum_minutes=60)
-    token = r.secret("cacheAuthToken", min_length=16, check=auth_token_problem)
-    return CacheSettings(
-        engine=engine,  # type: ignore[arg-type]  # checked against CACHE_ENGINES
-        engine_version=version,
-        node_type=node_type,
-        replica_count=replicas,
-        automatic_failover=failover,
-        multi_az=multi_az,
-        snapshot_retention_days=r.integer("cacheSnapshotRetentionDays", minimum=0, maximum=35),
-        maintenance_window=maintenance_window,
-        cluster_mode="disabled",
-        auth_token=token,
-    )
+def _read_cache(r: _Reader) -> CacheConfig:
+    values = {
+        "engine": r.string("cacheEngine"),
+        "engine_version": r.string("cacheEngineVersion"),
+        "node_type": r.string("cacheNodeType"),
+        "replica_count": r.integer("cacheReplicaCount"),
+        "automatic_failover": r.boolean("cacheAutomaticFailover"),
+        "multi_az": r.boolean("cacheMultiAz"),
+        "snapshot_retention_days": r.integer("cacheSnapshotRetentionDays"),
+        "maintenance_window": r.string("cacheMaintenanceWindow"),
+        "cluster_mode": r.string("cacheClusterMode"),
+        # A secret: judged here by length and character class, never shown; the config holds the Output.
+        "auth_token": r.secret("cacheAuthToken", min_length=16, check=auth_token_problem),
+    }
+    return r.build(CacheConfig, CACHE_KEYS, values, cache_fallbacks(values))
 
 
 def _read_storage(r: _Reader, stack: StackSettings) -> StorageSettings:
@@ -1492,7 +1420,7 @@ def load_settings(
         data=_read_data(r, stack),
         kms=_read_kms(r),
         database=_read_database(r, stack),
-        cache=_read_cache(r, stack),
+        cache=_read_cache(r),
         storage=_read_storage(r, stack),
         bastion=_read_bastion(r),
         app=(app := _read_app(r, stack)),
@@ -1537,4 +1465,5 @@ CONFIG_KEY_MAPS: Mapping[type[ValidatedConfig], Mapping[str, str]] = {
     KmsConfig: KMS_KEYS,
     RegistryConfig: REGISTRY_KEYS,
     DiscoveryConfig: DISCOVERY_KEYS,
+    CacheConfig: CACHE_KEYS,
 }

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pulumi.runtime import rpc
 
-from components.cache import Cache, CacheArgs
+from components.cache import Cache, CacheArgs, CacheConfig
 from offline.engine import SECRET_PLACEHOLDER, ProgramRun, RegisteredResource, Registrations
+from tests.test_cache_config import VALID_CONFIG
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -123,11 +124,11 @@ def test_url_template_points_at_the_primary_over_tls_without_the_token(
         captured["cache"] = Cache(
             "unit",
             CacheArgs(
+                config=CacheConfig(**{**VALID_CONFIG, "auth_token": "a-token-of-sixteen-or-more"}),
                 replication_group_id="unit-cache",
                 subnet_ids=["subnet-data-a"],
                 vpc_id="vpc-0123",
                 kms_key_arn=KEY_ARN,
-                auth_token="a-token-of-sixteen-or-more",
                 client_security_group_ids=["sg-app"],
             ),
         )
@@ -159,25 +160,14 @@ def test_settings_reach_the_replication_group(run_stack: Callable[..., ProgramRu
     assert inputs["maintenanceWindow"] == "tue:01:00-tue:02:00"
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"replication_group_id": "x" * 41}, "2 to 40"),
-        ({"replication_group_id": "Cache"}, "lower-case"),
-        ({"engine": "memcached"}, "use one of"),
-        ({"replica_count": 6}, "0 to 5"),
-        ({"automatic_failover": True}, "replica_count of at least 1"),
-        ({"replica_count": 1, "multi_az": True}, "automatic_failover True"),
-        ({"snapshot_retention_days": 36}, "0 to 35"),
-    ],
-)
-def test_bad_arguments_are_refused_with_the_fix(kwargs: dict, message: str) -> None:
-    base = {
-        "replication_group_id": "unit",
-        "subnet_ids": ["s"],
-        "vpc_id": "vpc",
-        "kms_key_arn": KEY_ARN,
-        "auth_token": "x" * 16,
-    }
-    with pytest.raises(ValueError, match=message):
-        CacheArgs(**{**base, **kwargs})
+@pytest.mark.parametrize("group_id", ["x" * 41, "Cache", "cache--sessions", "7cache", "cache-"])
+def test_a_replication_group_id_elasticache_refuses_is_refused_with_the_fix(group_id: str) -> None:
+    with pytest.raises(ValueError, match="2 to 40 lower-case letters") as caught:
+        CacheArgs(
+            config=CacheConfig(**VALID_CONFIG),
+            replication_group_id=group_id,
+            subnet_ids=["s"],
+            vpc_id="vpc",
+            kms_key_arn=KEY_ARN,
+        )
+    assert repr(group_id) in str(caught.value)

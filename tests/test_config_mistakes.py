@@ -239,8 +239,8 @@ MISTAKES: list[tuple[str, dict[str, str], str, str]] = [
         "55 or more",
     ),
     ("prod", {"cacheNodeType": "cache.r6gd.xlarge"}, "cacheNodeType", "data tiering"),
-    ("staging", {"cacheAutomaticFailover": "true"}, "cacheAutomaticFailover", "needs cacheReplicaCount"),
-    ("staging", {"cacheMultiAz": "true"}, "cacheMultiAz", "needs cacheAutomaticFailover"),
+    ("staging", {"cacheAutomaticFailover": "true"}, "cacheAutomaticFailover", "needs replica_count"),
+    ("staging", {"cacheMultiAz": "true"}, "cacheMultiAz", "needs automatic_failover true"),
     (
         "staging",
         {"dbMaintenanceWindow": "sun:02:00-sun:03:00", "dbBackupWindow": "02:00-02:30"},

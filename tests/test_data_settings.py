@@ -160,14 +160,14 @@ def test_prod_keeps_its_data_and_survives_an_az() -> None:
         (
             {"cacheAutomaticFailover": "true"},
             "cacheAutomaticFailover",
-            "got true",
-            "needs cacheReplicaCount of at least 1",
+            "got 'true'",
+            "needs replica_count of at least 1",
         ),
         (
             {"cacheReplicaCount": "1", "cacheMultiAz": "true"},
             "cacheMultiAz",
-            "got true",
-            "needs cacheAutomaticFailover: true",
+            "got 'true'",
+            "needs automatic_failover true",
         ),
         ({"cacheSnapshotRetentionDays": "40"}, "cacheSnapshotRetentionDays", "got '40'", "from 0 to 35"),
         (
@@ -287,6 +287,7 @@ def test_unset_auth_token_is_planned_with_a_placeholder() -> None:
     assert f"{KEY}cacheAuthToken" in config.unset_secrets
     assert config.values[f"{KEY}cacheAuthToken"] == SECRET_PLACEHOLDER
     token = load("staging").cache.auth_token
+    assert isinstance(token, pulumi.Output)
     assert _sync_await(token.is_secret())
     assert _sync_await(token.future()) == SECRET_PLACEHOLDER
 
@@ -313,4 +314,6 @@ def test_bad_auth_token_stops_the_program_without_printing_it(token: str, proble
 def test_good_auth_token_passes_unchanged() -> None:
     token = "Str0ng!Token#With$Symbols%"
     assert re.fullmatch(r"[!-~]+", token)
-    assert _sync_await(load("staging", cacheAuthToken=token).cache.auth_token.future()) == token
+    read = load("staging", cacheAuthToken=token).cache.auth_token
+    assert isinstance(read, pulumi.Output)
+    assert _sync_await(read.future()) == token

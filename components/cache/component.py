@@ -16,17 +16,19 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from ._base import merge_tags, type_token
-from ._data_store import client_only_security_group
+from .._base import merge_tags, type_token
+from .._data_store import client_only_security_group
+from .config import CacheConfig
 
 PORT = 6379
-ENGINES = ("redis", "valkey")
 # ElastiCache replication group ids: up to 40 lower-case letters, digits and single hyphens.
 GROUP_ID_PATTERN = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]$")
 
 
 @dataclass(frozen=True)
 class CacheArgs:
+    config: CacheConfig
+    """What the operator set (engine, size, replicas, windows, the AUTH token). Required."""
     replication_group_id: str
     """Replication group id, unique in the account and region, e.g. `epicvibe-prod`. Required."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
@@ -35,26 +37,8 @@ class CacheArgs:
     """VPC of the subnets. Required."""
     kms_key_arn: pulumi.Input[str]
     """Stack KMS key: data at rest, the auth secret and the slow-log group. Required."""
-    auth_token: pulumi.Input[str]
-    """Redis AUTH token (a stack secret, 16 to 128 characters). Required."""
     client_security_group_ids: Sequence[pulumi.Input[str]] = ()
     """Security groups admitted on 6379 (web, worker). Default: none (nothing can connect)."""
-    engine: str = "redis"
-    """`redis` or `valkey`. Default: "redis"."""
-    engine_version: str = "7.1"
-    """Engine major.minor. Default: "7.1"."""
-    node_type: str = "cache.t4g.micro"
-    """Node type of every node. Default: "cache.t4g.micro"."""
-    replica_count: int = 0
-    """Replicas beside the primary (0 to 5). Default: 0."""
-    automatic_failover: bool = False
-    """Promote a replica when the primary fails; needs a replica. Default: False."""
-    multi_az: bool = False
-    """Spread nodes over AZs; needs automatic failover. Default: False."""
-    snapshot_retention_days: int = 1
-    """Daily snapshots kept (0 = none). Default: 1."""
-    maintenance_window: str = "sun:05:00-sun:06:00"
-    """Weekly UTC maintenance window. Default: "sun:05:00-sun:06:00"."""
     log_retention_days: int = 30
     """Retention of the slow-log group. Default: 30."""
     keep_data: bool = False
@@ -68,18 +52,6 @@ class CacheArgs:
                 f"replication_group_id {self.replication_group_id!r}: use 2 to 40 lower-case letters, "
                 "digits and single hyphens, starting with a letter"
             )
-        if self.engine not in ENGINES:
-            raise ValueError(f"engine {self.engine!r}: use one of {ENGINES}")
-        if not 0 <= self.replica_count <= 5:
-            raise ValueError(f"replica_count {self.replica_count}: use 0 to 5")
-        if self.automatic_failover and self.replica_count < 1:
-            raise ValueError(
-                "automatic_failover True needs replica_count of at least 1: failover promotes a replica"
-            )
-        if self.multi_az and not self.automatic_failover:
-            raise ValueError("multi_az True needs automatic_failover True; ElastiCache refuses it otherwise")
-        if not 0 <= self.snapshot_retention_days <= 35:
-            raise ValueError(f"snapshot_retention_days {self.snapshot_retention_days}: use 0 to 35")
 
 
 class Cache(pulumi.ComponentResource):
@@ -98,11 +70,12 @@ class Cache(pulumi.ComponentResource):
         super().__init__(type_token("cache", "Cache"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = args.tags
+        config = args.config
 
         security_group = client_only_security_group(
             name,
-            service=args.engine,
-            description=f"{args.engine} {args.replication_group_id}: {PORT} from the listed client security groups only",
+            service=config.engine,
+            description=f"{config.engine} {args.replication_group_id}: {PORT} from the listed client security groups only",
             vpc_id=args.vpc_id,
             port=PORT,
             client_security_group_ids=args.client_security_group_ids,
@@ -120,7 +93,7 @@ class Cache(pulumi.ComponentResource):
 
         secret = aws.secretsmanager.Secret(
             f"{name}-auth-token",
-            description=f"AUTH token of the {args.engine} replication group {args.replication_group_id}",
+            description=f"AUTH token of the {config.engine} replication group {args.replication_group_id}",
             kms_key_id=args.kms_key_arn,
             # A deleted secret can be restored for this long; staging stacks can be rebuilt sooner.
             recovery_window_in_days=30 if args.keep_data else 7,
@@ -130,7 +103,7 @@ class Cache(pulumi.ComponentResource):
         aws.secretsmanager.SecretVersion(
             f"{name}-auth-token-value",
             secret_id=secret.id,
-            secret_string=pulumi.Output.secret(args.auth_token),
+            secret_string=pulumi.Output.secret(config.auth_token),
             opts=child,
         )
 
@@ -147,25 +120,26 @@ class Cache(pulumi.ComponentResource):
             f"{name}-redis",
             replication_group_id=args.replication_group_id,
             description=f"Django sessions and cache, Celery broker ({args.replication_group_id})",
-            engine=args.engine,
-            engine_version=args.engine_version,
-            node_type=args.node_type,
+            engine=config.engine,
+            engine_version=config.engine_version,
+            node_type=config.node_type,
             port=PORT,
-            # Cluster mode stays off: Celery's Redis transport fails on cluster mode (CROSSSLOT).
-            cluster_mode="disabled",
-            num_cache_clusters=1 + args.replica_count,
-            automatic_failover_enabled=args.automatic_failover,
-            multi_az_enabled=args.multi_az,
+            # Cluster mode stays off (the config accepts nothing else): Celery's Redis transport
+            # fails on cluster mode (CROSSSLOT).
+            cluster_mode=config.cluster_mode,
+            num_cache_clusters=1 + config.replica_count,
+            automatic_failover_enabled=config.automatic_failover,
+            multi_az_enabled=config.multi_az,
             subnet_group_name=subnet_group.name,
             security_group_ids=[security_group.id],
             at_rest_encryption_enabled=True,
             kms_key_id=args.kms_key_arn,
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
-            auth_token=pulumi.Output.secret(args.auth_token),
+            auth_token=pulumi.Output.secret(config.auth_token),
             auto_minor_version_upgrade=True,
-            snapshot_retention_limit=args.snapshot_retention_days,
-            maintenance_window=args.maintenance_window,
+            snapshot_retention_limit=config.snapshot_retention_days,
+            maintenance_window=config.maintenance_window,
             final_snapshot_identifier=f"{args.replication_group_id}-final" if args.keep_data else None,
             log_delivery_configurations=[
                 {
