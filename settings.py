@@ -41,7 +41,8 @@ from components.app_values import (
 )
 from components.bastion import BastionConfig
 from components.config_base import ValidatedConfig
-from components.database import snapshot_identifier_problem
+from components.database import DatabaseConfig, snapshot_identifier_problem
+from components.database.config import refusal_fallbacks as database_fallbacks
 from components.edge import PUBLIC_MEDIA_PATTERN
 from components.observability.config import (
     LOG_RETENTION_DAYS,
@@ -80,9 +81,6 @@ WSGI_CALLABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:
 SCHEDULE = re.compile(r"^(cron|rate|at)\([^()]+\)$")
 
 # --- data tier
-POSTGRES_MAJORS = ("14", "15", "16", "17")
-MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
-DB_LOG_EXPORTS = ("postgresql", "upgrade", "iam-db-auth-error")
 CACHE_ENGINES = ("redis", "valkey")
 # Older engines lack the TLS and AUTH behaviour this platform relies on, and are past end of life.
 CACHE_OLDEST_VERSIONS = {"redis": (6, 2), "valkey": (7, 2)}
@@ -153,30 +151,6 @@ class DataSettings:
     keep_data: bool
     """Deletion protection, final snapshots and `protect` on the database, cache, buckets and key."""
     kms_deletion_window_days: int
-
-
-@dataclass(frozen=True)
-class DatabaseSettings:
-    engine_version: str
-    """PostgreSQL version, `17` or `17.6`; a major alone lets RDS apply minor upgrades."""
-    instance_class: str
-    allocated_storage_gb: int
-    max_allocated_storage_gb: int
-    multi_az: bool
-    read_replica_count: int
-    backup_retention_days: int
-    backup_window: str
-    maintenance_window: str
-    performance_insights: bool
-    monitoring_interval_seconds: int
-    log_exports: tuple[str, ...]
-    slow_query_ms: int
-    snapshot_identifier: str = ""
-    """DB snapshot the primary is restored from when created; "" creates an empty database."""
-
-    @property
-    def major_version(self) -> str:
-        return self.engine_version.split(".")[0]
 
 
 @dataclass(frozen=True)
@@ -296,7 +270,7 @@ class Settings:
     stack: StackSettings
     network: NetworkSettings
     data: DataSettings
-    database: DatabaseSettings
+    database: DatabaseConfig
     cache: CacheSettings
     storage: StorageSettings
     bastion: BastionConfig
@@ -637,70 +611,47 @@ def _read_data(r: _Reader, stack: StackSettings) -> DataSettings:
     )
 
 
-def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
-    version = r.string("dbEngineVersion")
-    match = re.fullmatch(r"(\d+)(\.\d+)?", version)
-    r.check(
-        match is not None and match.group(1) in POSTGRES_MAJORS,
-        "dbEngineVersion",
-        version,
-        f"expected a PostgreSQL major ({', '.join(POSTGRES_MAJORS)}) or major.minor such as '17.6'",
-    )
-    instance_class = r.string("dbInstanceClass")
-    r.check(
-        bool(re.fullmatch(r"db\.[a-z0-9-]+\.[a-z0-9]+", instance_class)),
-        "dbInstanceClass",
-        instance_class,
-        "expected an RDS instance class such as 'db.t4g.micro' or 'db.m7g.large'",
-    )
-    allocated = r.integer("dbAllocatedStorageGb", minimum=20, maximum=65536)
-    max_allocated = r.integer("dbMaxAllocatedStorageGb", minimum=20, maximum=65536)
-    r.check(
-        max_allocated >= allocated,
-        "dbMaxAllocatedStorageGb",
-        max_allocated,
-        f"expected at least dbAllocatedStorageGb ({allocated}): it is the ceiling storage autoscaling grows to",
-    )
-    multi_az = r.boolean("dbMultiAz")
-    retention = r.integer("dbBackupRetentionDays", minimum=1, maximum=35)
-    backup_window, backup = _read_window(r, "dbBackupWindow", weekly=False, minimum_minutes=30)
-    maintenance_window, maintenance = _read_window(r, "dbMaintenanceWindow", weekly=True, minimum_minutes=30)
-    r.check(
-        not any(
-            _overlap((day * DAY_MINUTES + backup[0], backup[1]), maintenance, WEEK_MINUTES)
-            for day in range(7)
-        ),
-        "dbMaintenanceWindow",
-        maintenance_window,
-        f"expected a window that does not overlap the daily dbBackupWindow ({backup_window}); RDS refuses both at once",
-    )
-    slow_query_ms = r.integer("dbSlowQueryMs", minimum=-1, maximum=3_600_000)
-    r.check(
-        slow_query_ms == -1 or slow_query_ms >= 50,
-        "dbSlowQueryMs",
-        slow_query_ms,
-        "expected -1 (off) or at least 50: lower thresholds log nearly every statement, parameters included",
-    )
-    snapshot = r.string("dbSnapshotIdentifier")
-    if snapshot:
-        problem = snapshot_identifier_problem(snapshot, pulumi.Config("aws").get("region"))
-        r.check(problem is None, "dbSnapshotIdentifier", snapshot, problem or "")
-    return DatabaseSettings(
-        engine_version=version,
-        instance_class=instance_class,
-        allocated_storage_gb=allocated,
-        max_allocated_storage_gb=max_allocated,
-        multi_az=multi_az,
-        read_replica_count=r.integer("dbReadReplicaCount", minimum=0, maximum=5),
-        backup_retention_days=retention,
-        backup_window=backup_window,
-        maintenance_window=maintenance_window,
-        performance_insights=r.boolean("dbPerformanceInsights"),
-        monitoring_interval_seconds=r.integer("dbMonitoringIntervalSeconds", choices=MONITORING_INTERVALS),
-        log_exports=r.string_list("dbLogExports", choices=DB_LOG_EXPORTS),
-        slow_query_ms=slow_query_ms,
-        snapshot_identifier=snapshot,
-    )
+DATABASE_KEYS = {
+    "engine_version": "dbEngineVersion",
+    "instance_class": "dbInstanceClass",
+    "allocated_storage_gb": "dbAllocatedStorageGb",
+    "max_allocated_storage_gb": "dbMaxAllocatedStorageGb",
+    "multi_az": "dbMultiAz",
+    "read_replica_count": "dbReadReplicaCount",
+    "backup_retention_days": "dbBackupRetentionDays",
+    "backup_window": "dbBackupWindow",
+    "maintenance_window": "dbMaintenanceWindow",
+    "performance_insights": "dbPerformanceInsights",
+    "monitoring_interval_seconds": "dbMonitoringIntervalSeconds",
+    "log_exports": "dbLogExports",
+    "slow_query_ms": "dbSlowQueryMs",
+    "snapshot_identifier": "dbSnapshotIdentifier",
+}
+
+
+def _read_database(r: _Reader, stack: StackSettings) -> DatabaseConfig:
+    values: dict[str, Any] = {
+        "engine_version": r.string("dbEngineVersion"),
+        "instance_class": r.string("dbInstanceClass"),
+        "allocated_storage_gb": r.integer("dbAllocatedStorageGb"),
+        "max_allocated_storage_gb": r.integer("dbMaxAllocatedStorageGb"),
+        "multi_az": r.boolean("dbMultiAz"),
+        "read_replica_count": r.integer("dbReadReplicaCount"),
+        "backup_retention_days": r.integer("dbBackupRetentionDays"),
+        "backup_window": r.string("dbBackupWindow"),
+        "maintenance_window": r.string("dbMaintenanceWindow"),
+        "performance_insights": r.boolean("dbPerformanceInsights"),
+        "monitoring_interval_seconds": r.integer("dbMonitoringIntervalSeconds"),
+        "log_exports": r.string_list("dbLogExports"),
+        "slow_query_ms": r.integer("dbSlowQueryMs"),
+        "snapshot_identifier": r.string("dbSnapshotIdentifier") or None,
+    }
+    config = r.build(DatabaseConfig, DATABASE_KEYS, values, fallbacks=database_fallbacks(values))
+    # The region is the stack's, not the database's: a cross check, after the config's own.
+    if config.snapshot_identifier:
+        problem = snapshot_identifier_problem(config.snapshot_identifier, pulumi.Config("aws").get("region"))
+        r.check(problem is None, "dbSnapshotIdentifier", config.snapshot_identifier, problem or "")
+    return config
 
 
 def _character_class(c: str) -> str:
@@ -1341,14 +1292,6 @@ def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> No
             database.performance_insights,
             catalogs.performance_insights_problem(DATABASE_ENGINE, database.instance_class),
         )
-    # RDS refuses a storage-autoscaling ceiling less than 10% above the allocated storage.
-    if database.max_allocated_storage_gb * 10 < database.allocated_storage_gb * 11:
-        check(
-            "dbMaxAllocatedStorageGb",
-            database.max_allocated_storage_gb,
-            f"expected at least 10% above dbAllocatedStorageGb ({database.allocated_storage_gb}), i.e. "
-            f"{-(-database.allocated_storage_gb * 11 // 10)} or more: RDS refuses a smaller storage-autoscaling ceiling",
-        )
 
     cache_settings = settings.cache
     check(
@@ -1559,4 +1502,5 @@ def load_settings(
 # with the config's fields, and the maps disjoint, so a key reaches exactly one field.
 CONFIG_KEY_MAPS: Mapping[type[ValidatedConfig], Mapping[str, str]] = {
     BastionConfig: BASTION_KEYS,
+    DatabaseConfig: DATABASE_KEYS,
 }
