@@ -102,28 +102,6 @@ storage = Storage(
     ),
 )
 
-# The bastion's security group must exist before the database admits it, and its command needs the
-# database's address: the address is handed over once the database exists.
-database_address: pulumi.Output[str]
-resolve_database_address: Callable[[pulumi.Output[str]], None]
-database_address, resolve_database_address = pulumi.deferred_output()
-bastion = (
-    Bastion(
-        f"{prefix}-bastion",
-        BastionArgs(
-            vpc_id=network.vpc_id,
-            vpc_cidr=network.vpc_cidr,
-            subnet_id=network.app_subnet_ids.apply(lambda ids: ids[0]),
-            kms_key_arn=kms.key_arn,
-            database_address=database_address,
-            config=settings.bastion,
-            tags=tags,
-        ),
-    )
-    if settings.bastion.enabled
-    else None
-)
-
 database = Database(
     f"{prefix}-database",
     DatabaseArgs(
@@ -134,7 +112,6 @@ database = Database(
         client_security_group_ids=[
             workloads.web_security_group_id,
             workloads.worker_security_group_id,
-            *([bastion.security_group_id] if bastion else []),
         ],
         config=settings.database,
         # A restored primary keeps the snapshot's databases; RDS cannot name one on restore.
@@ -144,7 +121,26 @@ database = Database(
         tags=tags,
     ),
 )
-resolve_database_address(database.address)
+# The bastion's port-forwarding command needs the database's address, and the database must admit
+# the bastion's security group: the bastion comes second and is admitted once it exists.
+bastion = (
+    Bastion(
+        f"{prefix}-bastion",
+        BastionArgs(
+            vpc_id=network.vpc_id,
+            vpc_cidr=network.vpc_cidr,
+            subnet_id=network.app_subnet_ids.apply(lambda ids: ids[0]),
+            kms_key_arn=kms.key_arn,
+            database_address=database.address,
+            config=settings.bastion,
+            tags=tags,
+        ),
+    )
+    if settings.bastion.enabled
+    else None
+)
+if bastion:
+    database.admit(bastion.security_group_id)
 
 cache = Cache(
     f"{prefix}-cache",

@@ -302,6 +302,37 @@ def test_component_built_directly_admits_exactly_the_given_groups(
     assert main.protect is False and main.inputs["multiAz"] is False
 
 
+def test_a_client_admitted_after_construction_gets_the_next_rule(build: Callable[..., Registrations]) -> None:
+    """`admit` closes the bastion cycle: its rule is the one listing the group would have made."""
+
+    def program() -> None:
+        database = Database(
+            "unit",
+            DatabaseArgs(
+                identifier="unit-db",
+                config=database_config(),
+                subnet_ids=["s-1", "s-2"],
+                vpc_id="vpc-1",
+                kms_key_arn=KEY_ARN,
+                client_security_group_ids=["sg-app", "sg-worker"],
+            ),
+        )
+        database.admit("sg-bastion")
+
+    built = build(program)
+    rules = {rule.name: rule for rule in built.of_type(INGRESS)}
+    assert sorted(rules) == ["unit-ingress-0", "unit-ingress-1", "unit-ingress-2"]
+    admitted = rules["unit-ingress-2"]
+    assert admitted.inputs["referencedSecurityGroupId"] == "sg-bastion"
+    assert (admitted.inputs["ipProtocol"], admitted.inputs["fromPort"], admitted.inputs["toPort"]) == (
+        "tcp",
+        5432,
+        5432,
+    )
+    assert admitted.inputs["securityGroupId"] == built.named("unit-sg").id
+    assert admitted.parent == built.named("unit").urn
+
+
 def test_no_clients_means_no_ingress(build: Callable[..., Registrations]) -> None:
     built = build(
         lambda: Database(

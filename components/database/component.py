@@ -24,7 +24,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import merge_tags, service_trust_policy, type_token
-from .._data_store import client_only_security_group
+from .._data_store import admit_client, client_only_security_group
 from .config import PORT, DatabaseConfig
 from .values import (
     CA_CERTIFICATE,
@@ -318,6 +318,10 @@ class Database(pulumi.ComponentResource):
             if config.restores
             else pulumi.Output.from_input(args.database_name or DEFAULT_DATABASE_NAME)
         )
+        self._name = name
+        self._tags = tags
+        self._security_group = security_group
+        self._client_count = len(args.client_security_group_ids)
         self.register_outputs(
             {
                 "address": self.address,
@@ -333,3 +337,21 @@ class Database(pulumi.ComponentResource):
                 "database_name": self.database_name,
             }
         )
+
+    def admit(self, client_security_group_id: pulumi.Input[str]) -> aws.vpc.SecurityGroupIngressRule:
+        """Admit one more client security group on 5432, after construction: for a client that needs
+        the database's address before it exists (the bastion's port-forwarding command). The rule is
+        `{name}-ingress-<n>`, numbered after the clients listed in the args, exactly as if it had been
+        listed there."""
+        rule = admit_client(
+            self._name,
+            self._client_count,
+            self._security_group,
+            client_security_group_id,
+            service="PostgreSQL",
+            port=PORT,
+            tags=self._tags,
+            parent=self,
+        )
+        self._client_count += 1
+        return rule
