@@ -97,28 +97,6 @@ storage = Storage(
     ),
 )
 
-# The bastion's security group must exist before the database admits it, and its command needs the
-# database's address: the address is handed over once the database exists.
-database_address: pulumi.Output[str]
-resolve_database_address: Callable[[pulumi.Output[str]], None]
-database_address, resolve_database_address = pulumi.deferred_output()
-bastion = (
-    Bastion(
-        f"{prefix}-bastion",
-        BastionArgs(
-            vpc_id=network.vpc_id,
-            vpc_cidr=network.vpc_cidr,
-            subnet_id=network.app_subnet_ids.apply(lambda ids: ids[0]),
-            kms_key_arn=kms.key_arn,
-            database_address=database_address,
-            config=settings.bastion,
-            tags=tags,
-        ),
-    )
-    if settings.bastion.enabled
-    else None
-)
-
 database = Database(
     f"{prefix}-database",
     DatabaseArgs(
@@ -129,30 +107,35 @@ database = Database(
         client_security_group_ids=[
             workloads.web_security_group_id,
             workloads.worker_security_group_id,
-            *([bastion.security_group_id] if bastion else []),
         ],
+        config=settings.database,
         # A restored primary keeps the snapshot's databases; RDS cannot name one on restore.
-        database_name=None if settings.database.snapshot_identifier else prefix.replace("-", "_"),
-        snapshot_identifier=settings.database.snapshot_identifier or None,
-        engine_version=settings.database.engine_version,
-        instance_class=settings.database.instance_class,
-        allocated_storage_gb=settings.database.allocated_storage_gb,
-        max_allocated_storage_gb=settings.database.max_allocated_storage_gb,
-        multi_az=settings.database.multi_az,
-        read_replica_count=settings.database.read_replica_count,
-        backup_retention_days=settings.database.backup_retention_days,
-        backup_window=settings.database.backup_window,
-        maintenance_window=settings.database.maintenance_window,
-        performance_insights=settings.database.performance_insights,
-        monitoring_interval_seconds=settings.database.monitoring_interval_seconds,
-        log_exports=settings.database.log_exports,
+        database_name=None if settings.database.restores else prefix.replace("-", "_"),
         log_retention_days=settings.observability.log_retention_days,
-        slow_query_ms=settings.database.slow_query_ms,
         keep_data=settings.data.keep_data,
         tags=tags,
     ),
 )
-resolve_database_address(database.address)
+# The bastion's port-forwarding command needs the database's address, and the database must admit
+# the bastion's security group: the bastion comes second and is admitted once it exists.
+bastion = (
+    Bastion(
+        f"{prefix}-bastion",
+        BastionArgs(
+            vpc_id=network.vpc_id,
+            vpc_cidr=network.vpc_cidr,
+            subnet_id=network.app_subnet_ids.apply(lambda ids: ids[0]),
+            kms_key_arn=kms.key_arn,
+            database_address=database.address,
+            config=settings.bastion,
+            tags=tags,
+        ),
+    )
+    if settings.bastion.enabled
+    else None
+)
+if bastion:
+    database.admit(bastion.security_group_id)
 
 cache = Cache(
     f"{prefix}-cache",

@@ -43,7 +43,8 @@ from components.bastion import BastionConfig
 from components.cache.config import CacheConfig, auth_token_problem
 from components.cache.config import fallbacks as cache_fallbacks
 from components.config_base import ValidatedConfig
-from components.database import snapshot_identifier_problem
+from components.database import DatabaseConfig, snapshot_identifier_problem
+from components.database.config import refusal_fallbacks as database_fallbacks
 from components.discovery import DiscoveryConfig
 from components.edge import PUBLIC_MEDIA_PATTERN
 from components.kms import KmsConfig
@@ -70,16 +71,6 @@ WSGI_CALLABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:
 SCHEDULE = re.compile(r"^(cron|rate|at)\([^()]+\)$")
 
 # --- data tier
-POSTGRES_MAJORS = ("14", "15", "16", "17")
-MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
-DB_LOG_EXPORTS = ("postgresql", "upgrade", "iam-db-auth-error")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_MINUTES = 24 * 60
-WEEK_MINUTES = 7 * DAY_MINUTES
-_HHMM = r"([01]\d|2[0-3]):([0-5]\d)"
-_DAY = "(" + "|".join(WEEKDAYS) + ")"
-DAILY_WINDOW = re.compile(f"{_HHMM}-{_HHMM}")
-WEEKLY_WINDOW = re.compile(f"{_DAY}:{_HHMM}-{_DAY}:{_HHMM}")
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 HTTPS_ORIGIN = re.compile(rf"https://{_LABEL}(\.{_LABEL})+(:\d{{1,5}})?")
 LOCAL_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1)(:\d{1,5})?")
@@ -133,30 +124,6 @@ class DataSettings:
 
     keep_data: bool
     """Deletion protection, final snapshots and `protect` on the database, cache, buckets and key."""
-
-
-@dataclass(frozen=True)
-class DatabaseSettings:
-    engine_version: str
-    """PostgreSQL version, `17` or `17.6`; a major alone lets RDS apply minor upgrades."""
-    instance_class: str
-    allocated_storage_gb: int
-    max_allocated_storage_gb: int
-    multi_az: bool
-    read_replica_count: int
-    backup_retention_days: int
-    backup_window: str
-    maintenance_window: str
-    performance_insights: bool
-    monitoring_interval_seconds: int
-    log_exports: tuple[str, ...]
-    slow_query_ms: int
-    snapshot_identifier: str = ""
-    """DB snapshot the primary is restored from when created; "" creates an empty database."""
-
-    @property
-    def major_version(self) -> str:
-        return self.engine_version.split(".")[0]
 
 
 @dataclass(frozen=True)
@@ -248,7 +215,7 @@ class Settings:
     network: NetworkConfig
     data: DataSettings
     kms: KmsConfig
-    database: DatabaseSettings
+    database: DatabaseConfig
     cache: CacheConfig
     storage: StorageSettings
     bastion: BastionConfig
@@ -444,14 +411,24 @@ class _Reader:
         fields). A refused value is reported as the stack file has it, and replaced by its fallback
         (by default the key's Pulumi.yaml default, read the same way) so that the checks after this
         one still run; the report stops the program before any resource exists."""
-        for problem in config_type.problems(values):
+        problems = config_type.problems(values)
+        for problem in problems:
             key = keys[problem.field]
             raw = self._config.get(key)
             self.fail(key, raw if raw is not None else problem.value, problem.fix)
-            if fallbacks is not None and problem.field in fallbacks:
-                values[problem.field] = fallbacks[problem.field]
-            else:
-                values[problem.field] = _like(values[problem.field], self._declared[key].default)
+        # A fallback can clash with a partner value that was fine on its own (a default maintenance
+        # window against the configured backup window): that partner falls back too, unreported, until
+        # the config holds together; the user fixes the reported value first.
+        for _ in range(len(values)):
+            if not problems:
+                break
+            for problem in problems:
+                key = keys[problem.field]
+                if fallbacks is not None and problem.field in fallbacks:
+                    values[problem.field] = fallbacks[problem.field]
+                else:
+                    values[problem.field] = _like(values[problem.field], self._declared[key].default)
+            problems = config_type.problems(values)
         return config_type(**values)
 
 
@@ -540,44 +517,6 @@ def _read_network(r: _Reader, stack: StackSettings) -> NetworkConfig:
     return r.build(NetworkConfig, NETWORK_KEYS, values)
 
 
-def _window_minutes(window: str, *, weekly: bool) -> tuple[int, int] | None:
-    """A `hh:mm-hh:mm` (daily) or `ddd:hh:mm-ddd:hh:mm` (weekly) UTC window as (start, length)
-    in minutes from Monday 00:00 (weekly) or midnight (daily); None if it does not parse."""
-    pattern = WEEKLY_WINDOW if weekly else DAILY_WINDOW
-    match = pattern.fullmatch(window)
-    if match is None:
-        return None
-    period = WEEK_MINUTES if weekly else DAY_MINUTES
-    parts = match.groups()
-    if weekly:
-        start = WEEKDAYS.index(parts[0]) * DAY_MINUTES + int(parts[1]) * 60 + int(parts[2])
-        end = WEEKDAYS.index(parts[3]) * DAY_MINUTES + int(parts[4]) * 60 + int(parts[5])
-    else:
-        start = int(parts[0]) * 60 + int(parts[1])
-        end = int(parts[2]) * 60 + int(parts[3])
-    return start, (end - start) % period
-
-
-def _read_window(r: _Reader, key: str, *, weekly: bool, minimum_minutes: int) -> tuple[str, tuple[int, int]]:
-    window = r.string(key)
-    parsed = _window_minutes(window, weekly=weekly)
-    shape = "ddd:hh:mm-ddd:hh:mm, e.g. 'sun:03:00-sun:04:00'" if weekly else "hh:mm-hh:mm, e.g. '02:00-02:30'"
-    if parsed is None:
-        r.fail(key, window, f"expected a UTC window {shape}")
-        return window, (0, minimum_minutes)
-    r.check(
-        parsed[1] >= minimum_minutes,
-        key,
-        window,
-        f"expected a window of at least {minimum_minutes} minutes ({shape})",
-    )
-    return window, parsed
-
-
-def _overlap(a: tuple[int, int], b: tuple[int, int], period: int) -> bool:
-    return (b[0] - a[0]) % period < a[1] or (a[0] - b[0]) % period < b[1]
-
-
 def _read_data(r: _Reader, stack: StackSettings) -> DataSettings:
     return DataSettings(keep_data=r.boolean("keepData"))
 
@@ -589,70 +528,47 @@ def _read_kms(r: _Reader) -> KmsConfig:
     return r.build(KmsConfig, KMS_KEYS, {"deletion_window_days": r.integer("kmsKeyDeletionWindowDays")})
 
 
-def _read_database(r: _Reader, stack: StackSettings) -> DatabaseSettings:
-    version = r.string("dbEngineVersion")
-    match = re.fullmatch(r"(\d+)(\.\d+)?", version)
-    r.check(
-        match is not None and match.group(1) in POSTGRES_MAJORS,
-        "dbEngineVersion",
-        version,
-        f"expected a PostgreSQL major ({', '.join(POSTGRES_MAJORS)}) or major.minor such as '17.6'",
-    )
-    instance_class = r.string("dbInstanceClass")
-    r.check(
-        bool(re.fullmatch(r"db\.[a-z0-9-]+\.[a-z0-9]+", instance_class)),
-        "dbInstanceClass",
-        instance_class,
-        "expected an RDS instance class such as 'db.t4g.micro' or 'db.m7g.large'",
-    )
-    allocated = r.integer("dbAllocatedStorageGb", minimum=20, maximum=65536)
-    max_allocated = r.integer("dbMaxAllocatedStorageGb", minimum=20, maximum=65536)
-    r.check(
-        max_allocated >= allocated,
-        "dbMaxAllocatedStorageGb",
-        max_allocated,
-        f"expected at least dbAllocatedStorageGb ({allocated}): it is the ceiling storage autoscaling grows to",
-    )
-    multi_az = r.boolean("dbMultiAz")
-    retention = r.integer("dbBackupRetentionDays", minimum=1, maximum=35)
-    backup_window, backup = _read_window(r, "dbBackupWindow", weekly=False, minimum_minutes=30)
-    maintenance_window, maintenance = _read_window(r, "dbMaintenanceWindow", weekly=True, minimum_minutes=30)
-    r.check(
-        not any(
-            _overlap((day * DAY_MINUTES + backup[0], backup[1]), maintenance, WEEK_MINUTES)
-            for day in range(7)
-        ),
-        "dbMaintenanceWindow",
-        maintenance_window,
-        f"expected a window that does not overlap the daily dbBackupWindow ({backup_window}); RDS refuses both at once",
-    )
-    slow_query_ms = r.integer("dbSlowQueryMs", minimum=-1, maximum=3_600_000)
-    r.check(
-        slow_query_ms == -1 or slow_query_ms >= 50,
-        "dbSlowQueryMs",
-        slow_query_ms,
-        "expected -1 (off) or at least 50: lower thresholds log nearly every statement, parameters included",
-    )
-    snapshot = r.string("dbSnapshotIdentifier")
-    if snapshot:
-        problem = snapshot_identifier_problem(snapshot, pulumi.Config("aws").get("region"))
-        r.check(problem is None, "dbSnapshotIdentifier", snapshot, problem or "")
-    return DatabaseSettings(
-        engine_version=version,
-        instance_class=instance_class,
-        allocated_storage_gb=allocated,
-        max_allocated_storage_gb=max_allocated,
-        multi_az=multi_az,
-        read_replica_count=r.integer("dbReadReplicaCount", minimum=0, maximum=5),
-        backup_retention_days=retention,
-        backup_window=backup_window,
-        maintenance_window=maintenance_window,
-        performance_insights=r.boolean("dbPerformanceInsights"),
-        monitoring_interval_seconds=r.integer("dbMonitoringIntervalSeconds", choices=MONITORING_INTERVALS),
-        log_exports=r.string_list("dbLogExports", choices=DB_LOG_EXPORTS),
-        slow_query_ms=slow_query_ms,
-        snapshot_identifier=snapshot,
-    )
+DATABASE_KEYS = {
+    "engine_version": "dbEngineVersion",
+    "instance_class": "dbInstanceClass",
+    "allocated_storage_gb": "dbAllocatedStorageGb",
+    "max_allocated_storage_gb": "dbMaxAllocatedStorageGb",
+    "multi_az": "dbMultiAz",
+    "read_replica_count": "dbReadReplicaCount",
+    "backup_retention_days": "dbBackupRetentionDays",
+    "backup_window": "dbBackupWindow",
+    "maintenance_window": "dbMaintenanceWindow",
+    "performance_insights": "dbPerformanceInsights",
+    "monitoring_interval_seconds": "dbMonitoringIntervalSeconds",
+    "log_exports": "dbLogExports",
+    "slow_query_ms": "dbSlowQueryMs",
+    "snapshot_identifier": "dbSnapshotIdentifier",
+}
+
+
+def _read_database(r: _Reader, stack: StackSettings) -> DatabaseConfig:
+    values: dict[str, Any] = {
+        "engine_version": r.string("dbEngineVersion"),
+        "instance_class": r.string("dbInstanceClass"),
+        "allocated_storage_gb": r.integer("dbAllocatedStorageGb"),
+        "max_allocated_storage_gb": r.integer("dbMaxAllocatedStorageGb"),
+        "multi_az": r.boolean("dbMultiAz"),
+        "read_replica_count": r.integer("dbReadReplicaCount"),
+        "backup_retention_days": r.integer("dbBackupRetentionDays"),
+        "backup_window": r.string("dbBackupWindow"),
+        "maintenance_window": r.string("dbMaintenanceWindow"),
+        "performance_insights": r.boolean("dbPerformanceInsights"),
+        "monitoring_interval_seconds": r.integer("dbMonitoringIntervalSeconds"),
+        "log_exports": r.string_list("dbLogExports"),
+        "slow_query_ms": r.integer("dbSlowQueryMs"),
+        "snapshot_identifier": r.string("dbSnapshotIdentifier") or None,
+    }
+    config = r.build(DatabaseConfig, DATABASE_KEYS, values, fallbacks=database_fallbacks(values))
+    # The region is the stack's, not the database's: a cross check, after the config's own.
+    if config.snapshot_identifier:
+        problem = snapshot_identifier_problem(config.snapshot_identifier, pulumi.Config("aws").get("region"))
+        r.check(problem is None, "dbSnapshotIdentifier", config.snapshot_identifier, problem or "")
+    return config
 
 
 CACHE_KEYS = {
@@ -1242,14 +1158,6 @@ def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> No
             database.performance_insights,
             catalogs.performance_insights_problem(DATABASE_ENGINE, database.instance_class),
         )
-    # RDS refuses a storage-autoscaling ceiling less than 10% above the allocated storage.
-    if database.max_allocated_storage_gb * 10 < database.allocated_storage_gb * 11:
-        check(
-            "dbMaxAllocatedStorageGb",
-            database.max_allocated_storage_gb,
-            f"expected at least 10% above dbAllocatedStorageGb ({database.allocated_storage_gb}), i.e. "
-            f"{-(-database.allocated_storage_gb * 11 // 10)} or more: RDS refuses a smaller storage-autoscaling ceiling",
-        )
 
     cache_settings = settings.cache
     check(
@@ -1466,4 +1374,5 @@ CONFIG_KEY_MAPS: Mapping[type[ValidatedConfig], Mapping[str, str]] = {
     RegistryConfig: REGISTRY_KEYS,
     DiscoveryConfig: DISCOVERY_KEYS,
     CacheConfig: CACHE_KEYS,
+    DatabaseConfig: DATABASE_KEYS,
 }

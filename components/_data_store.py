@@ -27,24 +27,41 @@ def client_only_security_group(
     rule, and nothing else may add rules inline behind the owning component's back. No address range
     is ever admitted, so the store stays unreachable from the internet whatever the subnets do.
     """
-    child = pulumi.ResourceOptions(parent=parent)
     security_group = aws.ec2.SecurityGroup(
         f"{name}-sg",
         description=description,
         vpc_id=vpc_id,
         tags=merge_tags(tags, Name=f"{name}-sg"),
-        opts=child,
+        opts=pulumi.ResourceOptions(parent=parent),
     )
     for index, client in enumerate(client_security_group_ids):
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-ingress-{index}",
-            security_group_id=security_group.id,
-            referenced_security_group_id=client,
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            description=f"{service} from a client workload",
-            tags=merge_tags(tags, Name=f"{name}-ingress-{index}"),
-            opts=child,
+        admit_client(
+            name, index, security_group, client, service=service, port=port, tags=tags, parent=parent
         )
     return security_group
+
+
+def admit_client(
+    name: str,
+    index: int,
+    security_group: aws.ec2.SecurityGroup,
+    client_security_group_id: pulumi.Input[str],
+    *,
+    service: str,
+    port: int,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.vpc.SecurityGroupIngressRule:
+    """`{name}-ingress-{index}`: `port` from one client security group. The index keeps a rule's
+    name (and URN) whether the client was listed at construction or admitted afterwards."""
+    return aws.vpc.SecurityGroupIngressRule(
+        f"{name}-ingress-{index}",
+        security_group_id=security_group.id,
+        referenced_security_group_id=client_security_group_id,
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        description=f"{service} from a client workload",
+        tags=merge_tags(tags, Name=f"{name}-ingress-{index}"),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

@@ -104,8 +104,8 @@ def test_prod_keeps_its_data_and_survives_an_az() -> None:
         (
             {"dbAllocatedStorageGb": "200", "dbMaxAllocatedStorageGb": "100"},
             "dbMaxAllocatedStorageGb",
-            "got 100",
-            "at least dbAllocatedStorageGb (200)",
+            "got '100'",
+            "at least 10% above the allocated storage (200 GiB), i.e. 220 or more",
         ),
         ({"dbReadReplicaCount": "6"}, "dbReadReplicaCount", "got '6'", "from 0 to 5"),
         ({"dbBackupRetentionDays": "0"}, "dbBackupRetentionDays", "got '0'", "from 1 to 35"),
@@ -123,7 +123,7 @@ def test_prod_keeps_its_data_and_survives_an_az() -> None:
             {"dbMaintenanceWindow": "wed:02:15-wed:03:00"},
             "dbMaintenanceWindow",
             "got 'wed:02:15-wed:03:00'",
-            "does not overlap the daily dbBackupWindow (02:00-02:30)",
+            "does not overlap the daily backup window (02:00-02:30)",
         ),
         (
             {"dbBackupWindow": "23:45-00:30", "dbMaintenanceWindow": "mon:00:00-mon:01:00"},
@@ -139,7 +139,7 @@ def test_prod_keeps_its_data_and_survives_an_az() -> None:
             "allowed: 0, 1, 5, 10, 15, 30, 60",
         ),
         ({"dbLogExports": '["audit"]'}, "dbLogExports", """got '["audit"]'""", "unknown entries ['audit']"),
-        ({"dbSlowQueryMs": "0"}, "dbSlowQueryMs", "got 0", "-1 (off) or at least 50"),
+        ({"dbSlowQueryMs": "0"}, "dbSlowQueryMs", "got '0'", "-1 (off) or at least 50"),
         ({"dbSlowQueryMs": "-5"}, "dbSlowQueryMs", "got '-5'", "from -1 to 3600000"),
         ({"cacheEngine": "memcached"}, "cacheEngine", "got 'memcached'", "'redis', 'valkey'"),
         (

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from components.database import Database, DatabaseArgs
+from components.database import Database, DatabaseArgs, DatabaseConfig
 from offline.engine import ProgramRun, RecordingMonitor, Registrations
+from tests.test_database import CONFIG_VALUES, database_config
 from tests.test_settings import KEY, load, refusal
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/unit"
@@ -19,6 +20,7 @@ BASE: dict[str, Any] = {
     "subnet_ids": ["s-1", "s-2"],
     "vpc_id": "vpc-1",
     "kms_key_arn": KEY_ARN,
+    "config": database_config(),
 }
 
 
@@ -34,7 +36,12 @@ def test_restored_primary_sends_the_snapshot_and_neither_db_name_nor_user(
 
     monkeypatch.setattr(mock_engine, "RegisterResource", recording)
     built = build(
-        lambda: Database("unit", DatabaseArgs(**BASE, snapshot_identifier=SNAPSHOT, read_replica_count=1))
+        lambda: Database(
+            "unit",
+            DatabaseArgs(
+                **{**BASE, "config": database_config(snapshot_identifier=SNAPSHOT, read_replica_count=1)}
+            ),
+        )
     )
 
     main = built.named("unit-primary").inputs
@@ -54,10 +61,16 @@ def test_new_primary_is_unchanged_by_the_setting(build: Callable[..., Registrati
     assert "snapshotIdentifier" not in main
 
 
+def test_component_refuses_a_database_name_with_a_restore() -> None:
+    with pytest.raises(ValueError, match="RDS cannot create or rename"):
+        DatabaseArgs(
+            **{**BASE, "config": database_config(snapshot_identifier=SNAPSHOT), "database_name": "maplequest"}
+        )
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"snapshot_identifier": SNAPSHOT, "database_name": "maplequest"}, "RDS cannot create or rename"),
         ({"snapshot_identifier": "1-starts-with-digit"}, "DB snapshot identifier"),
         ({"snapshot_identifier": "two--hyphens"}, "DB snapshot identifier"),
         (
@@ -66,9 +79,12 @@ def test_new_primary_is_unchanged_by_the_setting(build: Callable[..., Registrati
         ),
     ],
 )
-def test_component_refuses_what_a_restore_refuses(kwargs: dict[str, Any], message: str) -> None:
+def test_config_refuses_what_a_restore_refuses(kwargs: dict[str, Any], message: str) -> None:
+    (problem,) = DatabaseConfig.problems({**CONFIG_VALUES, **kwargs})
+    assert (problem.field, problem.value) == ("snapshot_identifier", kwargs["snapshot_identifier"])
+    assert message in problem.fix
     with pytest.raises(ValueError, match=message):
-        DatabaseArgs(**{**BASE, **kwargs})
+        DatabaseConfig(**{**CONFIG_VALUES, **kwargs})
 
 
 @pytest.mark.parametrize(
@@ -82,7 +98,7 @@ def test_component_refuses_what_a_restore_refuses(kwargs: dict[str, Any], messag
 def test_setting_accepts_identifiers_and_same_region_arns(snapshot: str) -> None:
     settings = load("staging", dbSnapshotIdentifier=snapshot, dbEngineVersion="16.15")
     assert settings.database.snapshot_identifier == snapshot
-    assert load("staging").database.snapshot_identifier == ""
+    assert load("staging").database.snapshot_identifier is None
 
 
 @pytest.mark.parametrize(

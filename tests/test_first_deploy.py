@@ -15,6 +15,7 @@ import pytest
 from components.database import DatabaseArgs
 from offline.engine import ProgramRun, RegisteredResource, run_program
 from tests.conftest import ROOT, STACKS
+from tests.test_database import database_config
 
 DB_INSTANCE = "aws:rds/instance:Instance"
 SERVICE = "aws:ecs/service:Service"
@@ -77,7 +78,7 @@ def test_the_database_refuses_a_managed_master_password_with_replicas() -> None:
             subnet_ids=[],
             vpc_id="vpc-1",
             kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/x",
-            read_replica_count=1,
+            config=database_config(read_replica_count=1),
             managed_master_password=True,
         )
 

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 
 from ..config_base import Problem, ValidatedConfig, between, collect, one_of
-from ..maintenance_window import WEEKLY_SHAPE, window_minutes
+from ..windows import WEEKLY_SHAPE, window_minutes
 
 CACHE_ENGINES = ("redis", "valkey")
 # Older engines lack the TLS and AUTH behaviour this platform relies on, and are past end of life.

@@ -23,42 +23,20 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ._base import merge_tags, service_trust_policy, type_token
-from ._data_store import client_only_security_group
+from .._base import merge_tags, service_trust_policy, type_token
+from .._data_store import admit_client, client_only_security_group
+from .config import PORT, DatabaseConfig
+from .values import (
+    CA_CERTIFICATE,
+    DEFAULT_DATABASE_NAME,
+    ENHANCED_MONITORING_POLICY,
+    instance_identifiers,
+    parameters,
+    secret_arn,
+)
 
-PORT = 5432
 IDENTIFIER_PATTERN = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,50}[a-z0-9]$")
 DATABASE_NAME_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
-DEFAULT_DATABASE_NAME = "app"
-# A manual or automated (`rds:`) DB snapshot identifier, or a DB snapshot ARN (RDS API reference,
-# CreateDBSnapshot/CopyDBSnapshot constraints). Cluster snapshots restore only into Aurora.
-SNAPSHOT_ID_PATTERN = re.compile(r"^(rds:)?[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,254}(?<!-)$")
-SNAPSHOT_ARN_PATTERN = re.compile(
-    r"^arn:aws[a-z-]*:rds:(?P<region>[a-z0-9-]+):\d{12}:snapshot:(rds:)?[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,254}(?<!-)$"
-)
-LOG_EXPORTS = ("postgresql", "upgrade", "iam-db-auth-error")
-MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
-# The RSA 2048 CA, valid until 2061; the default CA of older accounts expires sooner.
-CA_CERTIFICATE = "rds-ca-rsa2048-g1"
-ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
-
-
-def snapshot_identifier_problem(value: str, region: str | None = None) -> str | None:
-    """What is wrong with a snapshot to restore the primary from, or None; `region` is the stack's."""
-    if SNAPSHOT_ID_PATTERN.match(value):
-        return None
-    arn = SNAPSHOT_ARN_PATTERN.match(value)
-    if not arn:
-        return (
-            "use a DB snapshot identifier (letters, digits, single hyphens, starting with a letter) or a DB "
-            "snapshot ARN (arn:aws:rds:<region>:<account>:snapshot:<id>); cluster snapshots restore only into Aurora"
-        )
-    if region and arn.group("region") != region:
-        return (
-            f"the snapshot is in {arn.group('region')}, the stack in {region}: RDS restores only snapshots of "
-            "its own region; copy it there with scripts/prepare_db_snapshot.py"
-        )
-    return None
 
 
 @dataclass(frozen=True)
@@ -67,6 +45,8 @@ class DatabaseArgs:
     """RDS identifier of the primary, unique in the account and region (e.g. `epicvibe-prod`);
     replicas are `<identifier>-replica-<n>`. Explicit, because the log groups named after it must
     exist before the instance. Required."""
+    config: DatabaseConfig
+    """What the operator set (engine, class, storage, availability, backups, monitoring, snapshot). Required."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """The isolated data subnets (no route to the internet). Required."""
     vpc_id: pulumi.Input[str]
@@ -74,19 +54,12 @@ class DatabaseArgs:
     kms_key_arn: pulumi.Input[str]
     """Stack KMS key: storage, Performance Insights, the master secret and the log groups. Required."""
     client_security_group_ids: Sequence[pulumi.Input[str]] = ()
-    """Security groups admitted on 5432 (web, worker, bastion). Default: none (nothing can connect)."""
+    """Security groups admitted on 5432 (web, worker). More can be admitted after construction with
+    `Database.admit` (the bastion, which needs the database's address first). Default: none."""
     database_name: str | None = None
-    """Database created on a new primary. Default: "app". Must stay unset with `snapshot_identifier`:
+    """Database created on a new primary. Default: "app". Must stay unset with a snapshot to restore:
     a restored PostgreSQL keeps the snapshot's databases (RDS takes DBName on restore only for Oracle
     and SQL Server), and the name is then the one RDS reports for the restored instance."""
-    snapshot_identifier: str | None = None
-    """Create the primary by restoring this DB snapshot: its identifier in the stack's account and
-    region, or its ARN. It must be encrypted with `kms_key_arn` (`scripts/prepare_db_snapshot.py`
-    copies one so): a restore keeps the snapshot's key, and any other key or none would make the
-    next update replace the instance. The master user, databases and engine version come from the
-    snapshot. Read only when the primary is created; changing it later changes nothing, but removing
-    it declares a new database again (a DB name), which replaces the restored primary.
-    Default: None (a new, empty database)."""
     master_username: str = "postgres"
     """Master user of a new primary (a restored one keeps the snapshot's), for humans only (see the
     module docstring). Default: "postgres"."""
@@ -96,34 +69,8 @@ class DatabaseArgs:
     """Let RDS generate and rotate the master password in Secrets Manager. Refused with read
     replicas: RDS can't create a replica of such a source. Default: False (bootstrap password,
     then the stack's own master secret)."""
-    engine_version: str = "17"
-    """PostgreSQL major or major.minor. Default: "17"."""
-    instance_class: str = "db.t4g.micro"
-    """Instance class of the primary and replicas. Default: "db.t4g.micro"."""
-    allocated_storage_gb: int = 20
-    """Initial gp3 storage in GiB. Default: 20."""
-    max_allocated_storage_gb: int = 100
-    """Storage autoscaling ceiling in GiB. Default: 100."""
-    multi_az: bool = False
-    """Synchronous standby in another AZ. Default: False."""
-    read_replica_count: int = 0
-    """Read replicas (0 to 5). Default: 0."""
-    backup_retention_days: int = 7
-    """Automated backup retention (1 to 35). Default: 7."""
-    backup_window: str = "02:00-02:30"
-    """Daily UTC backup window. Default: "02:00-02:30"."""
-    maintenance_window: str = "sun:03:00-sun:04:00"
-    """Weekly UTC maintenance window. Default: "sun:03:00-sun:04:00"."""
-    performance_insights: bool = True
-    """Performance Insights with 7 days of history, encrypted with the stack key. Default: True."""
-    monitoring_interval_seconds: int = 0
-    """Enhanced monitoring interval (0 = off). Default: 0."""
-    log_exports: Sequence[str] = ("postgresql", "upgrade")
-    """Logs exported to CloudWatch Logs. Default: postgresql, upgrade."""
     log_retention_days: int = 30
     """Retention of the exported log groups. Default: 30."""
-    slow_query_ms: int = 1000
-    """`log_min_duration_statement` in ms; -1 turns slow-query logging off. Default: 1000."""
     keep_data: bool = False
     """Deletion protection, a final snapshot and Pulumi `protect` on the instances. Default: False."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -135,34 +82,21 @@ class DatabaseArgs:
                 f"identifier {self.identifier!r}: use 2 to 52 lower-case letters, digits and single hyphens, "
                 "starting with a letter (room is left for the '-replica-<n>' suffix)"
             )
-        if self.snapshot_identifier is not None:
-            problem = snapshot_identifier_problem(self.snapshot_identifier)
-            if problem:
-                raise ValueError(f"snapshot_identifier {self.snapshot_identifier!r}: {problem}")
+        if self.config.restores:
             if self.database_name is not None:
                 raise ValueError(
-                    f"database_name {self.database_name!r} with snapshot_identifier: RDS cannot create or rename "
-                    "a PostgreSQL database on restore; leave database_name unset, the snapshot's databases are kept"
+                    f"database_name {self.database_name!r} with config.snapshot_identifier: RDS cannot create "
+                    "or rename a PostgreSQL database on restore; leave database_name unset, the snapshot's "
+                    "databases are kept"
                 )
         elif not DATABASE_NAME_PATTERN.match(self.database_name or DEFAULT_DATABASE_NAME):
             raise ValueError(
                 f"database_name {self.database_name!r}: use letters, digits and underscores, starting with a letter"
             )
-        if not re.fullmatch(r"\d+(\.\d+)?", self.engine_version):
+        if self.managed_master_password and self.config.read_replica_count:
             raise ValueError(
-                f"engine_version {self.engine_version!r}: use a major ('17') or major.minor ('17.4')"
-            )
-        if not 20 <= self.allocated_storage_gb <= self.max_allocated_storage_gb:
-            raise ValueError(
-                f"allocated_storage_gb {self.allocated_storage_gb} / max_allocated_storage_gb "
-                f"{self.max_allocated_storage_gb}: use 20 GiB or more, and a ceiling at least as large"
-            )
-        if not 0 <= self.read_replica_count <= 5:
-            raise ValueError(f"read_replica_count {self.read_replica_count}: use 0 to 5")
-        if self.managed_master_password and self.read_replica_count:
-            raise ValueError(
-                f"managed_master_password with read_replica_count {self.read_replica_count}: RDS can't "
-                "create a read replica of a source whose master password Secrets Manager manages; "
+                f"managed_master_password with config.read_replica_count {self.config.read_replica_count}: "
+                "RDS can't create a read replica of a source whose master password Secrets Manager manages; "
                 "keep managed_master_password False (the app logs in with IAM tokens anyway)"
             )
         if not DATABASE_NAME_PATTERN.match(self.app_username) or self.app_username == self.master_username:
@@ -170,39 +104,6 @@ class DatabaseArgs:
                 f"app_username {self.app_username!r}: a user name other than the master's, letters, "
                 "digits and underscores"
             )
-        if not 1 <= self.backup_retention_days <= 35:
-            # Replicas need automated backups on the primary, and a database without them cannot be restored.
-            raise ValueError(f"backup_retention_days {self.backup_retention_days}: use 1 to 35")
-        if self.monitoring_interval_seconds not in MONITORING_INTERVALS:
-            raise ValueError(
-                f"monitoring_interval_seconds {self.monitoring_interval_seconds}: use one of {MONITORING_INTERVALS}"
-            )
-        unknown = [log for log in self.log_exports if log not in LOG_EXPORTS]
-        if unknown:
-            raise ValueError(f"log_exports {unknown}: PostgreSQL exports only {LOG_EXPORTS}")
-        if self.slow_query_ms != -1 and self.slow_query_ms < 0:
-            raise ValueError(f"slow_query_ms {self.slow_query_ms}: use -1 (off) or a number of milliseconds")
-
-    @property
-    def major_version(self) -> str:
-        return self.engine_version.split(".")[0]
-
-    @property
-    def restores(self) -> bool:
-        return self.snapshot_identifier is not None
-
-    def replica_identifier(self, index: int) -> str:
-        return f"{self.identifier}-replica-{index}"
-
-
-def _secret_arn(secrets: Any) -> str:
-    """The ARN of the RDS-managed master secret from the instance's `master_user_secrets`."""
-    first = (secrets or [None])[0]
-    if first is None:
-        return ""
-    if isinstance(first, dict):
-        return str(first.get("secret_arn") or first.get("secretArn") or "")
-    return str(first.secret_arn or "")
 
 
 class Database(pulumi.ComponentResource):
@@ -225,6 +126,7 @@ class Database(pulumi.ComponentResource):
         super().__init__(type_token("database", "Database"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = args.tags
+        config = args.config
 
         security_group = client_only_security_group(
             name,
@@ -244,23 +146,11 @@ class Database(pulumi.ComponentResource):
             tags=merge_tags(tags, Name=f"{name}-subnets"),
             opts=child,
         )
-        parameters = [
-            # Refuse unencrypted connections at the server, whatever a client asks for.
-            {"name": "rds.force_ssl", "value": "1", "apply_method": "pending-reboot"},
-        ]
-        if args.slow_query_ms >= 0:
-            parameters.append(
-                {
-                    "name": "log_min_duration_statement",
-                    "value": str(args.slow_query_ms),
-                    "apply_method": "immediate",
-                }
-            )
         parameter_group = aws.rds.ParameterGroup(
             f"{name}-params",
-            family=f"postgres{args.major_version}",
+            family=f"postgres{config.major_version}",
             description=f"{args.identifier}: TLS only, slow-query logging",
-            parameters=parameters,
+            parameters=parameters(config),
             tags=merge_tags(tags, Name=f"{name}-params"),
             # Autonamed, so that a new major version's group is created before the old one goes.
             opts=child,
@@ -269,7 +159,7 @@ class Database(pulumi.ComponentResource):
         monitoring_role_arn: pulumi.Output[str] | None = None
         # RDS checks the role's permissions when the instance is created (ENHANCED_MONITORING errors).
         monitoring_ready: list[pulumi.Resource] = []
-        if args.monitoring_interval_seconds:
+        if config.monitoring_interval_seconds:
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring-role",
                 description=f"Enhanced monitoring of {args.identifier}",
@@ -287,9 +177,7 @@ class Database(pulumi.ComponentResource):
             )
             monitoring_role_arn = monitoring_role.arn
 
-        identifiers = [args.identifier] + [
-            args.replica_identifier(i + 1) for i in range(args.read_replica_count)
-        ]
+        identifiers = instance_identifiers(args.identifier, config.read_replica_count)
         log_groups: dict[str, list[pulumi.Resource]] = {}
         for instance_index, identifier in enumerate(identifiers):
             role = "primary" if instance_index == 0 else f"replica-{instance_index}"
@@ -302,31 +190,31 @@ class Database(pulumi.ComponentResource):
                     tags=merge_tags(tags, Name=f"{identifier}-{log}"),
                     opts=child,
                 )
-                for log in args.log_exports
+                for log in config.log_exports
             ]
 
         # What the primary and its replicas share: same security, same parameters, same insight.
         common: dict[str, Any] = {
-            "instance_class": args.instance_class,
+            "instance_class": config.instance_class,
             "vpc_security_group_ids": [security_group.id],
             "parameter_group_name": parameter_group.name,
             "publicly_accessible": False,
             "port": PORT,
             "storage_type": "gp3",
-            "max_allocated_storage": args.max_allocated_storage_gb,
+            "max_allocated_storage": config.max_allocated_storage_gb,
             "storage_encrypted": True,
             "kms_key_id": args.kms_key_arn,
             "ca_cert_identifier": CA_CERTIFICATE,
             "iam_database_authentication_enabled": True,
             "auto_minor_version_upgrade": True,
             "copy_tags_to_snapshot": True,
-            "performance_insights_enabled": args.performance_insights,
-            "performance_insights_kms_key_id": args.kms_key_arn if args.performance_insights else None,
-            "performance_insights_retention_period": 7 if args.performance_insights else None,
-            "monitoring_interval": args.monitoring_interval_seconds,
+            "performance_insights_enabled": config.performance_insights,
+            "performance_insights_kms_key_id": args.kms_key_arn if config.performance_insights else None,
+            "performance_insights_retention_period": 7 if config.performance_insights else None,
+            "monitoring_interval": config.monitoring_interval_seconds,
             "monitoring_role_arn": monitoring_role_arn,
-            "enabled_cloudwatch_logs_exports": list(args.log_exports),
-            "maintenance_window": args.maintenance_window,
+            "enabled_cloudwatch_logs_exports": list(config.log_exports),
+            "maintenance_window": config.maintenance_window,
             "deletion_protection": args.keep_data,
         }
         master_secret: aws.secretsmanager.Secret | None = None
@@ -360,19 +248,19 @@ class Database(pulumi.ComponentResource):
             f"{name}-primary",
             identifier=args.identifier,
             engine="postgres",
-            engine_version=args.engine_version,
+            engine_version=config.engine_version,
             allow_major_version_upgrade=False,
             # A restore takes the master user and databases from the snapshot: a DB name is refused,
             # and a user name that differs from the snapshot's would replace the instance next update.
-            snapshot_identifier=args.snapshot_identifier,
-            db_name=None if args.restores else args.database_name or DEFAULT_DATABASE_NAME,
-            username=None if args.restores else args.master_username,
+            snapshot_identifier=config.snapshot_identifier,
+            db_name=None if config.restores else args.database_name or DEFAULT_DATABASE_NAME,
+            username=None if config.restores else args.master_username,
             **master_password,
             db_subnet_group_name=subnet_group.name,
-            allocated_storage=args.allocated_storage_gb,
-            multi_az=args.multi_az,
-            backup_retention_period=args.backup_retention_days,
-            backup_window=args.backup_window,
+            allocated_storage=config.allocated_storage_gb,
+            multi_az=config.multi_az,
+            backup_retention_period=config.backup_retention_days,
+            backup_window=config.backup_window,
             delete_automated_backups=not args.keep_data,
             skip_final_snapshot=not args.keep_data,
             final_snapshot_identifier=f"{args.identifier}-final" if args.keep_data else None,
@@ -384,7 +272,7 @@ class Database(pulumi.ComponentResource):
                 depends_on=[*log_groups[args.identifier], *monitoring_ready],
                 # The snapshot only seeds a new primary: editing the setting later must not replace
                 # (and empty) a database that has lived since.
-                ignore_changes=["snapshot_identifier"] if args.restores else None,
+                ignore_changes=["snapshot_identifier"] if config.restores else None,
             ),
         )
 
@@ -414,7 +302,7 @@ class Database(pulumi.ComponentResource):
         self.reader_addresses = pulumi.Output.all(*[r.address for r in replicas]).apply(list)
         self.replica_addresses = [r.address for r in replicas]
         self.master_secret_arn = (
-            master_secret.arn if master_secret is not None else primary.master_user_secrets.apply(_secret_arn)
+            master_secret.arn if master_secret is not None else primary.master_user_secrets.apply(secret_arn)
         )
         self.resource_ids = pulumi.Output.all(primary.resource_id, *[r.resource_id for r in replicas]).apply(
             list
@@ -427,9 +315,13 @@ class Database(pulumi.ComponentResource):
         # `postgres` database, which is then where the data is.
         self.database_name = (
             primary.db_name.apply(lambda name: name or "postgres")
-            if args.restores
+            if config.restores
             else pulumi.Output.from_input(args.database_name or DEFAULT_DATABASE_NAME)
         )
+        self._name = name
+        self._tags = tags
+        self._security_group = security_group
+        self._client_count = len(args.client_security_group_ids)
         self.register_outputs(
             {
                 "address": self.address,
@@ -445,3 +337,21 @@ class Database(pulumi.ComponentResource):
                 "database_name": self.database_name,
             }
         )
+
+    def admit(self, client_security_group_id: pulumi.Input[str]) -> aws.vpc.SecurityGroupIngressRule:
+        """Admit one more client security group on 5432, after construction: for a client that needs
+        the database's address before it exists (the bastion's port-forwarding command). The rule is
+        `{name}-ingress-<n>`, numbered after the clients listed in the args, exactly as if it had been
+        listed there."""
+        rule = admit_client(
+            self._name,
+            self._client_count,
+            self._security_group,
+            client_security_group_id,
+            service="PostgreSQL",
+            port=PORT,
+            tags=self._tags,
+            parent=self,
+        )
+        self._client_count += 1
+        return rule
