@@ -189,25 +189,20 @@ app = settings.app
 edge_settings = settings.edge
 # CloudFront reaches the ALB over HTTPS wherever a name can carry a certificate: the configured one,
 # or origin.<domainName>, whose certificate the load balancer creates in the stack's zone.
-origin_domain_name = app.alb_origin_domain_name or (
+origin_domain_name = settings.load_balancer.origin_domain_name or (
     f"origin.{edge_settings.domain_name}" if edge_settings.domain_name else None
 )
 load_balancer = LoadBalancer(
     f"{prefix}-lb",
     LoadBalancerArgs(
+        config=settings.load_balancer,
         vpc_id=network.vpc_id,
         subnet_ids=network.app_subnet_ids,
         web_security_group_id=workloads.web_security_group_id,
         container_port=app.container_port,
-        health_check_path=app.health_check_path,
-        deregistration_delay=app.deregistration_delay_seconds,
-        certificate_arn=app.alb_certificate_arn,
         origin_domain_name=origin_domain_name,
         hosted_zone_id=edge_settings.hosted_zone_id,
         log_bucket_name=storage.log_bucket_name,
-        deletion_protection=app.alb_deletion_protection,
-        idle_timeout=app.alb_idle_timeout_seconds,
-        cloudfront_security_group_id=app.alb_cloudfront_security_group_id,
         tags=tags,
     ),
     # ELB checks that it may write access logs when the ALB is created: the log bucket policy first.
@@ -298,7 +293,7 @@ services = DjangoServices(
         fargate_spot_weight=app.fargate_spot_weight,
         container_insights=app.container_insights,
         health_check_grace_period=app.health_check_grace_period_seconds,
-        load_balancer_idle_timeout=app.alb_idle_timeout_seconds,
+        load_balancer_idle_timeout=settings.load_balancer.idle_timeout_seconds,
         log_retention_days=settings.observability.log_retention_days,
         nightly_scale_down=app.nightly_scale_down,
         scale_down_schedule=app.nightly_scale_down_cron,

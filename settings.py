@@ -30,11 +30,9 @@ from cryptography.hazmat.primitives import serialization
 
 from components import catalogs
 from components.app_values import (
-    CERTIFICATE_ARN,
     CONTAINER_INSIGHTS,
     CPU_ARCHITECTURES,
     FARGATE_SIZES,
-    SECURITY_GROUP_ID,
     fargate_size_problem,
     image_reference_problem,
     schedule_problem,
@@ -43,6 +41,7 @@ from components.bastion import BastionConfig
 from components.config_base import ValidatedConfig
 from components.database import snapshot_identifier_problem
 from components.edge import PUBLIC_MEDIA_PATTERN
+from components.load_balancer import LoadBalancerConfig
 from components.observability.config import (
     LOG_RETENTION_DAYS,
     AlarmThresholds,
@@ -234,14 +233,7 @@ class AppSettings:
     beat_enabled: bool
     fargate_spot_weight: int
     container_insights: str
-    health_check_path: str
     health_check_grace_period_seconds: int
-    deregistration_delay_seconds: int
-    alb_certificate_arn: str | None
-    alb_origin_domain_name: str | None
-    alb_deletion_protection: bool
-    alb_idle_timeout_seconds: int
-    alb_cloudfront_security_group_id: str | None
     nightly_scale_down: bool
     nightly_scale_down_cron: str
     nightly_scale_up_cron: str
@@ -301,6 +293,7 @@ class Settings:
     storage: StorageSettings
     bastion: BastionConfig
     app: AppSettings
+    load_balancer: LoadBalancerConfig
     edge: EdgeSettings
     observability: ObservabilityConfig
     registry: RegistrySettings
@@ -492,14 +485,27 @@ class _Reader:
         fields). A refused value is reported as the stack file has it, and replaced by its fallback
         (by default the key's Pulumi.yaml default, read the same way) so that the checks after this
         one still run; the report stops the program before any resource exists."""
-        for problem in config_type.problems(values):
+        problems = config_type.problems(values)
+        for problem in problems:
             key = keys[problem.field]
             raw = self._config.get(key)
             self.fail(key, raw if raw is not None else problem.value, problem.fix)
-            if fallbacks is not None and problem.field in fallbacks:
-                values[problem.field] = fallbacks[problem.field]
-            else:
-                values[problem.field] = _like(values[problem.field], self._declared[key].default)
+        # A fallback may break a rule between fields that held before (one half of a pair refused):
+        # replace until the fallbacks hold together, all of them if a round changes nothing; only
+        # the stack's own values are reported.
+        for _ in range(len(values) + 1):
+            if not problems:
+                break
+            before = dict(values)
+            for problem in problems:
+                if fallbacks is not None and problem.field in fallbacks:
+                    values[problem.field] = fallbacks[problem.field]
+                else:
+                    key = keys[problem.field]
+                    values[problem.field] = _like(values[problem.field], self._declared[key].default)
+            if values == before:
+                values.update(fallbacks or {})
+            problems = config_type.problems(values)
         return config_type(**values)
 
 
@@ -895,43 +901,6 @@ def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
     spot_weight = r.integer("fargateSpotWeight", minimum=0, maximum=1000)
     nightly = r.boolean("nightlyScaleDown")
 
-    health_check_path = r.string("healthCheckPath")
-    r.check(
-        health_check_path.startswith("/") and " " not in health_check_path,
-        "healthCheckPath",
-        health_check_path,
-        "expected an absolute URL path such as /health/",
-    )
-    certificate = r.string("albCertificateArn").strip()
-    r.check(
-        not certificate or bool(CERTIFICATE_ARN.match(certificate)),
-        "albCertificateArn",
-        certificate,
-        "expected empty or an ACM certificate ARN in the stack's region "
-        "(arn:aws:acm:<region>:<account>:certificate/<id>)",
-    )
-    origin_domain = r.string("albOriginDomainName").strip().lower()
-    if origin_domain:
-        r.check(
-            bool(DOMAIN_PATTERN.match(origin_domain)),
-            "albOriginDomainName",
-            origin_domain,
-            "expected a host name such as 'origin.epicvibe.example.com'",
-        )
-    r.check(
-        bool(certificate) == bool(origin_domain),
-        "albOriginDomainName",
-        origin_domain,
-        "set it together with albCertificateArn, to a name that certificate covers: CloudFront checks the "
-        "ALB's certificate against the origin's name, and no certificate can cover the ALB's own DNS name",
-    )
-    cloudfront_group = r.string("albCloudFrontSecurityGroupId").strip()
-    r.check(
-        not cloudfront_group or bool(SECURITY_GROUP_ID.match(cloudfront_group)),
-        "albCloudFrontSecurityGroupId",
-        cloudfront_group,
-        "expected empty or the id (sg-...) of CloudFront-VPCOrigins-Service-SG in the stack's VPC",
-    )
     schedules = {}
     for key in ("nightlyScaleDownCron", "nightlyScaleUpCron"):
         schedules[key] = r.string(key)
@@ -974,14 +943,7 @@ def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
         beat_enabled=r.boolean("beatEnabled"),
         fargate_spot_weight=spot_weight,
         container_insights=r.string("containerInsights", choices=CONTAINER_INSIGHTS),
-        health_check_path=health_check_path,
         health_check_grace_period_seconds=r.integer("healthCheckGracePeriodSeconds", minimum=0, maximum=1800),
-        deregistration_delay_seconds=r.integer("deregistrationDelaySeconds", minimum=0, maximum=3600),
-        alb_certificate_arn=certificate or None,
-        alb_origin_domain_name=origin_domain or None,
-        alb_deletion_protection=r.boolean("albDeletionProtection"),
-        alb_idle_timeout_seconds=r.integer("albIdleTimeoutSeconds", minimum=1, maximum=4000),
-        alb_cloudfront_security_group_id=cloudfront_group or None,
         nightly_scale_down=nightly,
         nightly_scale_down_cron=schedules["nightlyScaleDownCron"],
         nightly_scale_up_cron=schedules["nightlyScaleUpCron"],
@@ -990,6 +952,32 @@ def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
         ecs_exec_enabled=r.boolean("ecsExecEnabled"),
         extra_egress=_read_extra_egress(r),
     )
+
+
+LOAD_BALANCER_KEYS = {
+    "health_check_path": "healthCheckPath",
+    "deregistration_delay_seconds": "deregistrationDelaySeconds",
+    "certificate_arn": "albCertificateArn",
+    "origin_domain_name": "albOriginDomainName",
+    "deletion_protection": "albDeletionProtection",
+    "idle_timeout_seconds": "albIdleTimeoutSeconds",
+    "cloudfront_security_group_id": "albCloudFrontSecurityGroupId",
+}
+
+
+def _read_load_balancer(r: _Reader) -> LoadBalancerConfig:
+    values = {
+        "health_check_path": r.string("healthCheckPath"),
+        "deregistration_delay_seconds": r.integer("deregistrationDelaySeconds"),
+        "certificate_arn": r.string("albCertificateArn").strip() or None,
+        "origin_domain_name": r.string("albOriginDomainName").strip().lower() or None,
+        "deletion_protection": r.boolean("albDeletionProtection"),
+        "idle_timeout_seconds": r.integer("albIdleTimeoutSeconds"),
+        "cloudfront_security_group_id": r.string("albCloudFrontSecurityGroupId").strip() or None,
+    }
+    # A refused optional value falls back to unset (the ALB then serves HTTP from the prefix list).
+    unset = {"certificate_arn": None, "origin_domain_name": None, "cloudfront_security_group_id": None}
+    return r.build(LoadBalancerConfig, LOAD_BALANCER_KEYS, values, fallbacks=unset)
 
 
 def _read_registry(r: _Reader, app: AppSettings) -> RegistrySettings:
@@ -1393,12 +1381,12 @@ def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> No
             )
         check("storageReplicationRegion", replication, problem)
 
-    app = settings.app
-    certificate = _ACM_ARN_REGION.match(app.alb_certificate_arn or "")
+    app, load_balancer = settings.app, settings.load_balancer
+    certificate = _ACM_ARN_REGION.match(load_balancer.certificate_arn or "")
     if certificate and region and certificate["region"] != region:
         check(
             "albCertificateArn",
-            app.alb_certificate_arn,
+            load_balancer.certificate_arn,
             f"a certificate in {certificate['region']}; an ALB uses ACM certificates of its own region "
             f"({region}): request or import the certificate there",
         )
@@ -1480,8 +1468,9 @@ def _placeholders(r: _Reader, settings: Settings) -> list[str]:
         found.append(f"{r.full_name('domainName')} ({edge.domain_name!r} is a reserved example name)")
     if edge.hosted_zone_id and "EXAMPLE" in edge.hosted_zone_id:
         found.append(f"{r.full_name('hostedZoneId')} ({edge.hosted_zone_id!r} is not a real zone)")
-    if app.alb_origin_domain_name and RESERVED_DOMAINS.search(app.alb_origin_domain_name):
-        found.append(f"{r.full_name('albOriginDomainName')} ({app.alb_origin_domain_name!r})")
+    origin = settings.load_balancer.origin_domain_name
+    if origin and RESERVED_DOMAINS.search(origin):
+        found.append(f"{r.full_name('albOriginDomainName')} ({origin!r})")
     if app.image and app.image.startswith(f"{EXAMPLE_ACCOUNT}."):
         found.append(f"{r.full_name('appImage')} (account {EXAMPLE_ACCOUNT} is AWS's documentation example)")
     email = settings.observability.alarm_email
@@ -1522,6 +1511,7 @@ def load_settings(
         storage=_read_storage(r, stack),
         bastion=_read_bastion(r),
         app=(app := _read_app(r, stack)),
+        load_balancer=_read_load_balancer(r),
         edge=_read_edge(r, stack),
         observability=_read_observability(r, stack),
         registry=_read_registry(r, app),
@@ -1559,4 +1549,5 @@ def load_settings(
 # with the config's fields, and the maps disjoint, so a key reaches exactly one field.
 CONFIG_KEY_MAPS: Mapping[type[ValidatedConfig], Mapping[str, str]] = {
     BastionConfig: BASTION_KEYS,
+    LoadBalancerConfig: LOAD_BALANCER_KEYS,
 }

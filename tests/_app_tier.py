@@ -4,13 +4,13 @@ the app tier registered. Stack-level tests run the real program (`stack_runs`, `
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import pulumi
 
 from components.django_service import DjangoServicesArgs
-from components.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.load_balancer import LoadBalancer, LoadBalancerArgs, LoadBalancerConfig
 from offline.engine import RegisteredResource, Registrations
 
 ACCOUNT = "123456789012"
@@ -32,10 +32,30 @@ IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/epicvibe:1.4.2"
 SECRET_KEY_VALUE = "k" * 20 + "-django-secret-key-stand-in-" + "z" * 20
 SITE_URL = "https://www.epicvibe.example"
 CERTIFICATE = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+ORIGIN = "origin.epicvibe.example"
+
+
+def load_balancer_config(**changes: Any) -> LoadBalancerConfig:
+    values: dict[str, Any] = {
+        "health_check_path": "/health/",
+        "deregistration_delay_seconds": 30,
+        "certificate_arn": None,
+        "origin_domain_name": None,
+        "deletion_protection": False,
+        "idle_timeout_seconds": 60,
+        "cloudfront_security_group_id": None,
+    }
+    return LoadBalancerConfig(**{**values, **changes})
 
 
 def load_balancer_args(**changes: Any) -> LoadBalancerArgs:
+    """LoadBalancerArgs with stand-ins; changes to config fields go into its config (the origin name
+    into both: the program passes the configured one on)."""
+    names = {f.name for f in fields(LoadBalancerConfig)}
+    config = load_balancer_config(**{k: v for k, v in changes.items() if k in names})
+    changes = {k: v for k, v in changes.items() if k not in names or k == "origin_domain_name"}
     args = LoadBalancerArgs(
+        config=config,
         vpc_id=VPC_ID,
         subnet_ids=APP_SUBNETS,
         web_security_group_id=WEB_SG,
