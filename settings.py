@@ -17,7 +17,6 @@ import hashlib
 import ipaddress
 import json
 import re
-import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -29,17 +28,10 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 
 from components import catalogs
-from components.app_values import (
-    CONTAINER_INSIGHTS,
-    CPU_ARCHITECTURES,
-    FARGATE_SIZES,
-    fargate_size_problem,
-    image_reference_problem,
-    schedule_problem,
-)
 from components.bastion import BastionConfig
 from components.config_base import ValidatedConfig
 from components.database import snapshot_identifier_problem
+from components.django_service.config import ServicesConfig
 from components.edge import PUBLIC_MEDIA_PATTERN
 from components.load_balancer import LoadBalancerConfig
 from components.observability.config import (
@@ -48,8 +40,8 @@ from components.observability.config import (
     ObservabilityConfig,
     observability_problems,
 )
-from components.observability.schedule_window import wanted_slots
 from components.registry_values import push_subject_problem
+from components.security_groups import WorkloadSecurityGroupsConfig
 from components.storage import media_signing_key_problem
 
 C = TypeVar("C", bound=ValidatedConfig)
@@ -74,9 +66,6 @@ INTERFACE_ENDPOINTS = (
 PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 PRODUCTION_REQUIRED = "required when stackProfile is 'production'"
 APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
-PYTHON_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-WSGI_CALLABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
-SCHEDULE = re.compile(r"^(cron|rate|at)\([^()]+\)$")
 
 # --- data tier
 POSTGRES_MAJORS = ("14", "15", "16", "17")
@@ -208,52 +197,6 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
-class AppSettings:
-    """The ECS services, their image and scaling, and the internal load balancer."""
-
-    image: str | None
-    docker_context: str | None
-    container_port: int
-    django_settings_module: str
-    wsgi_application: str
-    celery_app: str
-    django_secret_key: pulumi.Output[str]
-    cpu_architecture: str
-    web_cpu: int
-    web_memory: int
-    web_min_tasks: int
-    web_max_tasks: int
-    web_cpu_target_percent: int
-    web_requests_per_target: int
-    worker_cpu: int
-    worker_memory: int
-    worker_min_tasks: int
-    worker_max_tasks: int
-    worker_cpu_target_percent: int
-    beat_enabled: bool
-    fargate_spot_weight: int
-    container_insights: str
-    health_check_grace_period_seconds: int
-    nightly_scale_down: bool
-    nightly_scale_down_cron: str
-    nightly_scale_up_cron: str
-    schedule_timezone: str
-    xray_enabled: bool
-    ecs_exec_enabled: bool
-    """ECS Exec on every service; its containers then get writable root file systems."""
-    extra_egress: tuple[tuple[str, int], ...]
-    """(IPv4 range, TCP port) the tasks may reach besides HTTPS and the data tier."""
-
-    @property
-    def web_wanted_slots(self) -> frozenset[tuple[int, int]] | None:
-        """UTC (weekday, hour) slots the nightly schedule wants web tasks in; None without a nightly
-        scale-down or for schedules the no-healthy-hosts alarm cannot turn into hours."""
-        if not self.nightly_scale_down:
-            return None
-        return wanted_slots(self.nightly_scale_down_cron, self.nightly_scale_up_cron, self.schedule_timezone)
-
-
-@dataclass(frozen=True)
 class RegistrySettings:
     enabled: bool
     """The stack owns the ECR repository of its releases (image mode only)."""
@@ -292,8 +235,10 @@ class Settings:
     cache: CacheSettings
     storage: StorageSettings
     bastion: BastionConfig
-    app: AppSettings
+    app: ServicesConfig
+    """The Django services."""
     load_balancer: LoadBalancerConfig
+    workload_security_groups: WorkloadSecurityGroupsConfig
     edge: EdgeSettings
     observability: ObservabilityConfig
     registry: RegistrySettings
@@ -854,104 +799,68 @@ def _read_bastion(r: _Reader) -> BastionConfig:
     return r.build(BastionConfig, BASTION_KEYS, values)
 
 
-def _read_task_size(r: _Reader, role: str) -> tuple[int, int]:
-    cpu = r.integer(f"{role}Cpu", choices=FARGATE_SIZES)
-    memory = r.integer(f"{role}Memory", minimum=512, maximum=122880)
-    if cpu in FARGATE_SIZES:
-        problem = fargate_size_problem(cpu, memory)
-        r.check(problem is None, f"{role}Memory", memory, problem or "")
-    return cpu, memory
+SERVICES_KEYS = {
+    "image": "appImage",
+    "docker_context": "appDockerContext",
+    "container_port": "appContainerPort",
+    "django_settings_module": "djangoSettingsModule",
+    "wsgi_application": "djangoWsgiApplication",
+    "celery_app": "celeryApp",
+    "django_secret_key": "djangoSecretKey",
+    "cpu_architecture": "cpuArchitecture",
+    "web_cpu_units": "webCpu",
+    "web_memory_mib": "webMemory",
+    "web_min_tasks": "webMinTasks",
+    "web_max_tasks": "webMaxTasks",
+    "web_cpu_target_percent": "webCpuTargetPercent",
+    "web_requests_per_target": "webRequestsPerTarget",
+    "worker_cpu_units": "workerCpu",
+    "worker_memory_mib": "workerMemory",
+    "worker_min_tasks": "workerMinTasks",
+    "worker_max_tasks": "workerMaxTasks",
+    "worker_cpu_target_percent": "workerCpuTargetPercent",
+    "beat_enabled": "beatEnabled",
+    "fargate_spot_weight": "fargateSpotWeight",
+    "container_insights": "containerInsights",
+    "health_check_grace_period_seconds": "healthCheckGracePeriodSeconds",
+    "nightly_scale_down": "nightlyScaleDown",
+    "nightly_scale_down_cron": "nightlyScaleDownCron",
+    "nightly_scale_up_cron": "nightlyScaleUpCron",
+    "schedule_timezone": "scheduleTimezone",
+    "xray_enabled": "xrayEnabled",
+    "ecs_exec_enabled": "ecsExecEnabled",
+}
+_SERVICES_BOOLEANS = ("beat_enabled", "nightly_scale_down", "xray_enabled", "ecs_exec_enabled")
+_SERVICES_STRINGS = (
+    "django_settings_module",
+    "wsgi_application",
+    "celery_app",
+    "cpu_architecture",
+    "container_insights",
+    "nightly_scale_down_cron",
+    "nightly_scale_up_cron",
+    "schedule_timezone",
+)
 
 
-def _read_task_count(r: _Reader, role: str, minimum: int) -> tuple[int, int]:
-    low = r.integer(f"{role}MinTasks", minimum=minimum, maximum=1000)
-    high = r.integer(f"{role}MaxTasks", minimum=1, maximum=1000)
-    r.check(high >= low, f"{role}MaxTasks", high, f"expected at least {role}MinTasks ({low})")
-    return low, high
-
-
-def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
-    image = r.string("appImage").strip()
-    context = r.string("appDockerContext").strip()
-    if bool(image) == bool(context):
-        r.fail(
-            "appImage",
-            image,
-            "set exactly one of appImage (an image pinned by tag or digest) and appDockerContext "
-            "(a directory to build); the other stays empty",
-        )
-    elif image:
-        problem = image_reference_problem(image)
-        r.check(problem is None, "appImage", image, problem or "")
-
-    for key, pattern, example in (
-        ("djangoSettingsModule", PYTHON_MODULE, "config.settings.production"),
-        ("djangoWsgiApplication", WSGI_CALLABLE, "config.wsgi:application"),
-        ("celeryApp", PYTHON_MODULE, "config"),
-    ):
-        value = r.string(key)
-        r.check(bool(pattern.match(value)), key, value, f"expected a Python path such as {example}")
-
-    web_cpu, web_memory = _read_task_size(r, "web")
-    worker_cpu, worker_memory = _read_task_size(r, "worker")
-    # One web task per AZ is what keeps the site up when an AZ is lost.
-    web_min, web_max = _read_task_count(r, "web", minimum=1)
-    worker_min, worker_max = _read_task_count(r, "worker", minimum=0)
-
-    spot_weight = r.integer("fargateSpotWeight", minimum=0, maximum=1000)
-    nightly = r.boolean("nightlyScaleDown")
-
-    schedules = {}
-    for key in ("nightlyScaleDownCron", "nightlyScaleUpCron"):
-        schedules[key] = r.string(key)
-        r.check(
-            bool(SCHEDULE.match(schedules[key])),
-            key,
-            schedules[key],
-            "expected an Application Auto Scaling schedule such as cron(0 20 * * ? *)",
-        )
-    timezone = r.string("scheduleTimezone")
-    known_zones = zoneinfo.available_timezones()
-    r.check(
-        not known_zones or timezone in known_zones,
-        "scheduleTimezone",
-        timezone,
-        "expected an IANA time zone such as UTC or Asia/Jakarta",
-    )
-
-    return AppSettings(
-        image=image or None,
-        docker_context=context or None,
-        container_port=r.integer("appContainerPort", minimum=1024, maximum=65535),
-        django_settings_module=r.string("djangoSettingsModule"),
-        wsgi_application=r.string("djangoWsgiApplication"),
-        celery_app=r.string("celeryApp"),
+def _read_app(r: _Reader) -> ServicesConfig:
+    values: dict[str, Any] = {
+        "image": r.string("appImage").strip() or None,
+        "docker_context": r.string("appDockerContext").strip() or None,
         # Django's own deployment check asks for at least 50 characters.
-        django_secret_key=r.secret("djangoSecretKey", min_length=50),
-        cpu_architecture=r.string("cpuArchitecture", choices=CPU_ARCHITECTURES),
-        web_cpu=web_cpu,
-        web_memory=web_memory,
-        web_min_tasks=web_min,
-        web_max_tasks=web_max,
-        web_cpu_target_percent=r.integer("webCpuTargetPercent", minimum=10, maximum=90),
-        web_requests_per_target=r.integer("webRequestsPerTarget", minimum=10, maximum=100000),
-        worker_cpu=worker_cpu,
-        worker_memory=worker_memory,
-        worker_min_tasks=worker_min,
-        worker_max_tasks=worker_max,
-        worker_cpu_target_percent=r.integer("workerCpuTargetPercent", minimum=10, maximum=90),
-        beat_enabled=r.boolean("beatEnabled"),
-        fargate_spot_weight=spot_weight,
-        container_insights=r.string("containerInsights", choices=CONTAINER_INSIGHTS),
-        health_check_grace_period_seconds=r.integer("healthCheckGracePeriodSeconds", minimum=0, maximum=1800),
-        nightly_scale_down=nightly,
-        nightly_scale_down_cron=schedules["nightlyScaleDownCron"],
-        nightly_scale_up_cron=schedules["nightlyScaleUpCron"],
-        schedule_timezone=timezone,
-        xray_enabled=r.boolean("xrayEnabled"),
-        ecs_exec_enabled=r.boolean("ecsExecEnabled"),
-        extra_egress=_read_extra_egress(r),
-    )
+        "django_secret_key": r.secret("djangoSecretKey", min_length=50),
+    }
+    for name in _SERVICES_BOOLEANS:
+        values[name] = r.boolean(SERVICES_KEYS[name])
+    for name in _SERVICES_STRINGS:
+        values[name] = r.string(SERVICES_KEYS[name])
+    for name, key in SERVICES_KEYS.items():
+        if name not in values:
+            values[name] = r.integer(key)
+    # A refused image stands in as a reference nothing can pull (.invalid is reserved), so that the
+    # checks after this one still see a config; the report stops the program before any resource.
+    fallbacks = {"image": "refused.invalid/app:refused", "docker_context": None}
+    return r.build(ServicesConfig, SERVICES_KEYS, values, fallbacks=fallbacks)
 
 
 LOAD_BALANCER_KEYS = {
@@ -980,7 +889,7 @@ def _read_load_balancer(r: _Reader) -> LoadBalancerConfig:
     return r.build(LoadBalancerConfig, LOAD_BALANCER_KEYS, values, fallbacks=unset)
 
 
-def _read_registry(r: _Reader, app: AppSettings) -> RegistrySettings:
+def _read_registry(r: _Reader, app: ServicesConfig) -> RegistrySettings:
     keys = ("imageRepositoryEnabled", "imageKeepReleases", "imagePushSubjects")
     if app.image is None:
         # Building from appDockerContext, awsx owns the repository it pushes to.
@@ -1009,25 +918,12 @@ def _read_discovery(r: _Reader) -> ServiceDiscoverySettings:
     return ServiceDiscoverySettings(namespace=namespace or None)
 
 
-def _read_extra_egress(r: _Reader) -> tuple[tuple[str, int], ...]:
-    destinations = []
-    for entry in r.string_list("appExtraEgress"):
-        cidr, _, port = entry.rpartition(":")
-        try:
-            network = ipaddress.ip_network(cidr, strict=True)
-            number = int(port, 10)
-        except ValueError:
-            network, number = None, 0
-        if network is None or network.version != 4 or not 1 <= number <= 65535:
-            r.fail(
-                "appExtraEgress",
-                entry,
-                "expected '<IPv4 range>:<TCP port>' such as '0.0.0.0/0:587' (SMTP submission); "
-                "HTTPS and the data tier are always allowed",
-            )
-            continue
-        destinations.append((str(network), number))
-    return tuple(destinations)
+WORKLOAD_SECURITY_GROUPS_KEYS = {"extra_egress": "appExtraEgress"}
+
+
+def _read_workload_security_groups(r: _Reader) -> WorkloadSecurityGroupsConfig:
+    values = {"extra_egress": r.string_list("appExtraEgress")}
+    return r.build(WorkloadSecurityGroupsConfig, WORKLOAD_SECURITY_GROUPS_KEYS, values)
 
 
 def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
@@ -1400,11 +1296,6 @@ def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> No
             )
         elif not (context / "Dockerfile").is_file():
             check("appDockerContext", app.docker_context, "the directory has no Dockerfile to build")
-    for key, expression in (
-        ("nightlyScaleDownCron", app.nightly_scale_down_cron),
-        ("nightlyScaleUpCron", app.nightly_scale_up_cron),
-    ):
-        check(key, expression, schedule_problem(expression))
 
 
 def _cross_checks(r: _Reader, settings: Settings) -> None:
@@ -1424,10 +1315,11 @@ def _cross_checks(r: _Reader, settings: Settings) -> None:
     if (
         app.nightly_scale_down
         and app.container_insights == "disabled"
-        and app.schedule_timezone in zoneinfo.available_timezones()
-        # A schedule refused for itself is reported once, there.
-        and schedule_problem(app.nightly_scale_down_cron) is None
-        and schedule_problem(app.nightly_scale_up_cron) is None
+        # A schedule or time zone refused for itself is reported once, there (and replaced by
+        # its default, which the alarm reads).
+        and not any(
+            _refused(r, key) for key in ("nightlyScaleDownCron", "nightlyScaleUpCron", "scheduleTimezone")
+        )
         and app.web_wanted_slots is None
     ):
         r.fail(
@@ -1510,8 +1402,9 @@ def load_settings(
         cache=_read_cache(r, stack),
         storage=_read_storage(r, stack),
         bastion=_read_bastion(r),
-        app=(app := _read_app(r, stack)),
+        app=(app := _read_app(r)),
         load_balancer=_read_load_balancer(r),
+        workload_security_groups=_read_workload_security_groups(r),
         edge=_read_edge(r, stack),
         observability=_read_observability(r, stack),
         registry=_read_registry(r, app),
@@ -1549,5 +1442,7 @@ def load_settings(
 # with the config's fields, and the maps disjoint, so a key reaches exactly one field.
 CONFIG_KEY_MAPS: Mapping[type[ValidatedConfig], Mapping[str, str]] = {
     BastionConfig: BASTION_KEYS,
+    ServicesConfig: SERVICES_KEYS,
     LoadBalancerConfig: LOAD_BALANCER_KEYS,
+    WorkloadSecurityGroupsConfig: WORKLOAD_SECURITY_GROUPS_KEYS,
 }

@@ -9,7 +9,7 @@ from typing import Any
 
 import pulumi
 
-from components.django_service import DjangoServicesArgs
+from components.django_service import DjangoServicesArgs, ServicesConfig
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, LoadBalancerConfig
 from offline.engine import RegisteredResource, Registrations
 
@@ -65,9 +65,59 @@ def load_balancer_args(**changes: Any) -> LoadBalancerArgs:
     return replace(args, **changes)
 
 
+# What the component was written for when nothing says otherwise (the stacks' own values are in
+# their stack files; these are the tests').
+SERVICES_CONFIG: dict[str, Any] = {
+    "image": IMAGE,
+    "docker_context": None,
+    "container_port": 8000,
+    "django_settings_module": "config.settings",
+    "wsgi_application": "config.wsgi:application",
+    "celery_app": "config",
+    "django_secret_key": pulumi.Output.secret(SECRET_KEY_VALUE),
+    "cpu_architecture": "ARM64",
+    "web_cpu_units": 512,
+    "web_memory_mib": 1024,
+    "web_min_tasks": 2,
+    "web_max_tasks": 6,
+    "web_cpu_target_percent": 60,
+    "web_requests_per_target": 400,
+    "worker_cpu_units": 512,
+    "worker_memory_mib": 1024,
+    "worker_min_tasks": 1,
+    "worker_max_tasks": 4,
+    "worker_cpu_target_percent": 60,
+    "beat_enabled": True,
+    "fargate_spot_weight": 0,
+    "container_insights": "enabled",
+    "health_check_grace_period_seconds": 60,
+    "nightly_scale_down": False,
+    "nightly_scale_down_cron": "cron(0 20 * * ? *)",
+    "nightly_scale_up_cron": "cron(0 6 ? * MON-FRI *)",
+    "schedule_timezone": "UTC",
+    "xray_enabled": False,
+    "ecs_exec_enabled": False,
+}
+
+
+def services_config(**changes: Any) -> ServicesConfig:
+    return ServicesConfig(**{**SERVICES_CONFIG, **changes})
+
+
+def split_config(changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(changes to ServicesConfig's fields, the other changes)."""
+    names = {f.name for f in fields(ServicesConfig)}
+    return {k: v for k, v in changes.items() if k in names}, {
+        k: v for k, v in changes.items() if k not in names
+    }
+
+
 def services_args(lb: LoadBalancer | None = None, **changes: Any) -> DjangoServicesArgs:
-    """DjangoServicesArgs with stand-ins; `lb` supplies the load balancer's outputs when given."""
+    """DjangoServicesArgs with stand-ins; `lb` supplies the load balancer's outputs when given.
+    Changes to config fields go into its config."""
+    config_changes, changes = split_config(changes)
     args = DjangoServicesArgs(
+        config=services_config(**config_changes),
         subnet_ids=APP_SUBNETS,
         web_security_group_id=WEB_SG,
         worker_security_group_id=WORKER_SG,
@@ -78,7 +128,6 @@ def services_args(lb: LoadBalancer | None = None, **changes: Any) -> DjangoServi
         target_group_arn_suffix=lb.target_group_arn_suffix if lb else "targetgroup/web/0123456789abcdef",
         allowed_hosts=[lb.dns_name] if lb else ["internal-epicvibe-alb-1.eu-west-1.elb.amazonaws.com"],
         csrf_trusted_origins=[SITE_URL],
-        django_secret_key=pulumi.Output.secret(SECRET_KEY_VALUE),
         kms_key_arn=KMS_KEY,
         database_address="epicvibe-db.c0a1b2c3d4e5.eu-west-1.rds.amazonaws.com",
         database_port=5432,
@@ -93,7 +142,6 @@ def services_args(lb: LoadBalancer | None = None, **changes: Any) -> DjangoServi
         media_bucket_name=MEDIA_BUCKET,
         media_bucket_arn=MEDIA_ARN,
         static_bucket_name=STATIC_BUCKET,
-        image=IMAGE,
         tags={"Stack": "test"},
     )
     return replace(args, **changes)
