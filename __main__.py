@@ -10,7 +10,7 @@ from components.cache import PORT as cache_port
 from components.cache import Cache, CacheArgs
 from components.database import PORT as database_port
 from components.database import Database, DatabaseArgs
-from components.django_service import DjangoServices, DjangoServicesArgs, ServiceScaling
+from components.django_service import DjangoServices, DjangoServicesArgs
 from components.edge import Edge, EdgeArgs
 from components.kms import KmsKey, KmsKeyArgs
 from components.load_balancer import LoadBalancer, LoadBalancerArgs
@@ -66,7 +66,7 @@ network = Network(
 
 workloads = WorkloadSecurityGroups(
     f"{prefix}-workloads",
-    WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, extra_egress=settings.app.extra_egress, tags=tags),
+    WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, config=settings.workload_security_groups, tags=tags),
 )
 
 # The distribution needs the buckets as origins, and the bucket policies must name the distribution
@@ -159,25 +159,20 @@ app = settings.app
 edge_settings = settings.edge
 # CloudFront reaches the ALB over HTTPS wherever a name can carry a certificate: the configured one,
 # or origin.<domainName>, whose certificate the load balancer creates in the stack's zone.
-origin_domain_name = app.alb_origin_domain_name or (
+origin_domain_name = settings.load_balancer.origin_domain_name or (
     f"origin.{edge_settings.domain_name}" if edge_settings.domain_name else None
 )
 load_balancer = LoadBalancer(
     f"{prefix}-lb",
     LoadBalancerArgs(
+        config=settings.load_balancer,
         vpc_id=network.vpc_id,
         subnet_ids=network.app_subnet_ids,
         web_security_group_id=workloads.web_security_group_id,
         container_port=app.container_port,
-        health_check_path=app.health_check_path,
-        deregistration_delay=app.deregistration_delay_seconds,
-        certificate_arn=app.alb_certificate_arn,
         origin_domain_name=origin_domain_name,
         hosted_zone_id=edge_settings.hosted_zone_id,
         log_bucket_name=storage.log_bucket_name,
-        deletion_protection=app.alb_deletion_protection,
-        idle_timeout=app.alb_idle_timeout_seconds,
-        cloudfront_security_group_id=app.alb_cloudfront_security_group_id,
         tags=tags,
     ),
     # ELB checks that it may write access logs when the ALB is created: the log bucket policy first.
@@ -219,6 +214,7 @@ resolve_site_origin(edge.site_url)
 services = DjangoServices(
     f"{prefix}-app",
     DjangoServicesArgs(
+        config=settings.app,
         subnet_ids=network.app_subnet_ids,
         web_security_group_id=workloads.web_security_group_id,
         worker_security_group_id=workloads.worker_security_group_id,
@@ -229,7 +225,6 @@ services = DjangoServices(
         # the site's host in X-Forwarded-Host; both must be allowed, nothing else.
         allowed_hosts=[edge.origin_host, edge.site_host],
         csrf_trusted_origins=[edge.site_url],
-        django_secret_key=app.django_secret_key,
         kms_key_arn=kms.key_arn,
         database_address=database.address,
         database_port=database.port,
@@ -246,38 +241,10 @@ services = DjangoServices(
         media_bucket_arn=storage.media_bucket_arn,
         static_bucket_name=storage.static_bucket_name,
         media_signing=storage.media_signing,
-        image=app.image,
-        docker_context=app.docker_context,
-        container_port=app.container_port,
-        django_settings_module=app.django_settings_module,
-        wsgi_application=app.wsgi_application,
-        celery_app=app.celery_app,
-        cpu_architecture=app.cpu_architecture,
-        web=ServiceScaling(
-            app.web_cpu, app.web_memory, app.web_min_tasks, app.web_max_tasks, app.web_cpu_target_percent
-        ),
-        worker=ServiceScaling(
-            app.worker_cpu,
-            app.worker_memory,
-            app.worker_min_tasks,
-            app.worker_max_tasks,
-            app.worker_cpu_target_percent,
-        ),
-        web_requests_per_target=app.web_requests_per_target,
-        beat_enabled=app.beat_enabled,
-        fargate_spot_weight=app.fargate_spot_weight,
-        container_insights=app.container_insights,
-        health_check_grace_period=app.health_check_grace_period_seconds,
-        load_balancer_idle_timeout=app.alb_idle_timeout_seconds,
+        load_balancer_idle_timeout=settings.load_balancer.idle_timeout_seconds,
         log_retention_days=settings.observability.log_retention_days,
-        nightly_scale_down=app.nightly_scale_down,
-        scale_down_schedule=app.nightly_scale_down_cron,
-        scale_up_schedule=app.nightly_scale_up_cron,
-        schedule_timezone=app.schedule_timezone,
-        xray_enabled=app.xray_enabled,
         service_discovery_namespace=settings.discovery.namespace,
         vpc_id=network.vpc_id,
-        exec_enabled=app.ecs_exec_enabled,
         exec_log_retention_days=max(365, settings.observability.log_retention_days),
         # Like the cache token: a stack that keeps its data keeps a deleted secret recoverable longest.
         secret_recovery_window_days=30 if settings.data.keep_data else 7,

@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import ipaddress
 import json
 import re
-import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -29,16 +27,6 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 
 from components import catalogs
-from components.app_values import (
-    CERTIFICATE_ARN,
-    CONTAINER_INSIGHTS,
-    CPU_ARCHITECTURES,
-    FARGATE_SIZES,
-    SECURITY_GROUP_ID,
-    fargate_size_problem,
-    image_reference_problem,
-    schedule_problem,
-)
 from components.bastion import BastionConfig
 from components.cache.config import CacheConfig, auth_token_problem
 from components.cache.config import fallbacks as cache_fallbacks
@@ -46,8 +34,10 @@ from components.config_base import ValidatedConfig
 from components.database import DatabaseConfig, snapshot_identifier_problem
 from components.database.config import refusal_fallbacks as database_fallbacks
 from components.discovery import DiscoveryConfig
+from components.django_service.config import ServicesConfig
 from components.edge import PUBLIC_MEDIA_PATTERN
 from components.kms import KmsConfig
+from components.load_balancer import LoadBalancerConfig
 from components.network import NetworkConfig
 from components.observability.config import (
     LOG_RETENTION_DAYS,  # noqa: F401 (tests read the allowed values from here)
@@ -55,8 +45,8 @@ from components.observability.config import (
     ObservabilityConfig,
     observability_problems,
 )
-from components.observability.schedule_window import wanted_slots
 from components.registry_values import RegistryConfig
+from components.security_groups import WorkloadSecurityGroupsConfig
 from components.storage import media_signing_key_problem
 
 C = TypeVar("C", bound=ValidatedConfig)
@@ -66,9 +56,6 @@ PROJECT_FILE = Path(__file__).resolve().parent / "Pulumi.yaml"
 PROFILES = ("development", "production")
 PRODUCTION_REQUIRED = "required when stackProfile is 'production'"
 APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
-PYTHON_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-WSGI_CALLABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
-SCHEDULE = re.compile(r"^(cron|rate|at)\([^()]+\)$")
 
 # --- data tier
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -141,59 +128,6 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
-class AppSettings:
-    """The ECS services, their image and scaling, and the internal load balancer."""
-
-    image: str | None
-    docker_context: str | None
-    container_port: int
-    django_settings_module: str
-    wsgi_application: str
-    celery_app: str
-    django_secret_key: pulumi.Output[str]
-    cpu_architecture: str
-    web_cpu: int
-    web_memory: int
-    web_min_tasks: int
-    web_max_tasks: int
-    web_cpu_target_percent: int
-    web_requests_per_target: int
-    worker_cpu: int
-    worker_memory: int
-    worker_min_tasks: int
-    worker_max_tasks: int
-    worker_cpu_target_percent: int
-    beat_enabled: bool
-    fargate_spot_weight: int
-    container_insights: str
-    health_check_path: str
-    health_check_grace_period_seconds: int
-    deregistration_delay_seconds: int
-    alb_certificate_arn: str | None
-    alb_origin_domain_name: str | None
-    alb_deletion_protection: bool
-    alb_idle_timeout_seconds: int
-    alb_cloudfront_security_group_id: str | None
-    nightly_scale_down: bool
-    nightly_scale_down_cron: str
-    nightly_scale_up_cron: str
-    schedule_timezone: str
-    xray_enabled: bool
-    ecs_exec_enabled: bool
-    """ECS Exec on every service; its containers then get writable root file systems."""
-    extra_egress: tuple[tuple[str, int], ...]
-    """(IPv4 range, TCP port) the tasks may reach besides HTTPS and the data tier."""
-
-    @property
-    def web_wanted_slots(self) -> frozenset[tuple[int, int]] | None:
-        """UTC (weekday, hour) slots the nightly schedule wants web tasks in; None without a nightly
-        scale-down or for schedules the no-healthy-hosts alarm cannot turn into hours."""
-        if not self.nightly_scale_down:
-            return None
-        return wanted_slots(self.nightly_scale_down_cron, self.nightly_scale_up_cron, self.schedule_timezone)
-
-
-@dataclass(frozen=True)
 class EdgeSettings:
     waf_enabled: bool
     waf_rate_limit: int
@@ -219,7 +153,10 @@ class Settings:
     cache: CacheConfig
     storage: StorageSettings
     bastion: BastionConfig
-    app: AppSettings
+    app: ServicesConfig
+    """The Django services."""
+    load_balancer: LoadBalancerConfig
+    workload_security_groups: WorkloadSecurityGroupsConfig
     edge: EdgeSettings
     observability: ObservabilityConfig
     registry: RegistryConfig
@@ -416,18 +353,21 @@ class _Reader:
             key = keys[problem.field]
             raw = self._config.get(key)
             self.fail(key, raw if raw is not None else problem.value, problem.fix)
-        # A fallback can clash with a partner value that was fine on its own (a default maintenance
-        # window against the configured backup window): that partner falls back too, unreported, until
-        # the config holds together; the user fixes the reported value first.
-        for _ in range(len(values)):
+        # A fallback may break a rule between fields that held before (one half of a pair refused):
+        # replace until the fallbacks hold together, all of them if a round changes nothing; only
+        # the stack's own values are reported.
+        for _ in range(len(values) + 1):
             if not problems:
                 break
+            before = dict(values)
             for problem in problems:
-                key = keys[problem.field]
                 if fallbacks is not None and problem.field in fallbacks:
                     values[problem.field] = fallbacks[problem.field]
                 else:
+                    key = keys[problem.field]
                     values[problem.field] = _like(values[problem.field], self._declared[key].default)
+            if values == before:
+                values.update(fallbacks or {})
             problems = config_type.problems(values)
         return config_type(**values)
 
@@ -663,148 +603,94 @@ def _read_bastion(r: _Reader) -> BastionConfig:
     return r.build(BastionConfig, BASTION_KEYS, values)
 
 
-def _read_task_size(r: _Reader, role: str) -> tuple[int, int]:
-    cpu = r.integer(f"{role}Cpu", choices=FARGATE_SIZES)
-    memory = r.integer(f"{role}Memory", minimum=512, maximum=122880)
-    if cpu in FARGATE_SIZES:
-        problem = fargate_size_problem(cpu, memory)
-        r.check(problem is None, f"{role}Memory", memory, problem or "")
-    return cpu, memory
+SERVICES_KEYS = {
+    "image": "appImage",
+    "docker_context": "appDockerContext",
+    "container_port": "appContainerPort",
+    "django_settings_module": "djangoSettingsModule",
+    "wsgi_application": "djangoWsgiApplication",
+    "celery_app": "celeryApp",
+    "django_secret_key": "djangoSecretKey",
+    "cpu_architecture": "cpuArchitecture",
+    "web_cpu_units": "webCpu",
+    "web_memory_mib": "webMemory",
+    "web_min_tasks": "webMinTasks",
+    "web_max_tasks": "webMaxTasks",
+    "web_cpu_target_percent": "webCpuTargetPercent",
+    "web_requests_per_target": "webRequestsPerTarget",
+    "worker_cpu_units": "workerCpu",
+    "worker_memory_mib": "workerMemory",
+    "worker_min_tasks": "workerMinTasks",
+    "worker_max_tasks": "workerMaxTasks",
+    "worker_cpu_target_percent": "workerCpuTargetPercent",
+    "beat_enabled": "beatEnabled",
+    "fargate_spot_weight": "fargateSpotWeight",
+    "container_insights": "containerInsights",
+    "health_check_grace_period_seconds": "healthCheckGracePeriodSeconds",
+    "nightly_scale_down": "nightlyScaleDown",
+    "nightly_scale_down_cron": "nightlyScaleDownCron",
+    "nightly_scale_up_cron": "nightlyScaleUpCron",
+    "schedule_timezone": "scheduleTimezone",
+    "xray_enabled": "xrayEnabled",
+    "ecs_exec_enabled": "ecsExecEnabled",
+}
+_SERVICES_BOOLEANS = ("beat_enabled", "nightly_scale_down", "xray_enabled", "ecs_exec_enabled")
+_SERVICES_STRINGS = (
+    "django_settings_module",
+    "wsgi_application",
+    "celery_app",
+    "cpu_architecture",
+    "container_insights",
+    "nightly_scale_down_cron",
+    "nightly_scale_up_cron",
+    "schedule_timezone",
+)
 
 
-def _read_task_count(r: _Reader, role: str, minimum: int) -> tuple[int, int]:
-    low = r.integer(f"{role}MinTasks", minimum=minimum, maximum=1000)
-    high = r.integer(f"{role}MaxTasks", minimum=1, maximum=1000)
-    r.check(high >= low, f"{role}MaxTasks", high, f"expected at least {role}MinTasks ({low})")
-    return low, high
-
-
-def _read_app(r: _Reader, stack: StackSettings) -> AppSettings:
-    image = r.string("appImage").strip()
-    context = r.string("appDockerContext").strip()
-    if bool(image) == bool(context):
-        r.fail(
-            "appImage",
-            image,
-            "set exactly one of appImage (an image pinned by tag or digest) and appDockerContext "
-            "(a directory to build); the other stays empty",
-        )
-    elif image:
-        problem = image_reference_problem(image)
-        r.check(problem is None, "appImage", image, problem or "")
-
-    for key, pattern, example in (
-        ("djangoSettingsModule", PYTHON_MODULE, "config.settings.production"),
-        ("djangoWsgiApplication", WSGI_CALLABLE, "config.wsgi:application"),
-        ("celeryApp", PYTHON_MODULE, "config"),
-    ):
-        value = r.string(key)
-        r.check(bool(pattern.match(value)), key, value, f"expected a Python path such as {example}")
-
-    web_cpu, web_memory = _read_task_size(r, "web")
-    worker_cpu, worker_memory = _read_task_size(r, "worker")
-    # One web task per AZ is what keeps the site up when an AZ is lost.
-    web_min, web_max = _read_task_count(r, "web", minimum=1)
-    worker_min, worker_max = _read_task_count(r, "worker", minimum=0)
-
-    spot_weight = r.integer("fargateSpotWeight", minimum=0, maximum=1000)
-    nightly = r.boolean("nightlyScaleDown")
-
-    health_check_path = r.string("healthCheckPath")
-    r.check(
-        health_check_path.startswith("/") and " " not in health_check_path,
-        "healthCheckPath",
-        health_check_path,
-        "expected an absolute URL path such as /health/",
-    )
-    certificate = r.string("albCertificateArn").strip()
-    r.check(
-        not certificate or bool(CERTIFICATE_ARN.match(certificate)),
-        "albCertificateArn",
-        certificate,
-        "expected empty or an ACM certificate ARN in the stack's region "
-        "(arn:aws:acm:<region>:<account>:certificate/<id>)",
-    )
-    origin_domain = r.string("albOriginDomainName").strip().lower()
-    if origin_domain:
-        r.check(
-            bool(DOMAIN_PATTERN.match(origin_domain)),
-            "albOriginDomainName",
-            origin_domain,
-            "expected a host name such as 'origin.epicvibe.example.com'",
-        )
-    r.check(
-        bool(certificate) == bool(origin_domain),
-        "albOriginDomainName",
-        origin_domain,
-        "set it together with albCertificateArn, to a name that certificate covers: CloudFront checks the "
-        "ALB's certificate against the origin's name, and no certificate can cover the ALB's own DNS name",
-    )
-    cloudfront_group = r.string("albCloudFrontSecurityGroupId").strip()
-    r.check(
-        not cloudfront_group or bool(SECURITY_GROUP_ID.match(cloudfront_group)),
-        "albCloudFrontSecurityGroupId",
-        cloudfront_group,
-        "expected empty or the id (sg-...) of CloudFront-VPCOrigins-Service-SG in the stack's VPC",
-    )
-    schedules = {}
-    for key in ("nightlyScaleDownCron", "nightlyScaleUpCron"):
-        schedules[key] = r.string(key)
-        r.check(
-            bool(SCHEDULE.match(schedules[key])),
-            key,
-            schedules[key],
-            "expected an Application Auto Scaling schedule such as cron(0 20 * * ? *)",
-        )
-    timezone = r.string("scheduleTimezone")
-    known_zones = zoneinfo.available_timezones()
-    r.check(
-        not known_zones or timezone in known_zones,
-        "scheduleTimezone",
-        timezone,
-        "expected an IANA time zone such as UTC or Asia/Jakarta",
-    )
-
-    return AppSettings(
-        image=image or None,
-        docker_context=context or None,
-        container_port=r.integer("appContainerPort", minimum=1024, maximum=65535),
-        django_settings_module=r.string("djangoSettingsModule"),
-        wsgi_application=r.string("djangoWsgiApplication"),
-        celery_app=r.string("celeryApp"),
+def _read_app(r: _Reader) -> ServicesConfig:
+    values: dict[str, Any] = {
+        "image": r.string("appImage").strip() or None,
+        "docker_context": r.string("appDockerContext").strip() or None,
         # Django's own deployment check asks for at least 50 characters.
-        django_secret_key=r.secret("djangoSecretKey", min_length=50),
-        cpu_architecture=r.string("cpuArchitecture", choices=CPU_ARCHITECTURES),
-        web_cpu=web_cpu,
-        web_memory=web_memory,
-        web_min_tasks=web_min,
-        web_max_tasks=web_max,
-        web_cpu_target_percent=r.integer("webCpuTargetPercent", minimum=10, maximum=90),
-        web_requests_per_target=r.integer("webRequestsPerTarget", minimum=10, maximum=100000),
-        worker_cpu=worker_cpu,
-        worker_memory=worker_memory,
-        worker_min_tasks=worker_min,
-        worker_max_tasks=worker_max,
-        worker_cpu_target_percent=r.integer("workerCpuTargetPercent", minimum=10, maximum=90),
-        beat_enabled=r.boolean("beatEnabled"),
-        fargate_spot_weight=spot_weight,
-        container_insights=r.string("containerInsights", choices=CONTAINER_INSIGHTS),
-        health_check_path=health_check_path,
-        health_check_grace_period_seconds=r.integer("healthCheckGracePeriodSeconds", minimum=0, maximum=1800),
-        deregistration_delay_seconds=r.integer("deregistrationDelaySeconds", minimum=0, maximum=3600),
-        alb_certificate_arn=certificate or None,
-        alb_origin_domain_name=origin_domain or None,
-        alb_deletion_protection=r.boolean("albDeletionProtection"),
-        alb_idle_timeout_seconds=r.integer("albIdleTimeoutSeconds", minimum=1, maximum=4000),
-        alb_cloudfront_security_group_id=cloudfront_group or None,
-        nightly_scale_down=nightly,
-        nightly_scale_down_cron=schedules["nightlyScaleDownCron"],
-        nightly_scale_up_cron=schedules["nightlyScaleUpCron"],
-        schedule_timezone=timezone,
-        xray_enabled=r.boolean("xrayEnabled"),
-        ecs_exec_enabled=r.boolean("ecsExecEnabled"),
-        extra_egress=_read_extra_egress(r),
-    )
+        "django_secret_key": r.secret("djangoSecretKey", min_length=50),
+    }
+    for name in _SERVICES_BOOLEANS:
+        values[name] = r.boolean(SERVICES_KEYS[name])
+    for name in _SERVICES_STRINGS:
+        values[name] = r.string(SERVICES_KEYS[name])
+    for name, key in SERVICES_KEYS.items():
+        if name not in values:
+            values[name] = r.integer(key)
+    # A refused image stands in as a reference nothing can pull (.invalid is reserved), so that the
+    # checks after this one still see a config; the report stops the program before any resource.
+    fallbacks = {"image": "refused.invalid/app:refused", "docker_context": None}
+    return r.build(ServicesConfig, SERVICES_KEYS, values, fallbacks=fallbacks)
+
+
+LOAD_BALANCER_KEYS = {
+    "health_check_path": "healthCheckPath",
+    "deregistration_delay_seconds": "deregistrationDelaySeconds",
+    "certificate_arn": "albCertificateArn",
+    "origin_domain_name": "albOriginDomainName",
+    "deletion_protection": "albDeletionProtection",
+    "idle_timeout_seconds": "albIdleTimeoutSeconds",
+    "cloudfront_security_group_id": "albCloudFrontSecurityGroupId",
+}
+
+
+def _read_load_balancer(r: _Reader) -> LoadBalancerConfig:
+    values = {
+        "health_check_path": r.string("healthCheckPath"),
+        "deregistration_delay_seconds": r.integer("deregistrationDelaySeconds"),
+        "certificate_arn": r.string("albCertificateArn").strip() or None,
+        "origin_domain_name": r.string("albOriginDomainName").strip().lower() or None,
+        "deletion_protection": r.boolean("albDeletionProtection"),
+        "idle_timeout_seconds": r.integer("albIdleTimeoutSeconds"),
+        "cloudfront_security_group_id": r.string("albCloudFrontSecurityGroupId").strip() or None,
+    }
+    # A refused optional value falls back to unset (the ALB then serves HTTP from the prefix list).
+    unset = {"certificate_arn": None, "origin_domain_name": None, "cloudfront_security_group_id": None}
+    return r.build(LoadBalancerConfig, LOAD_BALANCER_KEYS, values, fallbacks=unset)
 
 
 REGISTRY_KEYS = {
@@ -814,7 +700,7 @@ REGISTRY_KEYS = {
 }
 
 
-def _read_registry(r: _Reader, app: AppSettings) -> RegistryConfig:
+def _read_registry(r: _Reader, app: ServicesConfig) -> RegistryConfig:
     if app.image is None:
         # Building from appDockerContext, awsx owns the repository it pushes to: the keys do not
         # apply, and the config says so with the key's declared count.
@@ -838,25 +724,12 @@ def _read_discovery(r: _Reader) -> DiscoveryConfig:
     return r.build(DiscoveryConfig, DISCOVERY_KEYS, values, fallbacks={"namespace": None})
 
 
-def _read_extra_egress(r: _Reader) -> tuple[tuple[str, int], ...]:
-    destinations = []
-    for entry in r.string_list("appExtraEgress"):
-        cidr, _, port = entry.rpartition(":")
-        try:
-            network = ipaddress.ip_network(cidr, strict=True)
-            number = int(port, 10)
-        except ValueError:
-            network, number = None, 0
-        if network is None or network.version != 4 or not 1 <= number <= 65535:
-            r.fail(
-                "appExtraEgress",
-                entry,
-                "expected '<IPv4 range>:<TCP port>' such as '0.0.0.0/0:587' (SMTP submission); "
-                "HTTPS and the data tier are always allowed",
-            )
-            continue
-        destinations.append((str(network), number))
-    return tuple(destinations)
+WORKLOAD_SECURITY_GROUPS_KEYS = {"extra_egress": "appExtraEgress"}
+
+
+def _read_workload_security_groups(r: _Reader) -> WorkloadSecurityGroupsConfig:
+    values = {"extra_egress": r.string_list("appExtraEgress")}
+    return r.build(WorkloadSecurityGroupsConfig, WORKLOAD_SECURITY_GROUPS_KEYS, values)
 
 
 def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
@@ -1202,12 +1075,12 @@ def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> No
             )
         check("storageReplicationRegion", replication, problem)
 
-    app = settings.app
-    certificate = _ACM_ARN_REGION.match(app.alb_certificate_arn or "")
+    app, load_balancer = settings.app, settings.load_balancer
+    certificate = _ACM_ARN_REGION.match(load_balancer.certificate_arn or "")
     if certificate and region and certificate["region"] != region:
         check(
             "albCertificateArn",
-            app.alb_certificate_arn,
+            load_balancer.certificate_arn,
             f"a certificate in {certificate['region']}; an ALB uses ACM certificates of its own region "
             f"({region}): request or import the certificate there",
         )
@@ -1221,11 +1094,6 @@ def _check_against_aws(r: _Reader, settings: Settings, region: str | None) -> No
             )
         elif not (context / "Dockerfile").is_file():
             check("appDockerContext", app.docker_context, "the directory has no Dockerfile to build")
-    for key, expression in (
-        ("nightlyScaleDownCron", app.nightly_scale_down_cron),
-        ("nightlyScaleUpCron", app.nightly_scale_up_cron),
-    ):
-        check(key, expression, schedule_problem(expression))
 
 
 def _cross_checks(r: _Reader, settings: Settings) -> None:
@@ -1245,10 +1113,11 @@ def _cross_checks(r: _Reader, settings: Settings) -> None:
     if (
         app.nightly_scale_down
         and app.container_insights == "disabled"
-        and app.schedule_timezone in zoneinfo.available_timezones()
-        # A schedule refused for itself is reported once, there.
-        and schedule_problem(app.nightly_scale_down_cron) is None
-        and schedule_problem(app.nightly_scale_up_cron) is None
+        # A schedule or time zone refused for itself is reported once, there (and replaced by
+        # its default, which the alarm reads).
+        and not any(
+            _refused(r, key) for key in ("nightlyScaleDownCron", "nightlyScaleUpCron", "scheduleTimezone")
+        )
         and app.web_wanted_slots is None
     ):
         r.fail(
@@ -1289,8 +1158,9 @@ def _placeholders(r: _Reader, settings: Settings) -> list[str]:
         found.append(f"{r.full_name('domainName')} ({edge.domain_name!r} is a reserved example name)")
     if edge.hosted_zone_id and "EXAMPLE" in edge.hosted_zone_id:
         found.append(f"{r.full_name('hostedZoneId')} ({edge.hosted_zone_id!r} is not a real zone)")
-    if app.alb_origin_domain_name and RESERVED_DOMAINS.search(app.alb_origin_domain_name):
-        found.append(f"{r.full_name('albOriginDomainName')} ({app.alb_origin_domain_name!r})")
+    origin = settings.load_balancer.origin_domain_name
+    if origin and RESERVED_DOMAINS.search(origin):
+        found.append(f"{r.full_name('albOriginDomainName')} ({origin!r})")
     if app.image and app.image.startswith(f"{EXAMPLE_ACCOUNT}."):
         found.append(f"{r.full_name('appImage')} (account {EXAMPLE_ACCOUNT} is AWS's documentation example)")
     email = settings.observability.alarm_email
@@ -1331,7 +1201,9 @@ def load_settings(
         cache=_read_cache(r),
         storage=_read_storage(r, stack),
         bastion=_read_bastion(r),
-        app=(app := _read_app(r, stack)),
+        app=(app := _read_app(r)),
+        load_balancer=_read_load_balancer(r),
+        workload_security_groups=_read_workload_security_groups(r),
         edge=_read_edge(r, stack),
         observability=_read_observability(r, stack),
         registry=_read_registry(r, app),
@@ -1375,4 +1247,7 @@ CONFIG_KEY_MAPS: Mapping[type[ValidatedConfig], Mapping[str, str]] = {
     DiscoveryConfig: DISCOVERY_KEYS,
     CacheConfig: CACHE_KEYS,
     DatabaseConfig: DATABASE_KEYS,
+    ServicesConfig: SERVICES_KEYS,
+    LoadBalancerConfig: LOAD_BALANCER_KEYS,
+    WorkloadSecurityGroupsConfig: WORKLOAD_SECURITY_GROUPS_KEYS,
 }

@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ._base import merge_tags, type_token
-from .app_values import CERTIFICATE_ARN, SECURITY_GROUP_ID
+from .app_values import CERTIFICATE_ARN, HOST_NAME, SECURITY_GROUP_ID
 from .certificates import dns_validated_certificate
+from .config_base import Problem, ValidatedConfig, between, collect
 
 # AWS-managed prefix list of the addresses CloudFront uses to reach origins, VPC origins included.
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
@@ -28,8 +30,90 @@ HTTP_PORT = 80
 HTTPS_PORT = 443
 
 
+@dataclass(frozen=True, kw_only=True)
+class LoadBalancerConfig(ValidatedConfig):
+    """What an operator sets for the internal ALB."""
+
+    health_check_path: str
+    """Path the ALB requests on each web task; a 200 marks the task healthy."""
+    deregistration_delay_seconds: int
+    """Seconds a draining task keeps serving in-flight requests before it is deregistered (0-3600)."""
+    certificate_arn: str | None
+    """ACM certificate in the stack's region for an HTTPS listener (HTTP then only redirects); None:
+    the stack creates one for the origin name when it has a hosted zone, or serves HTTP only."""
+    origin_domain_name: str | None
+    """Host name CloudFront uses for the ALB, one `certificate_arn` covers; None: `origin.<domainName>`
+    when the stack has a domain, or the ALB's own DNS name."""
+    deletion_protection: bool
+    """Refuse deletion of the ALB through the AWS API."""
+    idle_timeout_seconds: int
+    """Seconds an idle connection stays open (1-4000); gunicorn's keep-alive is set longer."""
+    cloudfront_security_group_id: str | None
+    """The `CloudFront-VPCOrigins-Service-SG` group CloudFront creates in the VPC with the first VPC
+    origin: when set, the ALB admits only that group; None: CloudFront's origin-facing prefix list,
+    which works before the VPC origin exists."""
+
+    @classmethod
+    def problems(cls, values: Mapping[str, Any]) -> list[Problem]:
+        path = values["health_check_path"]
+        certificate = values["certificate_arn"]
+        origin = values["origin_domain_name"]
+        group = values["cloudfront_security_group_id"]
+        found = [
+            between("deregistration_delay_seconds", values["deregistration_delay_seconds"], 0, 3600),
+            between("idle_timeout_seconds", values["idle_timeout_seconds"], 1, 4000),
+        ]
+        if not path.startswith("/") or " " in path or len(path) > 1024:
+            found.append(
+                Problem(
+                    field="health_check_path",
+                    value=path,
+                    fix="expected an absolute URL path such as /health/ (no spaces, at most 1024 characters)",
+                )
+            )
+        if certificate is not None and not CERTIFICATE_ARN.match(certificate):
+            found.append(
+                Problem(
+                    field="certificate_arn",
+                    value=certificate,
+                    fix="expected empty or an ACM certificate ARN in the stack's region "
+                    "(arn:aws:acm:<region>:<account>:certificate/<id>)",
+                )
+            )
+        if origin is not None and not HOST_NAME.match(origin):
+            found.append(
+                Problem(
+                    field="origin_domain_name",
+                    value=origin,
+                    fix="expected a host name such as 'origin.epicvibe.example.com'",
+                )
+            )
+        if (certificate is None) != (origin is None):
+            found.append(
+                Problem(
+                    field="origin_domain_name",
+                    value=origin or "",
+                    fix="set it together with albCertificateArn, to a name that certificate covers: "
+                    "CloudFront checks the ALB's certificate against the origin's name, and no "
+                    "certificate can cover the ALB's own DNS name",
+                )
+            )
+        if group is not None and not SECURITY_GROUP_ID.match(group):
+            found.append(
+                Problem(
+                    field="cloudfront_security_group_id",
+                    value=group,
+                    fix="expected empty or the id (sg-...) of CloudFront-VPCOrigins-Service-SG in the "
+                    "stack's VPC",
+                )
+            )
+        return collect(*found)
+
+
 @dataclass(frozen=True)
 class LoadBalancerArgs:
+    config: LoadBalancerConfig
+    """What the operator set. Required."""
     vpc_id: pulumi.Input[str]
     """VPC of the load balancer and its target group. Required."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
@@ -39,28 +123,15 @@ class LoadBalancerArgs:
     log_bucket_name: pulumi.Input[str]
     """Bucket that receives the access logs (SSE-S3, ALB delivery allowed under `alb/`). Required."""
     container_port: int = 8000
-    """Port gunicorn listens on in the web container; the target group forwards to it. Default: 8000."""
-    health_check_path: str = "/health/"
-    """Path the ALB requests on each task; a 200 marks the task healthy. Default: /health/."""
-    deregistration_delay: int = 30
-    """Seconds a draining task keeps serving in-flight requests before it is deregistered. Default: 30."""
-    certificate_arn: pulumi.Input[str] | None = None
-    """ACM certificate (in the stack's region) for an HTTPS listener; HTTP then only redirects.
-    Default: none (HTTP listener only, which CloudFront reaches over its private VPC-origin path)."""
+    """Port gunicorn listens on in the web container (the services' config); the target group
+    forwards to it. Default: 8000."""
     origin_domain_name: str | None = None
-    """Host name CloudFront uses for the ALB. With `hosted_zone_id` and no `certificate_arn`, the
+    """Host name CloudFront uses for the ALB: `config.origin_domain_name`, or the one the program
+    derives from the site's domain. With `hosted_zone_id` and no `config.certificate_arn`, the
     component creates an ACM certificate for it in the stack's region, validates it in that zone,
     points the name at the ALB and serves HTTPS with it. Default: none."""
     hosted_zone_id: str | None = None
     """Route 53 zone that holds `origin_domain_name`. Default: none."""
-    deletion_protection: bool = False
-    """Refuse deletion of the ALB through the AWS API. Default: false."""
-    idle_timeout: int = 60
-    """Seconds an idle connection stays open; gunicorn's keep-alive must be longer. Default: 60."""
-    cloudfront_security_group_id: pulumi.Input[str] | None = None
-    """The `CloudFront-VPCOrigins-Service-SG` group CloudFront creates in the VPC with the first VPC
-    origin. When set, the ALB admits only that group instead of CloudFront's origin-facing prefix list.
-    Default: none (the prefix list, which works before the VPC origin exists)."""
     access_log_prefix: str = "alb"
     """Key prefix of the access logs in the log bucket. Default: alb."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -71,30 +142,10 @@ class LoadBalancerArgs:
             raise ValueError(
                 f"container_port {self.container_port}: use an unprivileged port from 1024 to 65535 (e.g. 8000)"
             )
-        if not self.health_check_path.startswith("/") or len(self.health_check_path) > 1024:
-            raise ValueError(
-                f"health_check_path {self.health_check_path!r}: use an absolute path such as '/health/'"
-            )
-        if not 0 <= self.deregistration_delay <= 3600:
-            raise ValueError(f"deregistration_delay {self.deregistration_delay}: use 0 to 3600 seconds")
-        if not 1 <= self.idle_timeout <= 4000:
-            raise ValueError(f"idle_timeout {self.idle_timeout}: use 1 to 4000 seconds")
-        if isinstance(self.certificate_arn, str) and not CERTIFICATE_ARN.match(self.certificate_arn):
-            raise ValueError(
-                f"certificate_arn {self.certificate_arn!r}: use an ACM certificate ARN "
-                "(arn:aws:acm:<region>:<account>:certificate/<id>), or None for HTTP only"
-            )
-        if bool(self.origin_domain_name) != bool(self.hosted_zone_id) and self.certificate_arn is None:
+        if bool(self.origin_domain_name) != bool(self.hosted_zone_id) and self.config.certificate_arn is None:
             raise ValueError(
                 f"origin_domain_name {self.origin_domain_name!r} / hosted_zone_id {self.hosted_zone_id!r}: "
-                "give both to have the origin certificate created, or a certificate_arn"
-            )
-        if isinstance(self.cloudfront_security_group_id, str) and not SECURITY_GROUP_ID.match(
-            self.cloudfront_security_group_id
-        ):
-            raise ValueError(
-                f"cloudfront_security_group_id {self.cloudfront_security_group_id!r}: use the id (sg-...) "
-                "of CloudFront-VPCOrigins-Service-SG in this VPC, or None for the CloudFront prefix list"
+                "give both to have the origin certificate created, or a config.certificate_arn"
             )
         if not re.fullmatch(r"[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*", self.access_log_prefix):
             raise ValueError(
@@ -120,10 +171,11 @@ class LoadBalancer(pulumi.ComponentResource):
         super().__init__(type_token("load_balancer", "LoadBalancer"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = args.tags
-        creates_certificate = args.certificate_arn is None and bool(
+        config = args.config
+        creates_certificate = config.certificate_arn is None and bool(
             args.origin_domain_name and args.hosted_zone_id
         )
-        self.https = args.certificate_arn is not None or creates_certificate
+        self.https = config.certificate_arn is not None or creates_certificate
         # CloudFront reaches the ALB on exactly one port: 443 with a certificate, 80 without.
         self.listener_port = HTTPS_PORT if self.https else HTTP_PORT
 
@@ -167,8 +219,8 @@ class LoadBalancer(pulumi.ComponentResource):
             subnets=args.subnet_ids,
             security_groups=[security_group.id],
             drop_invalid_header_fields=True,
-            idle_timeout=args.idle_timeout,
-            enable_deletion_protection=args.deletion_protection,
+            idle_timeout=config.idle_timeout_seconds,
+            enable_deletion_protection=config.deletion_protection,
             access_logs={"bucket": args.log_bucket_name, "prefix": args.access_log_prefix, "enabled": True},
             tags=merge_tags(tags, Name=f"{name}-alb"),
             opts=child,
@@ -181,12 +233,12 @@ class LoadBalancer(pulumi.ComponentResource):
             port=args.container_port,
             protocol="HTTP",
             protocol_version="HTTP1",
-            deregistration_delay=args.deregistration_delay,
+            deregistration_delay=config.deregistration_delay_seconds,
             # A slow Django view should not pile more requests onto the task that is serving it.
             load_balancing_algorithm_type="least_outstanding_requests",
             health_check={
                 "enabled": True,
-                "path": args.health_check_path,
+                "path": config.health_check_path,
                 "port": "traffic-port",
                 "protocol": "HTTP",
                 "matcher": "200",
@@ -200,7 +252,7 @@ class LoadBalancer(pulumi.ComponentResource):
         )
 
         certificate_arn = (
-            self._origin_certificate(name, args, alb) if creates_certificate else args.certificate_arn
+            self._origin_certificate(name, args, alb) if creates_certificate else config.certificate_arn
         )
         if certificate_arn is not None:
             listener = aws.lb.Listener(
@@ -299,7 +351,7 @@ class LoadBalancer(pulumi.ComponentResource):
         child: pulumi.ResourceOptions,
     ) -> None:
         port = self.listener_port
-        if args.cloudfront_security_group_id is not None:
+        if args.config.cloudfront_security_group_id is not None:
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-from-cloudfront",
                 security_group_id=security_group.id,
@@ -307,7 +359,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 ip_protocol="tcp",
                 from_port=port,
                 to_port=port,
-                referenced_security_group_id=args.cloudfront_security_group_id,
+                referenced_security_group_id=args.config.cloudfront_security_group_id,
                 tags=merge_tags(args.tags, Name=f"{name}-from-cloudfront"),
                 opts=child,
             )

@@ -7,22 +7,66 @@ app tier needs their endpoints: creating the workloads' groups first breaks that
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ._base import merge_tags, type_token
+from .config_base import Problem, ValidatedConfig
+
+
+def egress_destination(entry: str) -> tuple[str, int] | None:
+    """`<IPv4 range>:<TCP port>` as (range, port), or None when it is not one."""
+    cidr, _, port = entry.rpartition(":")
+    try:
+        network = ipaddress.ip_network(cidr, strict=True)
+        number = int(port, 10)
+    except ValueError:
+        return None
+    if network.version != 4 or not 1 <= number <= 65535:
+        return None
+    return str(network), number
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkloadSecurityGroupsConfig(ValidatedConfig):
+    """What an operator sets for the workloads' security groups."""
+
+    extra_egress: tuple[str, ...]
+    """`<IPv4 range>:<TCP port>` destinations the workloads may reach besides HTTPS and the data
+    tier, e.g. "0.0.0.0/0:587" for SMTP submission."""
+
+    @classmethod
+    def problems(cls, values: Mapping[str, Any]) -> list[Problem]:
+        return [
+            Problem(
+                field="extra_egress",
+                value=entry,
+                fix=f"entry {entry!r}: expected '<IPv4 range>:<TCP port>' such as '0.0.0.0/0:587' "
+                "(SMTP submission); HTTPS and the data tier are always allowed",
+            )
+            for entry in values["extra_egress"]
+            if egress_destination(entry) is None
+        ]
+
+    @property
+    def destinations(self) -> tuple[tuple[str, int], ...]:
+        """(IPv4 range, TCP port) of each extra destination."""
+        return tuple(d for d in map(egress_destination, self.extra_egress) if d is not None)
 
 
 @dataclass(frozen=True)
 class WorkloadSecurityGroupsArgs:
     vpc_id: pulumi.Input[str]
     """VPC the groups belong to. Required."""
-    extra_egress: Sequence[tuple[str, int]] = ()
-    """(IPv4 range, TCP port) the workloads may reach besides HTTPS and the data tier, e.g.
-    ("0.0.0.0/0", 587) for SMTP submission. Default: none."""
+    config: WorkloadSecurityGroupsConfig = field(
+        default_factory=lambda: WorkloadSecurityGroupsConfig(extra_egress=())
+    )
+    """What the operator set. Default: no extra egress."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
@@ -61,7 +105,7 @@ class WorkloadSecurityGroups(pulumi.ComponentResource):
         self._name = name
         destinations = [
             ("https", "0.0.0.0/0", 443),
-            *[(f"extra-{i}", c, p) for i, (c, p) in enumerate(args.extra_egress)],
+            *[(f"extra-{i}", c, p) for i, (c, p) in enumerate(args.config.destinations)],
         ]
         for role, group in groups.items():
             for label, cidr, port in destinations:

@@ -4,13 +4,13 @@ the app tier registered. Stack-level tests run the real program (`stack_runs`, `
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import pulumi
 
-from components.django_service import DjangoServicesArgs
-from components.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.django_service import DjangoServicesArgs, ServicesConfig
+from components.load_balancer import LoadBalancer, LoadBalancerArgs, LoadBalancerConfig
 from offline.engine import RegisteredResource, Registrations
 
 ACCOUNT = "123456789012"
@@ -32,10 +32,30 @@ IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/epicvibe:1.4.2"
 SECRET_KEY_VALUE = "k" * 20 + "-django-secret-key-stand-in-" + "z" * 20
 SITE_URL = "https://www.epicvibe.example"
 CERTIFICATE = f"arn:aws:acm:{REGION}:{ACCOUNT}:certificate/0a1b2c3d-1111-2222-3333-444455556666"
+ORIGIN = "origin.epicvibe.example"
+
+
+def load_balancer_config(**changes: Any) -> LoadBalancerConfig:
+    values: dict[str, Any] = {
+        "health_check_path": "/health/",
+        "deregistration_delay_seconds": 30,
+        "certificate_arn": None,
+        "origin_domain_name": None,
+        "deletion_protection": False,
+        "idle_timeout_seconds": 60,
+        "cloudfront_security_group_id": None,
+    }
+    return LoadBalancerConfig(**{**values, **changes})
 
 
 def load_balancer_args(**changes: Any) -> LoadBalancerArgs:
+    """LoadBalancerArgs with stand-ins; changes to config fields go into its config (the origin name
+    into both: the program passes the configured one on)."""
+    names = {f.name for f in fields(LoadBalancerConfig)}
+    config = load_balancer_config(**{k: v for k, v in changes.items() if k in names})
+    changes = {k: v for k, v in changes.items() if k not in names or k == "origin_domain_name"}
     args = LoadBalancerArgs(
+        config=config,
         vpc_id=VPC_ID,
         subnet_ids=APP_SUBNETS,
         web_security_group_id=WEB_SG,
@@ -45,9 +65,59 @@ def load_balancer_args(**changes: Any) -> LoadBalancerArgs:
     return replace(args, **changes)
 
 
+# What the component was written for when nothing says otherwise (the stacks' own values are in
+# their stack files; these are the tests').
+SERVICES_CONFIG: dict[str, Any] = {
+    "image": IMAGE,
+    "docker_context": None,
+    "container_port": 8000,
+    "django_settings_module": "config.settings",
+    "wsgi_application": "config.wsgi:application",
+    "celery_app": "config",
+    "django_secret_key": pulumi.Output.secret(SECRET_KEY_VALUE),
+    "cpu_architecture": "ARM64",
+    "web_cpu_units": 512,
+    "web_memory_mib": 1024,
+    "web_min_tasks": 2,
+    "web_max_tasks": 6,
+    "web_cpu_target_percent": 60,
+    "web_requests_per_target": 400,
+    "worker_cpu_units": 512,
+    "worker_memory_mib": 1024,
+    "worker_min_tasks": 1,
+    "worker_max_tasks": 4,
+    "worker_cpu_target_percent": 60,
+    "beat_enabled": True,
+    "fargate_spot_weight": 0,
+    "container_insights": "enabled",
+    "health_check_grace_period_seconds": 60,
+    "nightly_scale_down": False,
+    "nightly_scale_down_cron": "cron(0 20 * * ? *)",
+    "nightly_scale_up_cron": "cron(0 6 ? * MON-FRI *)",
+    "schedule_timezone": "UTC",
+    "xray_enabled": False,
+    "ecs_exec_enabled": False,
+}
+
+
+def services_config(**changes: Any) -> ServicesConfig:
+    return ServicesConfig(**{**SERVICES_CONFIG, **changes})
+
+
+def split_config(changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(changes to ServicesConfig's fields, the other changes)."""
+    names = {f.name for f in fields(ServicesConfig)}
+    return {k: v for k, v in changes.items() if k in names}, {
+        k: v for k, v in changes.items() if k not in names
+    }
+
+
 def services_args(lb: LoadBalancer | None = None, **changes: Any) -> DjangoServicesArgs:
-    """DjangoServicesArgs with stand-ins; `lb` supplies the load balancer's outputs when given."""
+    """DjangoServicesArgs with stand-ins; `lb` supplies the load balancer's outputs when given.
+    Changes to config fields go into its config."""
+    config_changes, changes = split_config(changes)
     args = DjangoServicesArgs(
+        config=services_config(**config_changes),
         subnet_ids=APP_SUBNETS,
         web_security_group_id=WEB_SG,
         worker_security_group_id=WORKER_SG,
@@ -58,7 +128,6 @@ def services_args(lb: LoadBalancer | None = None, **changes: Any) -> DjangoServi
         target_group_arn_suffix=lb.target_group_arn_suffix if lb else "targetgroup/web/0123456789abcdef",
         allowed_hosts=[lb.dns_name] if lb else ["internal-epicvibe-alb-1.eu-west-1.elb.amazonaws.com"],
         csrf_trusted_origins=[SITE_URL],
-        django_secret_key=pulumi.Output.secret(SECRET_KEY_VALUE),
         kms_key_arn=KMS_KEY,
         database_address="epicvibe-db.c0a1b2c3d4e5.eu-west-1.rds.amazonaws.com",
         database_port=5432,
@@ -73,7 +142,6 @@ def services_args(lb: LoadBalancer | None = None, **changes: Any) -> DjangoServi
         media_bucket_name=MEDIA_BUCKET,
         media_bucket_arn=MEDIA_ARN,
         static_bucket_name=STATIC_BUCKET,
-        image=IMAGE,
         tags={"Stack": "test"},
     )
     return replace(args, **changes)

@@ -30,6 +30,7 @@ from components.django_service.documents import (
     task_role_policy,
 )
 from components.django_service.workloads import rebalancing_for
+from tests._app_tier import services_config, split_config
 
 REGION = "eu-west-1"
 ACCOUNT = "111122223333"
@@ -42,7 +43,13 @@ BY_ROLE = {w.role: w for w in WORKLOADS}
 
 
 def args(**changes: Any) -> DjangoServicesArgs:
+    config_changes, changes = split_config(changes)
+    config = {
+        "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/app:1.0.0",
+        "django_secret_key": "not-a-real-key",
+    }
     base = DjangoServicesArgs(
+        config=services_config(**{**config, **config_changes}),
         subnet_ids=["subnet-1"],
         web_security_group_id="sg-web",
         worker_security_group_id="sg-worker",
@@ -50,7 +57,6 @@ def args(**changes: Any) -> DjangoServicesArgs:
         load_balancer_arn_suffix="app/alb/0123",
         target_group_arn_suffix="targetgroup/web/0123",
         allowed_hosts=["internal-alb.eu-west-1.elb.amazonaws.com"],
-        django_secret_key="not-a-real-key",
         kms_key_arn=KMS,
         database_address="db.example.internal",
         database_port=5432,
@@ -64,7 +70,6 @@ def args(**changes: Any) -> DjangoServicesArgs:
         media_bucket_name="media",
         media_bucket_arn="arn:aws:s3:::media",
         static_bucket_name="static",
-        image=f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/app:1.0.0",
     )
     return replace(base, **changes)
 
@@ -130,20 +135,20 @@ def test_every_workload_can_write_tmp_on_a_read_only_root() -> None:
 
 def test_every_problem_is_reported_at_once_with_field_value_and_fix() -> None:
     with pytest.raises(ValueError) as error:
-        args(container_port=80, fargate_spot_weight=5000, scale_up_schedule="daily")
-    problems = str(error.value).split("; ")
+        args(container_port=80, fargate_spot_weight=5000, nightly_scale_up_cron="daily")
+    text = str(error.value)
+    assert text.startswith("invalid ServicesConfig: ")
+    problems = text.removeprefix("invalid ServicesConfig: ").split("; ")
     assert len(problems) == 3
-    assert problems[0].startswith("container_port 80: use an unprivileged port")
-    assert any(p.startswith("fargate_spot_weight 5000: use 0 (no Spot) to 1000") for p in problems)
-    assert any(
-        p.startswith("scale_up_schedule 'daily': use an Application Auto Scaling schedule") for p in problems
-    )
+    assert "container_port 80: expected a whole number from 1024 to 65535 (an unprivileged port)" in problems
+    assert "fargate_spot_weight 5000: expected a whole number from 0 to 1000" in problems
+    assert any(p.startswith("nightly_scale_up_cron 'daily': expected cron(...)") for p in problems)
     assert django_services_problems(args()) == []
 
 
-def test_construction_refuses_bad_values_in_one_error() -> None:
-    with pytest.raises(ValueError, match=r"container_port 80.*; .*fargate_base_tasks -1"):
-        args(container_port=80, fargate_base_tasks=-1)
+def test_construction_refuses_bad_inputs_in_one_error() -> None:
+    with pytest.raises(ValueError, match=r"fargate_base_tasks -1.*; .*load_balancer_idle_timeout 0"):
+        args(fargate_base_tasks=-1, load_balancer_idle_timeout=0)
 
 
 # --- IAM documents ----------------------------------------------------------------------------

@@ -113,13 +113,15 @@ def test_both_whole_stacks_still_run(stack_runs: dict[str, ProgramRun], stack: s
 
 
 def test_stack_settings_carry_the_app_shape() -> None:
-    staging, prod = load("staging").app, load("prod").app
+    staging_settings, prod_settings = load("staging"), load("prod")
+    staging, prod = staging_settings.app, prod_settings.app
+    staging_lb, prod_lb = staging_settings.load_balancer, prod_settings.load_balancer
     assert staging.fargate_spot_weight == 3 and prod.fargate_spot_weight == 0
     assert staging.nightly_scale_down is True and prod.nightly_scale_down is False
-    assert prod.alb_deletion_protection is True and staging.alb_deletion_protection is False
-    assert (prod.web_cpu, prod.web_memory) == (512, 1024)
-    assert staging.health_check_path == prod.health_check_path == "/health/"
-    assert staging.alb_certificate_arn is None and staging.alb_cloudfront_security_group_id is None
+    assert prod_lb.deletion_protection is True and staging_lb.deletion_protection is False
+    assert (prod.web_cpu_units, prod.web_memory_mib) == (512, 1024)
+    assert staging_lb.health_check_path == prod_lb.health_check_path == "/health/"
+    assert staging_lb.certificate_arn is None and staging_lb.cloudfront_security_group_id is None
     assert staging.image and staging.docker_context is None
 
 
@@ -134,7 +136,7 @@ def test_stack_settings_carry_the_app_shape() -> None:
         ({"webCpu": "300"}, "webCpu", "allowed: 256, 512"),
         ({"webCpu": "512", "webMemory": "8192"}, "webMemory", "with CPU 512 use 1024, 2048, 3072, 4096"),
         ({"workerMaxTasks": "0"}, "workerMaxTasks", "from 1 to 1000"),
-        ({"webMinTasks": "4"}, "webMaxTasks", "at least webMinTasks (4)"),
+        ({"webMinTasks": "4"}, "webMaxTasks", "at least the minimum task count (4)"),
         ({"cpuArchitecture": "arm64"}, "cpuArchitecture", "'ARM64', 'X86_64'"),
         ({"containerInsights": "on"}, "containerInsights", "'enabled', 'enhanced', 'disabled'"),
         ({"healthCheckPath": "health"}, "healthCheckPath", "absolute URL path"),

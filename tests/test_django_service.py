@@ -85,7 +85,7 @@ def default_tier(build: Build) -> Registrations:
         DjangoServices(
             "app",
             services_args(
-                lb, xray_enabled=True, nightly_scale_down=True, fargate_spot_weight=3, exec_enabled=True
+                lb, xray_enabled=True, nightly_scale_down=True, fargate_spot_weight=3, ecs_exec_enabled=True
             ),
         )
 
@@ -343,7 +343,7 @@ def test_xray_sidecar_and_its_iam_exist_only_when_enabled(build: Build, default_
 def test_containers_are_read_only_unless_exec_needs_writable_roots(build: Build) -> None:
     # ECS Exec isn't supported with a read-only root file system: only Exec-enabled tasks trade it.
     for exec_enabled in (False, True):
-        built = build_services(build, exec_enabled=exec_enabled, xray_enabled=True)
+        built = build_services(build, ecs_exec_enabled=exec_enabled, xray_enabled=True)
         for role, definition in task_definitions(built).items():
             assert app_container(definition)["readonlyRootFilesystem"] is (not exec_enabled), role
         services_found = services(built)
@@ -474,8 +474,12 @@ def test_web_scales_on_cpu_and_requests_worker_on_cpu(build: Build) -> None:
             "app",
             services_args(
                 lb,
-                web=ServiceScaling(min_tasks=3, max_tasks=12, cpu_target_percent=55),
-                worker=ServiceScaling(min_tasks=2, max_tasks=8, cpu_target_percent=70),
+                web_min_tasks=3,
+                web_max_tasks=12,
+                web_cpu_target_percent=55,
+                worker_min_tasks=2,
+                worker_max_tasks=8,
+                worker_cpu_target_percent=70,
                 web_requests_per_target=250,
             ),
         )
@@ -585,7 +589,7 @@ def test_image_outside_ecr_gets_no_ecr_permissions(build: Build) -> None:
         ({"image": "epicvibe:latest"}, "pin a release"),
         ({"cpu_architecture": "arm"}, "ARM64"),
         ({"container_insights": "on"}, "enabled"),
-        ({"scale_down_schedule": "0 20 * * *"}, "cron"),
+        ({"nightly_scale_down_cron": "0 20 * * *"}, "cron"),
         ({"secret_recovery_window_days": 3}, "7 to 30"),
     ],
 )
@@ -601,8 +605,8 @@ def test_bad_arguments_are_refused_with_the_fix(changes: dict[str, Any], message
             {"cpu": 256, "memory": 4096},
             "memory 4096 MiB does not fit CPU 256; with CPU 256 use 512, 1024, 2048",
         ),
-        ({"cpu": 300, "memory": 1024}, "not a Fargate size"),
-        ({"min_tasks": 5, "max_tasks": 2}, "min_tasks 5 / max_tasks 2"),
+        ({"cpu": 300, "memory": 1024}, "cpu 300: allowed: 256, 512"),
+        ({"min_tasks": 5, "max_tasks": 2}, r"max_tasks 2: expected at least the minimum task count \(5\)"),
         ({"cpu_target_percent": 95}, "10 to 90"),
     ],
 )

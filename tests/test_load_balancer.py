@@ -11,9 +11,19 @@ from components.load_balancer import (
     TLS_POLICY,
     LoadBalancer,
     LoadBalancerArgs,
+    LoadBalancerConfig,
 )
 from offline.engine import Registrations
-from tests._app_tier import APP_SUBNETS, CERTIFICATE, LOG_BUCKET, VPC_ID, WEB_SG, load_balancer_args
+from tests._app_tier import (
+    APP_SUBNETS,
+    CERTIFICATE,
+    LOG_BUCKET,
+    ORIGIN,
+    VPC_ID,
+    WEB_SG,
+    load_balancer_args,
+    load_balancer_config,
+)
 
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
@@ -42,7 +52,7 @@ def alb_group_id(built: Registrations) -> str:
 
 
 def test_alb_is_internal_in_the_app_subnets_and_drops_invalid_headers(build: Build) -> None:
-    built, _ = build_lb(build, deletion_protection=True, idle_timeout=120)
+    built, _ = build_lb(build, deletion_protection=True, idle_timeout_seconds=120)
     alb = built.named("lb-alb").inputs
     assert alb["internal"] is True
     assert alb["loadBalancerType"] == "application"
@@ -58,7 +68,7 @@ def test_alb_is_internal_in_the_app_subnets_and_drops_invalid_headers(build: Bui
 def test_only_cloudfront_origin_facing_addresses_reach_the_alb_on_one_port(
     build: Build, certificate: str | None, port: int
 ) -> None:
-    built, made = build_lb(build, certificate_arn=certificate)
+    built, made = build_lb(build, certificate_arn=certificate, origin_domain_name=certificate and ORIGIN)
     group_id = alb_group_id(built)
     ingress = [r.inputs for r in built.of_type(INGRESS) if r.inputs["securityGroupId"] == group_id]
     assert len(ingress) == 1, "one prefix-list rule only: it counts ~55 against the 60-rule quota"
@@ -122,7 +132,7 @@ def test_without_a_certificate_one_http_listener_forwards(build: Build) -> None:
 
 
 def test_with_a_certificate_https_forwards_and_http_only_redirects(build: Build) -> None:
-    built, made = build_lb(build, certificate_arn=CERTIFICATE)
+    built, made = build_lb(build, certificate_arn=CERTIFICATE, origin_domain_name=ORIGIN)
     listeners = {r.inputs["port"]: r.inputs for r in built.of_type(LISTENER)}
     assert set(listeners) == {80, 443}
     https = listeners[443]
@@ -138,7 +148,9 @@ def test_with_a_certificate_https_forwards_and_http_only_redirects(build: Build)
 
 
 def test_target_group_checks_health_and_drains_per_settings(build: Build) -> None:
-    built, _ = build_lb(build, container_port=8000, health_check_path="/healthz/", deregistration_delay=45)
+    built, _ = build_lb(
+        build, container_port=8000, health_check_path="/healthz/", deregistration_delay_seconds=45
+    )
     group = built.named("lb-web").inputs
     assert group["targetType"] == "ip"
     assert group["vpcId"] == VPC_ID
@@ -165,7 +177,7 @@ def test_outputs_name_the_alb_and_target_group(build: Build) -> None:
 
 
 def test_children_carry_the_tags(build: Build) -> None:
-    built, _ = build_lb(build, certificate_arn=CERTIFICATE)
+    built, _ = build_lb(build, certificate_arn=CERTIFICATE, origin_domain_name=ORIGIN)
     taggable = built.of_type(ALB, TARGET_GROUP, SECURITY_GROUP, LISTENER, INGRESS, EGRESS)
     assert taggable
     assert all(r.inputs["tags"]["Stack"] == "test" for r in taggable)
@@ -175,19 +187,67 @@ def test_children_carry_the_tags(build: Build) -> None:
     ("change", "message"),
     [
         ({"container_port": 80}, "unprivileged port"),
-        ({"health_check_path": "health"}, "absolute path"),
-        ({"certificate_arn": "arn:aws:iam::123456789012:server-certificate/x"}, "ACM certificate ARN"),
-        ({"cloudfront_security_group_id": "CloudFront-VPCOrigins-Service-SG"}, "the id"),
-        ({"deregistration_delay": 7200}, "0 to 3600"),
         ({"access_log_prefix": "/alb/"}, "without leading"),
+        ({"origin_domain_name": ORIGIN}, "give both"),
     ],
 )
 def test_bad_arguments_are_refused_with_the_fix(change: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         LoadBalancerArgs(
+            config=load_balancer_config(),
             vpc_id=VPC_ID,
             subnet_ids=APP_SUBNETS,
             web_security_group_id=WEB_SG,
             log_bucket_name=LOG_BUCKET,
             **change,  # type: ignore[arg-type]
         )
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"health_check_path": "health"}, "health_check_path", "absolute URL path"),
+        ({"health_check_path": "/health check/"}, "health_check_path", "no spaces"),
+        ({"health_check_path": "/" + "h" * 1024}, "health_check_path", "at most 1024"),
+        ({"deregistration_delay_seconds": 7200}, "deregistration_delay_seconds", "0 to 3600"),
+        ({"deregistration_delay_seconds": -1}, "deregistration_delay_seconds", "0 to 3600"),
+        ({"idle_timeout_seconds": 0}, "idle_timeout_seconds", "1 to 4000"),
+        ({"idle_timeout_seconds": 4001}, "idle_timeout_seconds", "1 to 4000"),
+        (
+            {
+                "certificate_arn": "arn:aws:iam::123456789012:server-certificate/x",
+                "origin_domain_name": ORIGIN,
+            },
+            "certificate_arn",
+            "ACM certificate ARN",
+        ),
+        ({"certificate_arn": CERTIFICATE}, "origin_domain_name", "together with albCertificateArn"),
+        ({"origin_domain_name": ORIGIN}, "origin_domain_name", "together with albCertificateArn"),
+        (
+            {"certificate_arn": CERTIFICATE, "origin_domain_name": "Origin_.example"},
+            "origin_domain_name",
+            "host name",
+        ),
+        (
+            {"cloudfront_security_group_id": "CloudFront-VPCOrigins-Service-SG"},
+            "cloudfront_security_group_id",
+            "the id",
+        ),
+    ],
+)
+def test_config_refuses_each_bad_value_with_field_value_and_fix(
+    change: dict[str, object], field: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message) as refused:
+        load_balancer_config(**change)
+    text = str(refused.value)
+    assert text.startswith("invalid LoadBalancerConfig: ")
+    # The field and the value it holds ('' for a missing half of a pair).
+    assert f"{field} {change.get(field, '')!r}" in text
+
+
+def test_a_valid_config_constructs_and_has_no_problems() -> None:
+    config = load_balancer_config(certificate_arn=CERTIFICATE, origin_domain_name=ORIGIN)
+    assert config.certificate_arn == CERTIFICATE
+    values = {name: getattr(config, name) for name in LoadBalancerConfig.__dataclass_fields__}
+    assert LoadBalancerConfig.problems(values) == []

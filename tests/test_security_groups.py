@@ -33,3 +33,24 @@ def test_component_built_directly_places_groups_in_the_given_vpc(build: Callable
     groups = built.of_type(SECURITY_GROUP)
     assert sorted(g.name for g in groups) == ["unit-web", "unit-worker"]
     assert all(g.inputs["vpcId"] == "vpc-0abc" and g.inputs["tags"]["A"] == "b" for g in groups)
+
+
+@pytest.mark.parametrize(
+    "entry", ["0.0.0.0/0:all", "0.0.0.0/0", "10.0.0.1/8:587", "::/0:587", "0.0.0.0/0:0", "0.0.0.0/0:65536"]
+)
+def test_extra_egress_refuses_each_bad_entry_naming_it_and_the_form(entry: str) -> None:
+    from components.security_groups import WorkloadSecurityGroupsConfig
+
+    with pytest.raises(ValueError) as refused:
+        WorkloadSecurityGroupsConfig(extra_egress=("0.0.0.0/0:587", entry))
+    text = str(refused.value)
+    assert f"extra_egress {entry!r}" in text
+    assert "'<IPv4 range>:<TCP port>'" in text
+    assert text.count("extra_egress ") == 1  # the good entry is not blamed
+
+
+def test_extra_egress_entries_become_range_and_port() -> None:
+    from components.security_groups import WorkloadSecurityGroupsConfig
+
+    config = WorkloadSecurityGroupsConfig(extra_egress=("0.0.0.0/0:587", "10.20.0.0/16:5439"))
+    assert config.destinations == (("0.0.0.0/0", 587), ("10.20.0.0/16", 5439))

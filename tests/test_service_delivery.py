@@ -43,7 +43,7 @@ def test_web_and_worker_scale_on_memory_too(stack_runs: dict[str, ProgramRun], s
 
 
 def test_memory_target_is_bounded() -> None:
-    with pytest.raises(ValueError, match="memory_target_percent 95: use 10 to 90"):
+    with pytest.raises(ValueError, match="memory_target_percent 95: expected a whole number from 10 to 90"):
         ServiceScaling(memory_target_percent=95)
 
 

@@ -15,6 +15,7 @@ from .config import (
     XRAY_DAEMON_PORT,
     DjangoServicesArgs,
     ServiceScaling,
+    ServicesConfig,
     django_services_problems,
 )
 from .workloads import WORKLOADS, Workload, rebalancing_for, workloads
@@ -32,6 +33,7 @@ __all__ = [
     "DjangoServices",
     "DjangoServicesArgs",
     "ServiceScaling",
+    "ServicesConfig",
     "Workload",
     "django_services_problems",
     "rebalancing_for",

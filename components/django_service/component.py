@@ -75,7 +75,7 @@ class DjangoServices(pulumi.ComponentResource):
                 f"tasks' settings are kept under /{self._physical}/; choose another name"
             )
 
-        table = workloads(beat_enabled=args.beat_enabled)
+        table = workloads(beat_enabled=args.config.beat_enabled)
         task_settings = TaskSettings(
             self, name, self._physical, args, self._region, self._account, self._partition
         )
@@ -112,7 +112,7 @@ class DjangoServices(pulumi.ComponentResource):
 
         cluster = aws.ecs.Cluster(
             f"{name}-cluster",
-            settings=[{"name": "containerInsights", "value": args.container_insights}],
+            settings=[{"name": "containerInsights", "value": args.config.container_insights}],
             configuration={
                 # Every ECS Exec session is recorded: who ran what in which container.
                 "execute_command_configuration": {
@@ -128,7 +128,9 @@ class DjangoServices(pulumi.ComponentResource):
             tags=merge_tags(args.tags, Name=f"{name}-cluster"),
             opts=self._child,
         )
-        self.exec_session_policy_arn = self._exec_session_policy(cluster) if args.exec_enabled else None
+        self.exec_session_policy_arn = (
+            self._exec_session_policy(cluster) if args.config.ecs_exec_enabled else None
+        )
 
         environment = task_settings.environment()
         task_defs: dict[str, aws.ecs.TaskDefinition] = {}
@@ -202,8 +204,8 @@ class DjangoServices(pulumi.ComponentResource):
     def _image(self) -> tuple[pulumi.Input[str], pulumi.Output[str | None]]:
         """The image the tasks run and the ECR repository the execution role may pull from."""
         args = self._args
-        if args.image is not None:
-            return args.image, pulumi.Output.from_input(ecr_repository_arn(args.image))
+        if args.config.image is not None:
+            return args.config.image, pulumi.Output.from_input(ecr_repository_arn(args.config.image))
         # awsx only here: building and pushing an image is what it adds over pulumi-aws. Its
         # ALB/Fargate components are not used (see the README).
         import pulumi_awsx as awsx
@@ -222,9 +224,9 @@ class DjangoServices(pulumi.ComponentResource):
         image = awsx.ecr.Image(
             f"{self._name}-image",
             repository_url=repository.url,
-            context=args.docker_context,
+            context=args.config.docker_context,
             dockerfile=args.dockerfile,
-            platform="linux/arm64" if args.cpu_architecture == "ARM64" else "linux/amd64",
+            platform="linux/arm64" if args.config.cpu_architecture == "ARM64" else "linux/amd64",
             opts=self._child,
         )
         return image.image_uri, repository.url.apply(ecr_repository_arn)
@@ -319,8 +321,8 @@ class DjangoServices(pulumi.ComponentResource):
                     database_resource_ids=v["db_resources"],
                     database_user=args.database_user,
                     exec_log_group_arn=v["exec_logs"],
-                    exec_enabled=args.exec_enabled,
-                    xray_enabled=args.xray_enabled,
+                    exec_enabled=args.config.ecs_exec_enabled,
+                    xray_enabled=args.config.xray_enabled,
                 )
             ),
             opts=self._child,
@@ -383,7 +385,10 @@ class DjangoServices(pulumi.ComponentResource):
             network_mode="awsvpc",
             cpu=str(size.cpu),
             memory=str(size.memory),
-            runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": args.cpu_architecture},
+            runtime_platform={
+                "operating_system_family": "LINUX",
+                "cpu_architecture": args.config.cpu_architecture,
+            },
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
             volumes=[{"name": volume} for volume in workload.writable_paths],
@@ -402,9 +407,9 @@ class DjangoServices(pulumi.ComponentResource):
                     secrets=v["secrets"],
                     log_group=v["log_group"],
                     region=v["region"],
-                    container_port=args.container_port,
-                    xray_enabled=args.xray_enabled,
-                    exec_enabled=args.exec_enabled,
+                    container_port=args.config.container_port,
+                    xray_enabled=args.config.xray_enabled,
+                    exec_enabled=args.config.ecs_exec_enabled,
                 )
             ),
             tags=merge_tags(args.tags, Name=f"{self._name}-{role}", Workload=role),

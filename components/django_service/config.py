@@ -9,12 +9,25 @@ and in one check that a list was not passed as a single Output.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
-from ..app_values import CONTAINER_INSIGHTS, CPU_ARCHITECTURES, fargate_size_problem, image_reference_problem
+from ..app_values import (
+    CONTAINER_INSIGHTS,
+    CPU_ARCHITECTURES,
+    FARGATE_SIZES,
+    PYTHON_MODULE,
+    WSGI_CALLABLE,
+    fargate_size_problem,
+    image_reference_problem,
+    schedule_problem,
+)
+from ..config_base import Problem, ValidatedConfig, between, collect, one_of
+from ..observability.schedule_window import wanted_slots
 from ..storage import MediaSigning
 
 XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.x"
@@ -58,11 +71,43 @@ LATE_SETTINGS = (
 SECRETS_MANAGER_REFERENCE = "/aws/reference/secretsmanager/"
 # SSM refuses parameter names that begin with these (case-insensitive).
 SSM_RESERVED_PREFIXES = ("aws", "ssm")
+# ECS accepts a healthCheckGracePeriodSeconds up to 2,147,483,647 (the API's Integer maximum), but
+# while it runs ECS replaces no web task that fails its health checks: a task still unhealthy after
+# half an hour is broken, not starting. The project's cap, stricter than the API's.
+HEALTH_CHECK_GRACE_PERIOD_MAX_SECONDS = 1800
+MAX_TASKS = 1000
 
 
-@dataclass(frozen=True)
-class ServiceScaling:
-    """Size and scaling bounds of one ECS service."""
+def scaling_problems(
+    values: Mapping[str, Any], names: Mapping[str, str], *, fewest_tasks: int = 0
+) -> list[Problem]:
+    """The rules of one service's size and bounds, on `values` keyed by `names`' values: `names` maps
+    cpu, memory, min_tasks, max_tasks, cpu_target_percent (and optionally memory_target_percent)
+    to the fields that hold them, and the problems name those fields."""
+    cpu, memory = values[names["cpu"]], values[names["memory"]]
+    low, high = values[names["min_tasks"]], values[names["max_tasks"]]
+    found = [
+        one_of(names["cpu"], cpu, FARGATE_SIZES),
+        between(names["min_tasks"], low, fewest_tasks, MAX_TASKS),
+        between(names["max_tasks"], high, 1, MAX_TASKS),
+        between(names["cpu_target_percent"], values[names["cpu_target_percent"]], 10, 90),
+    ]
+    if "memory_target_percent" in names:
+        found.append(between(names["memory_target_percent"], values[names["memory_target_percent"]], 10, 90))
+    if cpu in FARGATE_SIZES and (problem := fargate_size_problem(cpu, memory)):
+        found.append(Problem(field=names["memory"], value=memory, fix=problem))
+    if high < low and fewest_tasks <= low <= MAX_TASKS and 1 <= high <= MAX_TASKS:
+        found.append(
+            Problem(
+                field=names["max_tasks"], value=high, fix=f"expected at least the minimum task count ({low})"
+            )
+        )
+    return collect(*found)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceScaling(ValidatedConfig):
+    """Size and scaling bounds of one ECS service (`ServicesConfig.web` and `.worker`)."""
 
     cpu: int = 512
     """Task CPU units (1024 = 1 vCPU), a Fargate size. Default: 512."""
@@ -78,22 +123,177 @@ class ServiceScaling:
     """Average memory utilisation autoscaling steers towards (a leak or a big queue shows here before
     CPU). Default: 75."""
 
-    def __post_init__(self) -> None:
-        problem = fargate_size_problem(self.cpu, self.memory)
-        if problem:
-            raise ValueError(f"cpu {self.cpu} / memory {self.memory}: {problem}")
-        if not 0 <= self.min_tasks <= self.max_tasks or self.max_tasks < 1:
-            raise ValueError(
-                f"min_tasks {self.min_tasks} / max_tasks {self.max_tasks}: need 0 <= min_tasks <= max_tasks, max_tasks >= 1"
+    @classmethod
+    def problems(cls, values: Mapping[str, Any]) -> list[Problem]:
+        return scaling_problems(values, {name: name for name in values})
+
+
+# Each workload the operator sizes, and its fields in `ServicesConfig`.
+SIZED_WORKLOADS: Mapping[str, Mapping[str, str]] = {
+    role: {
+        "cpu": f"{role}_cpu_units",
+        "memory": f"{role}_memory_mib",
+        "min_tasks": f"{role}_min_tasks",
+        "max_tasks": f"{role}_max_tasks",
+        "cpu_target_percent": f"{role}_cpu_target_percent",
+    }
+    for role in ("web", "worker")
+}
+# One web task per AZ is what keeps the site up when an AZ is lost; a worker may scale to zero.
+FEWEST_TASKS = {"web": 1, "worker": 0}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServicesConfig(ValidatedConfig):
+    """What an operator sets for the Django services: the image, the Python entry points, each
+    workload's size and bounds, and how the stack runs and watches them."""
+
+    image: str | None
+    """Application image pinned by tag or digest; None: build `docker_context` (exactly one is set)."""
+    docker_context: str | None
+    """Directory with a Dockerfile to build into a new ECR repository; None: run `image`."""
+    container_port: int
+    """Port gunicorn listens on in the web container (1024-65535)."""
+    django_settings_module: str
+    """DJANGO_SETTINGS_MODULE, a dotted Python module path."""
+    wsgi_application: str
+    """WSGI callable gunicorn serves, `module.path:name`."""
+    celery_app: str
+    """Module passed to `celery -A`."""
+    django_secret_key: pulumi.Output[str]
+    """The Django SECRET_KEY, a stack secret (its length is checked where it is read; never shown)."""
+    cpu_architecture: str
+    """Fargate CPU architecture, ARM64 (Graviton) or X86_64; the image must match."""
+    web_cpu_units: int
+    """Web task CPU units (1024 = 1 vCPU), a Fargate size."""
+    web_memory_mib: int
+    """Web task memory in MiB, one Fargate accepts with `web_cpu_units`."""
+    web_min_tasks: int
+    """Fewest web tasks autoscaling keeps (at least 1)."""
+    web_max_tasks: int
+    """Most web tasks autoscaling may start."""
+    web_cpu_target_percent: int
+    """Average web CPU utilisation autoscaling steers towards (10-90)."""
+    web_requests_per_target: int
+    """ALB requests per web task per minute autoscaling steers towards."""
+    worker_cpu_units: int
+    """Celery worker task CPU units, a Fargate size (beat and the one-off tasks share it)."""
+    worker_memory_mib: int
+    """Worker task memory in MiB, one Fargate accepts with `worker_cpu_units`."""
+    worker_min_tasks: int
+    """Fewest worker tasks autoscaling keeps (may be 0)."""
+    worker_max_tasks: int
+    """Most worker tasks autoscaling may start."""
+    worker_cpu_target_percent: int
+    """Average worker CPU utilisation autoscaling steers towards (10-90)."""
+    beat_enabled: bool
+    """Run one Celery beat task for periodic jobs."""
+    fargate_spot_weight: int
+    """Weight of FARGATE_SPOT against FARGATE (weight 1) above the on-demand base; 0: no Spot."""
+    container_insights: str
+    """Container Insights on the cluster: enabled, enhanced or disabled."""
+    health_check_grace_period_seconds: int
+    """Seconds ECS ignores a new web task's failing health checks while Django starts."""
+    nightly_scale_down: bool
+    """Scale every service to zero on `nightly_scale_down_cron` and back on `nightly_scale_up_cron`."""
+    nightly_scale_down_cron: str
+    """Application Auto Scaling schedule of the nightly scale-down."""
+    nightly_scale_up_cron: str
+    """Schedule that restores the normal bounds."""
+    schedule_timezone: str
+    """IANA time zone of both schedules."""
+    xray_enabled: bool
+    """Run the X-Ray daemon as a sidecar of web and worker tasks, with its IAM."""
+    ecs_exec_enabled: bool
+    """ECS Exec on every service; its containers then get writable root file systems."""
+
+    @classmethod
+    def problems(cls, values: Mapping[str, Any]) -> list[Problem]:
+        found: list[Problem | None] = [
+            between("container_port", values["container_port"], 1024, 65535, "an unprivileged port"),
+            one_of("cpu_architecture", values["cpu_architecture"], CPU_ARCHITECTURES),
+            between("web_requests_per_target", values["web_requests_per_target"], 10, 100_000),
+            between("fargate_spot_weight", values["fargate_spot_weight"], 0, 1000),
+            one_of("container_insights", values["container_insights"], CONTAINER_INSIGHTS),
+            between(
+                "health_check_grace_period_seconds",
+                values["health_check_grace_period_seconds"],
+                0,
+                HEALTH_CHECK_GRACE_PERIOD_MAX_SECONDS,
+                "the ECS API's limit",
+            ),
+        ]
+        image, context = values["image"], values["docker_context"]
+        if (image is None) == (context is None):
+            found.append(
+                Problem(
+                    field="image",
+                    value=image or "",
+                    fix="set exactly one of appImage (an image pinned by tag or digest) and "
+                    "appDockerContext (a directory to build); the other stays empty",
+                )
             )
-        if not 10 <= self.cpu_target_percent <= 90:
-            raise ValueError(f"cpu_target_percent {self.cpu_target_percent}: use 10 to 90")
-        if not 10 <= self.memory_target_percent <= 90:
-            raise ValueError(f"memory_target_percent {self.memory_target_percent}: use 10 to 90")
+        elif image is not None and (problem := image_reference_problem(image)):
+            found.append(Problem(field="image", value=image, fix=problem))
+        for name, pattern, example in (
+            ("django_settings_module", PYTHON_MODULE, "config.settings.production"),
+            ("wsgi_application", WSGI_CALLABLE, "config.wsgi:application"),
+            ("celery_app", PYTHON_MODULE, "config"),
+        ):
+            if not pattern.match(values[name]):
+                found.append(
+                    Problem(field=name, value=values[name], fix=f"expected a Python path such as {example}")
+                )
+        for name in ("nightly_scale_down_cron", "nightly_scale_up_cron"):
+            if problem := schedule_problem(values[name]):
+                found.append(Problem(field=name, value=values[name], fix=problem))
+        zones = zoneinfo.available_timezones()
+        if zones and values["schedule_timezone"] not in zones:
+            found.append(
+                Problem(
+                    field="schedule_timezone",
+                    value=values["schedule_timezone"],
+                    fix="expected an IANA time zone such as UTC or Asia/Jakarta",
+                )
+            )
+        problems = collect(*found)
+        for role, names in SIZED_WORKLOADS.items():
+            problems += scaling_problems(values, names, fewest_tasks=FEWEST_TASKS[role])
+        return problems
+
+    def _scaling(self, role: str) -> ServiceScaling:
+        names = SIZED_WORKLOADS[role]
+        return ServiceScaling(
+            cpu=getattr(self, names["cpu"]),
+            memory=getattr(self, names["memory"]),
+            min_tasks=getattr(self, names["min_tasks"]),
+            max_tasks=getattr(self, names["max_tasks"]),
+            cpu_target_percent=getattr(self, names["cpu_target_percent"]),
+        )
+
+    @property
+    def web(self) -> ServiceScaling:
+        """Size and scaling of the web service."""
+        return self._scaling("web")
+
+    @property
+    def worker(self) -> ServiceScaling:
+        """Size and scaling of the Celery worker (and the size of beat and the one-off tasks)."""
+        return self._scaling("worker")
+
+    @property
+    def web_wanted_slots(self) -> frozenset[tuple[int, int]] | None:
+        """UTC (weekday, hour) slots the nightly schedule wants web tasks in; None without a nightly
+        scale-down or for schedules the no-healthy-hosts alarm cannot turn into hours."""
+        if not self.nightly_scale_down:
+            return None
+        return wanted_slots(self.nightly_scale_down_cron, self.nightly_scale_up_cron, self.schedule_timezone)
 
 
 @dataclass(frozen=True)
 class DjangoServicesArgs:
+    config: ServicesConfig
+    """What the operator set: image, entry points, sizes, scaling, schedules, X-Ray, ECS Exec. Required."""
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Private app subnets the tasks run in (never public ones). Required."""
     web_security_group_id: pulumi.Input[str]
@@ -109,8 +309,6 @@ class DjangoServicesArgs:
     allowed_hosts: Sequence[pulumi.Input[str]]
     """Host names Django accepts (ALLOWED_HOSTS): behind CloudFront's AllViewerExceptHostHeader policy,
     the ALB's DNS name (`Edge.origin_host`). Never `*`. Required."""
-    django_secret_key: pulumi.Input[str]
-    """The Django SECRET_KEY (a stack secret); stored in Secrets Manager under the KMS key. Required."""
     kms_key_arn: pulumi.Input[str]
     """Stack KMS key: encrypts the secret and the log groups; decrypts via Secrets Manager and S3. Required."""
     database_address: pulumi.Input[str]
@@ -139,62 +337,18 @@ class DjangoServicesArgs:
     """ARN of the media bucket; the only bucket the task role may touch. Required."""
     static_bucket_name: pulumi.Input[str]
     """Bucket CloudFront serves static files from (its name is passed to Django). Required."""
-    image: str | None = None
-    """Application image, pinned by tag or digest. Default: none (then `docker_context` is required)."""
-    docker_context: str | None = None
-    """Directory to build the image from into a new ECR repository (awsx). Default: none (use `image`)."""
     dockerfile: str | None = None
-    """Dockerfile path when it is not `<docker_context>/Dockerfile`. Default: none."""
-    container_port: int = 8000
-    """Port gunicorn listens on. Default: 8000."""
+    """Dockerfile path when it is not `<config.docker_context>/Dockerfile`. Default: none."""
     csrf_trusted_origins: Sequence[pulumi.Input[str]] = ()
     """Origins (`https://host`) Django trusts for CSRF: the public site URL, since the Host Django
     sees is the ALB's. Default: none."""
-    django_settings_module: str = "config.settings"
-    """DJANGO_SETTINGS_MODULE. Default: config.settings."""
-    wsgi_application: str = "config.wsgi:application"
-    """WSGI callable gunicorn serves. Default: config.wsgi:application."""
-    celery_app: str = "config"
-    """Module passed to `celery -A`. Default: config."""
-    cpu_architecture: str = "ARM64"
-    """Fargate CPU architecture, ARM64 (Graviton, cheaper) or X86_64; the image must match. Default: ARM64."""
-    web: ServiceScaling = field(default_factory=lambda: ServiceScaling(min_tasks=2, max_tasks=6))
-    """Size and scaling of the web service. Default: 512 CPU / 1024 MiB, 2 to 6 tasks, 60% CPU."""
-    worker: ServiceScaling = field(default_factory=ServiceScaling)
-    """Size and scaling of the Celery worker. Default: 512 CPU / 1024 MiB, 1 to 4 tasks, 60% CPU."""
-    web_requests_per_target: int = 400
-    """ALB requests per web task per minute autoscaling steers towards. Default: 400."""
-    beat_enabled: bool = True
-    """Run one Celery beat task for periodic jobs. Default: true."""
-    fargate_spot_weight: int = 0
-    """Weight of FARGATE_SPOT against FARGATE (weight 1) for web and worker tasks above the base. Default: 0 (no Spot)."""
     fargate_base_tasks: int = 1
     """Tasks of each service that always run on on-demand FARGATE. Default: 1."""
-    container_insights: str = "enabled"
-    """Container Insights on the cluster: enabled, enhanced or disabled. Default: enabled."""
-    health_check_grace_period: int = 60
-    """Seconds ECS ignores failing ALB health checks of a new web task while Django starts. Default: 60."""
     load_balancer_idle_timeout: int = 60
     """The ALB's idle timeout; gunicorn keeps connections open longer so the ALB never reuses a
     closed one (which would surface as 502s). Default: 60."""
     log_retention_days: int = 30
     """Days CloudWatch keeps the task and ECS Exec logs. Default: 30."""
-    nightly_scale_down: bool = False
-    """Scale web, worker and beat to zero on `scale_down_schedule` and back on `scale_up_schedule`
-    (for non-production stacks). Default: false."""
-    scale_down_schedule: str = "cron(0 20 * * ? *)"
-    """Application Auto Scaling schedule of the nightly scale-down. Default: cron(0 20 * * ? *)."""
-    scale_up_schedule: str = "cron(0 6 ? * MON-FRI *)"
-    """Schedule that restores the normal bounds. Default: cron(0 6 ? * MON-FRI *)."""
-    schedule_timezone: str = "UTC"
-    """IANA time zone of both schedules. Default: UTC."""
-    xray_enabled: bool = False
-    """Run the X-Ray daemon as a sidecar of web and worker tasks, with its IAM. Default: false."""
-    exec_enabled: bool = False
-    """ECS Exec on every service. ECS Exec isn't supported with a read-only root file system, so
-    the containers of an Exec-enabled stack get writable ones; sessions are encrypted with the KMS
-    key and logged, and `exec_session_policy_arn` says who may start one. Default: false (read-only
-    roots, no Exec)."""
     exec_log_retention_days: int = 365
     """Days the ECS Exec audit log is kept (at least 365: who ran what stays answerable for a year).
     Default: 365."""
@@ -228,14 +382,9 @@ class DjangoServicesArgs:
 
 
 def django_services_problems(args: DjangoServicesArgs) -> list[str]:
-    """Every problem with `args`, each naming the field, the bad value and the fix (none: valid)."""
-    return [
-        *_wiring_problems(args),
-        *_image_problems(args),
-        *_choice_problems(args),
-        *_range_problems(args),
-        *_schedule_problems(args),
-    ]
+    """Every problem with the inputs besides `config` (which checked itself), each naming the field,
+    the bad value and the fix (none: valid)."""
+    return [*_wiring_problems(args), *_range_problems(args)]
 
 
 def _wiring_problems(args: DjangoServicesArgs) -> list[str]:
@@ -266,32 +415,9 @@ def _wiring_problems(args: DjangoServicesArgs) -> list[str]:
     return problems
 
 
-def _image_problems(args: DjangoServicesArgs) -> list[str]:
-    if (args.image is None) == (args.docker_context is None):
-        return [
-            f"image {args.image!r} / docker_context {args.docker_context!r}: set exactly one, "
-            "an image URI pinned by tag or digest, or a directory to build"
-        ]
-    problem = image_reference_problem(args.image) if args.image is not None else None
-    return [f"image {args.image!r}: {problem}"] if problem else []
-
-
-def _choice_problems(args: DjangoServicesArgs) -> list[str]:
-    problems = []
-    if args.cpu_architecture not in CPU_ARCHITECTURES:
-        problems.append(f"cpu_architecture {args.cpu_architecture!r}: use one of {CPU_ARCHITECTURES}")
-    if args.container_insights not in CONTAINER_INSIGHTS:
-        problems.append(f"container_insights {args.container_insights!r}: use one of {CONTAINER_INSIGHTS}")
-    return problems
-
-
 # Field: (lowest, highest, the fix). Ranges are the services' own (ECS, ALB and Secrets Manager limits).
 _RANGES: Mapping[str, tuple[int, int, str]] = {
-    "container_port": (1024, 65535, "use an unprivileged port, 1024 to 65535"),
-    "fargate_spot_weight": (0, 1000, "use 0 (no Spot) to 1000"),
     "fargate_base_tasks": (0, 100_000, "use 0 or more"),
-    "web_requests_per_target": (10, 100_000, "use 10 to 100000"),
-    "health_check_grace_period": (0, 2_147_483_647, "use 0 or more seconds"),
     "load_balancer_idle_timeout": (1, 4000, "use 1 to 4000 seconds"),
 }
 
@@ -309,15 +435,4 @@ def _range_problems(args: DjangoServicesArgs) -> list[str]:
     window = args.secret_recovery_window_days
     if not 0 <= window <= 30 or window in range(1, 7):
         problems.append(f"secret_recovery_window_days {window}: use 7 to 30 (or 0 to delete at once)")
-    return problems
-
-
-def _schedule_problems(args: DjangoServicesArgs) -> list[str]:
-    problems = []
-    for key in ("scale_down_schedule", "scale_up_schedule"):
-        value = getattr(args, key)
-        if not value.startswith(("cron(", "rate(", "at(")) or not value.endswith(")"):
-            problems.append(
-                f"{key} {value!r}: use an Application Auto Scaling schedule, e.g. cron(0 20 * * ? *)"
-            )
     return problems

@@ -91,8 +91,8 @@ class Services:
             security_group_id=args.web_security_group_id,
             referenced_security_group_id=args.worker_security_group_id,
             ip_protocol="tcp",
-            from_port=args.container_port,
-            to_port=args.container_port,
+            from_port=args.config.container_port,
+            to_port=args.config.container_port,
             description="Worker and beat tasks call the web service by its Cloud Map name",
             tags=merge_tags(args.tags, Name=f"{self._name}-web-from-workers"),
             opts=self._child,
@@ -104,9 +104,9 @@ class Services:
         strategy: list[dict[str, Any]] = [
             {"capacity_provider": "FARGATE", "base": args.fargate_base_tasks, "weight": 1}
         ]
-        if spot and args.fargate_spot_weight > 0:
+        if spot and args.config.fargate_spot_weight > 0:
             strategy.append(
-                {"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": args.fargate_spot_weight}
+                {"capacity_provider": "FARGATE_SPOT", "base": 0, "weight": args.config.fargate_spot_weight}
             )
         return strategy
 
@@ -129,10 +129,10 @@ class Services:
                 {
                     "target_group_arn": args.target_group_arn,
                     "container_name": role,
-                    "container_port": args.container_port,
+                    "container_port": args.config.container_port,
                 }
             ]
-            extra["health_check_grace_period_seconds"] = args.health_check_grace_period
+            extra["health_check_grace_period_seconds"] = args.config.health_check_grace_period_seconds
         security_group = (
             args.web_security_group_id if workload.security_group == "web" else args.worker_security_group_id
         )
@@ -157,7 +157,7 @@ class Services:
             # `pulumi up` returns once the rollout has finished (or failed and rolled back), so
             # what runs after it (the smoke check) meets the new release, not the old tasks.
             wait_for_steady_state=True,
-            enable_execute_command=args.exec_enabled,
+            enable_execute_command=args.config.ecs_exec_enabled,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             tags=merge_tags(args.tags, Name=f"{self._name}-{role}", Workload=role),
@@ -179,18 +179,18 @@ class Services:
                 bounds[role] = (size.min_tasks, size.max_tasks)
                 targets[role] = self._scaling_target(role, service, *bounds[role])
                 self._track_load(workload, targets[role])
-            elif args.nightly_scale_down:
+            elif args.config.nightly_scale_down:
                 # A fixed service has no load to scale on; its target exists so that nights stop it
                 # too, rather than filling the broker with jobs nobody consumes until morning.
                 bounds[role] = (1, 1)
                 targets[role] = self._scaling_target(role, service, 1, 1)
-        if not args.nightly_scale_down:
+        if not args.config.nightly_scale_down:
             return
         for role, target in targets.items():
             low, high = bounds[role]
             for phase, schedule, action in (
-                ("night", args.scale_down_schedule, {"min_capacity": 0, "max_capacity": 0}),
-                ("morning", args.scale_up_schedule, {"min_capacity": low, "max_capacity": high}),
+                ("night", args.config.nightly_scale_down_cron, {"min_capacity": 0, "max_capacity": 0}),
+                ("morning", args.config.nightly_scale_up_cron, {"min_capacity": low, "max_capacity": high}),
             ):
                 aws.appautoscaling.ScheduledAction(
                     f"{self._name}-{role}-{phase}",
@@ -199,7 +199,7 @@ class Services:
                     resource_id=target.resource_id,
                     scalable_dimension=target.scalable_dimension,
                     schedule=schedule,
-                    timezone=args.schedule_timezone,
+                    timezone=args.config.schedule_timezone,
                     scalable_target_action=action,
                     opts=self._child,
                 )
@@ -215,7 +215,7 @@ class Services:
             self._target_tracking(
                 f"{role}-requests",
                 target,
-                args.web_requests_per_target,
+                args.config.web_requests_per_target,
                 "ALBRequestCountPerTarget",
                 resource_label=pulumi.Output.concat(
                     args.load_balancer_arn_suffix, "/", args.target_group_arn_suffix

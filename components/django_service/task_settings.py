@@ -54,10 +54,11 @@ class TaskSettings:
             tags=merge_tags(args.tags, Name=f"{self.name}-secret-key"),
             opts=self._child,
         )
+        secret_key: pulumi.Input[str] = args.config.django_secret_key
         version = aws.secretsmanager.SecretVersion(
             f"{self.name}-secret-key-value",
             secret_id=secret.id,
-            secret_string=pulumi.Output.secret(args.django_secret_key),
+            secret_string=pulumi.Output.secret(secret_key),
             opts=self._child,
         )
         return StoredSecret(secret.arn, version, self.secret_reference(secret.name))
@@ -67,7 +68,7 @@ class TaskSettings:
         args = self.args
         values: dict[str, pulumi.Input[Any]] = {
             "DEBUG": "False",
-            "DJANGO_SETTINGS_MODULE": args.django_settings_module,
+            "DJANGO_SETTINGS_MODULE": args.config.django_settings_module,
             "AWS_REGION": self.region,
             "MEDIA_BUCKET_NAME": args.media_bucket_name,
             "STATIC_BUCKET_NAME": args.static_bucket_name,
@@ -86,7 +87,7 @@ class TaskSettings:
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
         }
-        if args.xray_enabled:
+        if args.config.xray_enabled:
             values["AWS_XRAY_DAEMON_ADDRESS"] = f"127.0.0.1:{XRAY_DAEMON_PORT}"
         return pulumi.Output.all(**values).apply(containers.checked_environment)
 

@@ -15,12 +15,12 @@ from .config import WEB_STOP_TIMEOUT, WORKER_STOP_TIMEOUT, WRITABLE_PATHS, Djang
 def web_command(args: DjangoServicesArgs) -> list[str]:
     """gunicorn: 2 workers per vCPU plus one; connections outlive the ALB's idle timeout, so the ALB
     never reuses one gunicorn closed (a 502); in-flight requests drain within the stop timeout."""
-    workers = max(2, 2 * args.web.cpu // 1024 + 1)
+    workers = max(2, 2 * args.config.web.cpu // 1024 + 1)
     return [
         "gunicorn",
-        args.wsgi_application,
+        args.config.wsgi_application,
         "--bind",
-        f"0.0.0.0:{args.container_port}",
+        f"0.0.0.0:{args.config.container_port}",
         "--workers",
         str(workers),
         "--worker-tmp-dir",
@@ -36,11 +36,11 @@ def web_command(args: DjangoServicesArgs) -> list[str]:
 
 def worker_command(args: DjangoServicesArgs) -> list[str]:
     """Celery worker: one process per quarter vCPU."""
-    concurrency = max(1, args.worker.cpu // 256)
+    concurrency = max(1, args.config.worker.cpu // 256)
     return [
         "celery",
         "-A",
-        args.celery_app,
+        args.config.celery_app,
         "worker",
         "--loglevel",
         "INFO",
@@ -54,7 +54,7 @@ def beat_command(args: DjangoServicesArgs) -> list[str]:
     return [
         "celery",
         "-A",
-        args.celery_app,
+        args.config.celery_app,
         "beat",
         "--loglevel",
         "INFO",
@@ -99,7 +99,7 @@ class Workload:
     """Volume name -> mount path writable on the otherwise read-only root file system."""
 
     def scaling(self, args: DjangoServicesArgs) -> ServiceScaling:
-        return args.web if self.size == "web" else args.worker
+        return args.config.web if self.size == "web" else args.config.worker
 
 
 WORKLOADS: tuple[Workload, ...] = (
