@@ -87,15 +87,10 @@ site_origin, resolve_site_origin = pulumi.deferred_output()
 storage = Storage(
     f"{prefix}-storage",
     StorageArgs(
+        config=settings.storage,
         kms_key_arn=kms.key_arn,
-        cors_allowed_origins=[*settings.storage.cors_origins, site_origin],
         cloudfront_distribution_arn=distribution_arn,
-        ia_transition_days=settings.storage.ia_transition_days,
-        glacier_transition_days=settings.storage.glacier_transition_days,
-        noncurrent_expiration_days=settings.storage.noncurrent_expiration_days,
-        log_expiration_days=settings.storage.log_expiration_days,
-        replication_region=settings.storage.replication_region or None,
-        media_signing_public_key=settings.storage.media_signing_public_key,
+        site_origin=site_origin,
         secret_recovery_window_days=30 if settings.data.keep_data else 7,
         keep_data=settings.data.keep_data,
         tags=tags,

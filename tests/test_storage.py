@@ -10,6 +10,7 @@ import pytest
 
 from components.storage import Storage, StorageArgs
 from offline.engine import ProgramRun, RegisteredResource, Registrations
+from tests.test_storage_pieces import storage_config
 
 BUCKET = "aws:s3/bucket:Bucket"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -23,6 +24,8 @@ REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 ACCOUNT = "123456789012"
 KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/unit"
 DISTRIBUTION_ARN = f"arn:aws:cloudfront::{ACCOUNT}:distribution/E2UNIT"
+# No extra upload origins, no replication, no signing: the buckets alone.
+PLAIN = storage_config(cors_origins=(), replication_region="")
 
 
 def buckets(run: Registrations) -> dict[str, RegisteredResource]:
@@ -221,7 +224,8 @@ def test_a_distribution_arn_grants_that_distribution_read_access_and_nothing_els
 ) -> None:
     built = build(
         lambda: Storage(
-            "unit", StorageArgs(kms_key_arn=KEY_ARN, cloudfront_distribution_arn=DISTRIBUTION_ARN)
+            "unit",
+            StorageArgs(config=PLAIN, kms_key_arn=KEY_ARN, cloudfront_distribution_arn=DISTRIBUTION_ARN),
         )
     )
     found = buckets(built)
@@ -244,7 +248,7 @@ def test_a_deferred_distribution_arn_resolved_later_lands_in_the_policies(
     def construct() -> None:
         deferred: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]] = pulumi.deferred_output()
         arn, resolve = deferred
-        Storage("unit", StorageArgs(kms_key_arn=KEY_ARN, cloudfront_distribution_arn=arn))
+        Storage("unit", StorageArgs(config=PLAIN, kms_key_arn=KEY_ARN, cloudfront_distribution_arn=arn))
         resolve(pulumi.Output.from_input(DISTRIBUTION_ARN))
 
     built = build(construct)
@@ -315,7 +319,9 @@ def test_stack_outputs_name_the_buckets(stack_runs: dict[str, ProgramRun]) -> No
 def test_component_children_all_hang_under_it_and_buckets_report_regional_names(
     build: Callable[..., Registrations],
 ) -> None:
-    built = build(lambda: Storage("unit", StorageArgs(kms_key_arn=KEY_ARN, tags={"Team": "data"})))
+    built = build(
+        lambda: Storage("unit", StorageArgs(config=PLAIN, kms_key_arn=KEY_ARN, tags={"Team": "data"}))
+    )
     component = built.named("unit")
     assert component.type == "django-platform:storage:Storage"
     assert all(child.parent == component.urn for child in built.resources if child is not component)
@@ -330,14 +336,20 @@ def test_component_children_all_hang_under_it_and_buckets_report_regional_names(
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"ia_transition_days": 10}, "at least 30"),
-        ({"glacier_transition_days": 40}, "ia_transition_days \\+ 30"),
-        ({"noncurrent_expiration_days": 0}, "1 or more"),
-        ({"cors_allowed_origins": ["*"]}, "exact https origins"),
-        ({"cors_allowed_origins": ["http://evil.example.com"]}, "exact https origins"),
+        ({"ia_transition_days": 10}, "from 30 to 3620"),
+        ({"glacier_transition_days": 40}, "from 60 to 3650"),
+        ({"noncurrent_expiration_days": 0}, "from 1 to 3650"),
+        ({"cors_origins": ("*",)}, "no wildcard"),
+        ({"cors_origins": ("http://evil.example.com",)}, "'https://app.example.com'"),
         ({"replication_region": "mars"}, "eu-central-1"),
     ],
 )
-def test_bad_arguments_are_refused_with_the_fix(kwargs: dict, message: str) -> None:
+def test_bad_config_is_refused_with_the_fix(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        StorageArgs(kms_key_arn=KEY_ARN, **kwargs)
+        StorageArgs(config=storage_config(**kwargs), kms_key_arn=KEY_ARN)
+
+
+@pytest.mark.parametrize("days", [6, 31])
+def test_a_recovery_window_secrets_manager_refuses_is_refused(days: int) -> None:
+    with pytest.raises(ValueError, match="secret_recovery_window_days"):
+        StorageArgs(config=PLAIN, kms_key_arn=KEY_ARN, secret_recovery_window_days=days)

@@ -67,7 +67,11 @@ class Storage(pulumi.ComponentResource):
                 lambda v: content_bucket_policy(v[0], v[1] or None)
             ),
         )
-        if args.cors_allowed_origins:
+        cors_origins = [
+            *args.config.cors_origins,
+            *([args.site_origin] if args.site_origin is not None else []),
+        ]
+        if cors_origins:
             aws.s3.BucketCorsConfiguration(
                 f"{name}-media-cors",
                 bucket=media.id,
@@ -75,7 +79,7 @@ class Storage(pulumi.ComponentResource):
                     {
                         "id": "presigned-uploads",
                         "allowed_methods": ["PUT", "POST"],
-                        "allowed_origins": list(args.cors_allowed_origins),
+                        "allowed_origins": cors_origins,
                         "allowed_headers": list(CORS_ALLOWED_HEADERS),
                         # Multipart uploads read each part's ETag to complete the upload.
                         "expose_headers": ["ETag"],
@@ -102,7 +106,7 @@ class Storage(pulumi.ComponentResource):
             "logs",
             logs,
             log_guards,
-            log_rules(args.log_expiration_days),
+            log_rules(args.config.log_expiration_days),
         )
         self.log_bucket_policy = self._policy(
             "logs",
@@ -119,12 +123,11 @@ class Storage(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*media_guards, self.log_bucket_policy]),
         )
 
-        if args.replication_region:
-            self._replicate_media(media, media_guards, args.replication_region, account_id, region)
+        if args.config.replication_region:
+            self._replicate_media(media, media_guards, args.config.replication_region, account_id, region)
 
-        self.media_signing = (
-            self._media_signing(args.media_signing_public_key) if args.media_signing_public_key else None
-        )
+        signing_key = args.config.media_signing_public_key
+        self.media_signing = self._media_signing(signing_key) if signing_key else None
 
         self.media_bucket_name = media.bucket
         self.media_bucket_arn = media.arn
@@ -294,11 +297,11 @@ class Storage(pulumi.ComponentResource):
         )
 
     def _media_rules(self) -> list[dict[str, Any]]:
-        args = self._args
+        config = self._args.config
         return media_rules(
-            ia_transition_days=args.ia_transition_days,
-            glacier_transition_days=args.glacier_transition_days,
-            noncurrent_expiration_days=args.noncurrent_expiration_days,
+            ia_transition_days=config.ia_transition_days,
+            glacier_transition_days=config.glacier_transition_days,
+            noncurrent_expiration_days=config.noncurrent_expiration_days,
         )
 
     def _replicate_media(
