@@ -74,23 +74,14 @@ workloads = WorkloadSecurityGroups(
     WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, extra_egress=settings.app.extra_egress, tags=tags),
 )
 
-# The distribution needs the buckets as origins, and the bucket policies must name the distribution
-# (OAC grants are limited to its ARN), as must the media bucket's CORS rule (the site's origin
-# uploads directly with presigned PUTs). Both are handed over once the edge exists, below.
-distribution_arn: pulumi.Output[str]
-resolve_distribution_arn: Callable[[pulumi.Output[str]], None]
-distribution_arn, resolve_distribution_arn = pulumi.deferred_output()
-site_origin: pulumi.Output[str]
-resolve_site_origin: Callable[[pulumi.Output[str]], None]
-site_origin, resolve_site_origin = pulumi.deferred_output()
-
+# The distribution needs the buckets as origins, and the content buckets' policies must name the
+# distribution (OAC grants are limited to its ARN), as must the media bucket's CORS rule (the site's
+# origin uploads directly with presigned PUTs): storage.serve_through adds those once the edge exists.
 storage = Storage(
     f"{prefix}-storage",
     StorageArgs(
         config=settings.storage,
         kms_key_arn=kms.key_arn,
-        cloudfront_distribution_arn=distribution_arn,
-        site_origin=site_origin,
         secret_recovery_window_days=30 if settings.data.keep_data else 7,
         keep_data=settings.data.keep_data,
         tags=tags,
@@ -238,8 +229,7 @@ edge = Edge(
         tags=tags,
     ),
 )
-resolve_distribution_arn(edge.distribution_arn)
-resolve_site_origin(edge.site_url)
+storage.serve_through(distribution_arn=edge.distribution_arn, site_origin=edge.site_url)
 
 services = DjangoServices(
     f"{prefix}-app",

@@ -186,10 +186,6 @@ class StorageArgs:
     """What the operator set. Required."""
     kms_key_arn: pulumi.Input[str]
     """Stack KMS key for SSE-KMS on the media and static buckets. Required."""
-    cloudfront_distribution_arn: pulumi.Input[str] | None = None
-    """Distribution allowed to read the media and static buckets through OAC. Default: None (no grant)."""
-    site_origin: pulumi.Input[str] | None = None
-    """The site's own origin, allowed to upload besides `config.cors_origins`. Default: None."""
     keep_data: bool = False
     """Pulumi `protect` on the buckets and no `force_destroy`, so objects survive `pulumi destroy`. Default: False."""
     secret_recovery_window_days: int = 7
