@@ -1,7 +1,5 @@
 """Wires the platform's components from validated settings and exports what operators need."""
 
-from collections.abc import Callable
-
 import pulumi
 import pulumi_aws as aws
 
@@ -69,28 +67,14 @@ workloads = WorkloadSecurityGroups(
     WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, config=settings.workload_security_groups, tags=tags),
 )
 
-# The distribution needs the buckets as origins, and the bucket policies must name the distribution
-# (OAC grants are limited to its ARN), as must the media bucket's CORS rule (the site's origin
-# uploads directly with presigned PUTs). Both are handed over once the edge exists, below.
-distribution_arn: pulumi.Output[str]
-resolve_distribution_arn: Callable[[pulumi.Output[str]], None]
-distribution_arn, resolve_distribution_arn = pulumi.deferred_output()
-site_origin: pulumi.Output[str]
-resolve_site_origin: Callable[[pulumi.Output[str]], None]
-site_origin, resolve_site_origin = pulumi.deferred_output()
-
+# The distribution needs the buckets as origins, and the content buckets' policies must name the
+# distribution (OAC grants are limited to its ARN), as must the media bucket's CORS rule (the site's
+# origin uploads directly with presigned PUTs): storage.serve_through adds those once the edge exists.
 storage = Storage(
     f"{prefix}-storage",
     StorageArgs(
+        config=settings.storage,
         kms_key_arn=kms.key_arn,
-        cors_allowed_origins=[*settings.storage.cors_origins, site_origin],
-        cloudfront_distribution_arn=distribution_arn,
-        ia_transition_days=settings.storage.ia_transition_days,
-        glacier_transition_days=settings.storage.glacier_transition_days,
-        noncurrent_expiration_days=settings.storage.noncurrent_expiration_days,
-        log_expiration_days=settings.storage.log_expiration_days,
-        replication_region=settings.storage.replication_region or None,
-        media_signing_public_key=settings.storage.media_signing_public_key,
         secret_recovery_window_days=30 if settings.data.keep_data else 7,
         keep_data=settings.data.keep_data,
         tags=tags,
@@ -208,8 +192,7 @@ edge = Edge(
         tags=tags,
     ),
 )
-resolve_distribution_arn(edge.distribution_arn)
-resolve_site_origin(edge.site_url)
+storage.serve_through(distribution_arn=edge.distribution_arn, site_origin=edge.site_url)
 
 services = DjangoServices(
     f"{prefix}-app",

@@ -35,7 +35,6 @@ from components.database import DatabaseConfig, snapshot_identifier_problem
 from components.database.config import refusal_fallbacks as database_fallbacks
 from components.discovery import DiscoveryConfig
 from components.django_service.config import ServicesConfig
-from components.edge import PUBLIC_MEDIA_PATTERN
 from components.kms import KmsConfig
 from components.load_balancer import LoadBalancerConfig
 from components.network import NetworkConfig
@@ -47,7 +46,7 @@ from components.observability.config import (
 )
 from components.registry_values import RegistryConfig
 from components.security_groups import WorkloadSecurityGroupsConfig
-from components.storage import media_signing_key_problem
+from components.storage import LOCAL_ORIGIN, StorageConfig, media_signing_key_problem
 
 C = TypeVar("C", bound=ValidatedConfig)
 
@@ -58,10 +57,6 @@ PRODUCTION_REQUIRED = "required when stackProfile is 'production'"
 APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
 # --- data tier
-_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
-HTTPS_ORIGIN = re.compile(rf"https://{_LABEL}(\.{_LABEL})+(:\d{{1,5}})?")
-LOCAL_ORIGIN = re.compile(r"http://(localhost|127\.0\.0\.1)(:\d{1,5})?")
-REGION_PATTERN = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
 
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 # A fully qualified host name in lower case: labels of letters, digits and inner hyphens, at least two.
@@ -114,20 +109,6 @@ class DataSettings:
 
 
 @dataclass(frozen=True)
-class StorageSettings:
-    ia_transition_days: int
-    glacier_transition_days: int
-    noncurrent_expiration_days: int
-    log_expiration_days: int
-    cors_origins: tuple[str, ...]
-    replication_region: str
-    """Region the media bucket is replicated to; empty: no replication."""
-    media_signing_public_key: str | None
-    """PEM public key that signs private media URLs; None: no signing (no private media at the edge)."""
-    media_public_path_pattern: str
-
-
-@dataclass(frozen=True)
 class EdgeSettings:
     waf_enabled: bool
     waf_rate_limit: int
@@ -151,7 +132,7 @@ class Settings:
     kms: KmsConfig
     database: DatabaseConfig
     cache: CacheConfig
-    storage: StorageSettings
+    storage: StorageConfig
     bastion: BastionConfig
     app: ServicesConfig
     """The Django services."""
@@ -352,7 +333,13 @@ class _Reader:
         for problem in problems:
             key = keys[problem.field]
             raw = self._config.get(key)
-            self.fail(key, raw if raw is not None else problem.value, problem.fix)
+            if not problem.shown:
+                self.errors.append(f"{self.full_name(key)}: the value {problem.fix}")
+            elif isinstance(values[problem.field], tuple) and not isinstance(problem.value, tuple | list):
+                # A list's problem is one entry: name that entry, not the whole list.
+                self.fail(key, problem.value, problem.fix)
+            else:
+                self.fail(key, raw if raw is not None else problem.value, problem.fix)
         # A fallback may break a rule between fields that held before (one half of a pair refused):
         # replace until the fallbacks hold together, all of them if a round changes nothing; only
         # the stack's own values are reported.
@@ -542,56 +529,42 @@ def _read_cache(r: _Reader) -> CacheConfig:
     return r.build(CacheConfig, CACHE_KEYS, values, cache_fallbacks(values))
 
 
-def _read_storage(r: _Reader, stack: StackSettings) -> StorageSettings:
-    ia_days = r.integer("storageIaTransitionDays", minimum=30, maximum=3650)
-    glacier_days = r.integer("storageGlacierTransitionDays", minimum=60, maximum=3650)
-    r.check(
-        glacier_days >= ia_days + 30,
-        "storageGlacierTransitionDays",
-        glacier_days,
-        f"expected at least storageIaTransitionDays + 30 ({ia_days + 30}): S3 keeps an object 30 days "
-        "in Standard-IA before it may move on",
-    )
-    origins = r.string_list("storageCorsOrigins")
-    for origin in origins:
-        if origin == "*" or not (HTTPS_ORIGIN.fullmatch(origin) or LOCAL_ORIGIN.fullmatch(origin)):
-            r.fail(
-                "storageCorsOrigins",
-                origin,
-                "expected origins such as 'https://app.example.com' (scheme and host, no path, no "
-                "wildcard), or 'http://localhost:8000' outside production",
-            )
-    replication_region = r.string("storageReplicationRegion")
+STORAGE_KEYS = {
+    "ia_transition_days": "storageIaTransitionDays",
+    "glacier_transition_days": "storageGlacierTransitionDays",
+    "noncurrent_expiration_days": "storageNoncurrentExpirationDays",
+    "log_expiration_days": "storageLogExpirationDays",
+    "cors_origins": "storageCorsOrigins",
+    "replication_region": "storageReplicationRegion",
+    "media_signing_public_key": "mediaSigningPublicKey",
+    "media_public_path_pattern": "mediaPublicPathPattern",
+}
+
+
+def _read_storage(r: _Reader) -> StorageConfig:
+    values: dict[str, Any] = {
+        "ia_transition_days": r.integer("storageIaTransitionDays"),
+        "glacier_transition_days": r.integer("storageGlacierTransitionDays"),
+        "noncurrent_expiration_days": r.integer("storageNoncurrentExpirationDays"),
+        "log_expiration_days": r.integer("storageLogExpirationDays"),
+        "cors_origins": r.string_list("storageCorsOrigins"),
+        "replication_region": r.string("storageReplicationRegion"),
+        "media_signing_public_key": r.string("mediaSigningPublicKey").strip() or None,
+        "media_public_path_pattern": r.string("mediaPublicPathPattern"),
+    }
+    # Stand-ins for refused values that the config accepts whatever else was refused (the latest
+    # Glacier day fits any IA day it accepts), so the checks after this one still run.
+    fallbacks = {"glacier_transition_days": 3650, "media_signing_public_key": None}
+    storage = r.build(StorageConfig, STORAGE_KEYS, values, fallbacks=fallbacks)
+    # A cross check: the stack's own region is aws:region, not a storage key.
     own_region = pulumi.Config("aws").get("region")
-    if replication_region:
-        r.check(
-            bool(REGION_PATTERN.fullmatch(replication_region)) and replication_region != own_region,
+    if storage.replication_region and storage.replication_region == own_region:
+        r.fail(
             "storageReplicationRegion",
-            replication_region,
+            storage.replication_region,
             f"expected an AWS region other than the stack's own ({own_region}), e.g. 'eu-central-1', or '' for none",
         )
-    # Never echoed: a private key pasted here by mistake must not reach the terminal or CI logs.
-    signing_key = r.string("mediaSigningPublicKey").strip()
-    if signing_key and (problem := media_signing_key_problem(signing_key)):
-        r.errors.append(f"{r.full_name('mediaSigningPublicKey')}: the value {problem}")
-    public_pattern = r.string("mediaPublicPathPattern")
-    r.check(
-        bool(PUBLIC_MEDIA_PATTERN.fullmatch(public_pattern)),
-        "mediaPublicPathPattern",
-        public_pattern,
-        "expected a folder under /media/ ending in '/*', e.g. '/media/public/*' (letters, digits, '_', "
-        "'-', '.'; no other wildcards)",
-    )
-    return StorageSettings(
-        media_signing_public_key=signing_key or None,
-        media_public_path_pattern=public_pattern,
-        ia_transition_days=ia_days,
-        glacier_transition_days=glacier_days,
-        noncurrent_expiration_days=r.integer("storageNoncurrentExpirationDays", minimum=1, maximum=3650),
-        log_expiration_days=r.integer("storageLogExpirationDays", minimum=1, maximum=3650),
-        cors_origins=origins,
-        replication_region=replication_region,
-    )
+    return storage
 
 
 # Each field of a component's config and the key it is read from; a test holds them one-to-one.
@@ -1199,7 +1172,7 @@ def load_settings(
         kms=_read_kms(r),
         database=_read_database(r, stack),
         cache=_read_cache(r),
-        storage=_read_storage(r, stack),
+        storage=_read_storage(r),
         bastion=_read_bastion(r),
         app=(app := _read_app(r)),
         load_balancer=_read_load_balancer(r),
@@ -1250,4 +1223,5 @@ CONFIG_KEY_MAPS: Mapping[type[ValidatedConfig], Mapping[str, str]] = {
     ServicesConfig: SERVICES_KEYS,
     LoadBalancerConfig: LOAD_BALANCER_KEYS,
     WorkloadSecurityGroupsConfig: WORKLOAD_SECURITY_GROUPS_KEYS,
+    StorageConfig: STORAGE_KEYS,
 }

@@ -22,9 +22,12 @@ class Problem:
     """A field of the config; nested fields as `<field>.<name>`."""
     value: Any
     fix: str
+    shown: bool = True
+    """False for a value no message may repeat (a key that may be a private one pasted by mistake);
+    `fix` then says what is wrong without quoting it."""
 
     def __str__(self) -> str:
-        return f"{self.field} {self.value!r}: {self.fix}"
+        return f"{self.field} {self.value!r}: {self.fix}" if self.shown else f"{self.field} {self.fix}"
 
 
 class ValidatedConfig:

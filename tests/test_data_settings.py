@@ -184,12 +184,12 @@ def test_prod_keeps_its_data_and_survives_an_az() -> None:
             "got 'sharded'",
             "allowed: 'disabled', 'enabled', 'compatible'",
         ),
-        ({"storageIaTransitionDays": "10"}, "storageIaTransitionDays", "got '10'", "from 30 to 3650"),
+        ({"storageIaTransitionDays": "10"}, "storageIaTransitionDays", "got '10'", "from 30 to 3620"),
         (
             {"storageIaTransitionDays": "60", "storageGlacierTransitionDays": "80"},
             "storageGlacierTransitionDays",
-            "got 80",
-            "at least storageIaTransitionDays + 30 (90)",
+            "got '80'",
+            "at least 90, 30 days after the Standard-IA transition (day 60)",
         ),
         (
             {"storageNoncurrentExpirationDays": "0"},

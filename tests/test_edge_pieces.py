@@ -214,10 +214,11 @@ def test_only_a_folder_under_media_can_be_public(pattern: str, public: bool) -> 
 
 @pytest.mark.subprocess
 def test_reading_the_edge_and_storage_config_does_not_import_pulumi_aws() -> None:
-    # settings.py reads PUBLIC_MEDIA_PATTERN and media_signing_key_problem from these packages.
+    # settings.py builds StorageConfig (and checks the signing key) from storage, and the edge's
+    # config imports PUBLIC_MEDIA_PATTERN from it.
     code = (
         "import sys, components.edge, components.storage; "
-        "from components.storage import media_signing_key_problem; "
+        "from components.storage import PUBLIC_MEDIA_PATTERN, StorageConfig, media_signing_key_problem; "
         "print('pulumi_aws' in sys.modules)"
     )
     result = subprocess.run(

@@ -16,12 +16,13 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from components.storage import MediaSigning, StorageArgs, media_signing_key_problem
+from components.storage import MediaSigning, media_signing_key_problem
 from offline.engine import ProgramRun, Registrations
 from platform_guard.edge import cloudfront_private_media_signed
 from tests.policy_harness import check_resource, engine_props
 from tests.test_edge import build_edge, distribution, edge_args
 from tests.test_settings import refusal
+from tests.test_storage_pieces import storage_config
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 KEY_GROUP = "aws:cloudfront/keyGroup:KeyGroup"
@@ -143,8 +144,9 @@ def test_a_bad_key_is_refused_without_echoing_it(value: str, says: str) -> None:
     assert problem is not None and says in problem
     body = [line for line in value.splitlines() if "-----" not in line]
     assert not any(line and line in problem for line in body)
-    with pytest.raises(ValueError, match="media_signing_public_key"):
-        StorageArgs(kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/k", media_signing_public_key=value)
+    with pytest.raises(ValueError, match="media_signing_public_key") as refused:
+        storage_config(media_signing_public_key=value)
+    assert not any(line and line in str(refused.value) for line in body)
 
 
 def test_settings_refuse_a_private_key_naming_the_key_but_not_the_value() -> None:

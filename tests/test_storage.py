@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
-import pulumi
 import pytest
 
-from components.storage import Storage, StorageArgs
+from components.storage import Storage, StorageArgs, StorageConfig
 from offline.engine import ProgramRun, RegisteredResource, Registrations
+from tests.test_storage_pieces import storage_config
 
 BUCKET = "aws:s3/bucket:Bucket"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -23,6 +24,8 @@ REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 ACCOUNT = "123456789012"
 KEY_ARN = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/unit"
 DISTRIBUTION_ARN = f"arn:aws:cloudfront::{ACCOUNT}:distribution/E2UNIT"
+# No extra upload origins, no replication, no signing: the buckets alone.
+PLAIN = storage_config(cors_origins=(), replication_region="")
 
 
 def buckets(run: Registrations) -> dict[str, RegisteredResource]:
@@ -216,14 +219,21 @@ def test_cors_allows_presigned_uploads_from_exactly_the_configured_origins(
     assert rule["exposeHeaders"] == ["ETag"]
 
 
+def served(config: StorageConfig = PLAIN, **through: Any) -> Callable[[], Storage]:
+    """A Storage served through a distribution the way __main__ does it, once the edge exists."""
+
+    def construct() -> Storage:
+        storage = Storage("unit", StorageArgs(config=config, kms_key_arn=KEY_ARN, tags={"Team": "data"}))
+        storage.serve_through(**{"distribution_arn": DISTRIBUTION_ARN, **through})
+        return storage
+
+    return construct
+
+
 def test_a_distribution_arn_grants_that_distribution_read_access_and_nothing_else(
     build: Callable[..., Registrations],
 ) -> None:
-    built = build(
-        lambda: Storage(
-            "unit", StorageArgs(kms_key_arn=KEY_ARN, cloudfront_distribution_arn=DISTRIBUTION_ARN)
-        )
-    )
+    built = build(served())
     found = buckets(built)
     for role in ("media", "static"):
         grant = next(s for s in statements(built, found[role]) if s["Effect"] == "Allow")
@@ -236,21 +246,49 @@ def test_a_distribution_arn_grants_that_distribution_read_access_and_nothing_els
     )
 
 
-def test_a_deferred_distribution_arn_resolved_later_lands_in_the_policies(
+def test_without_a_distribution_the_content_buckets_are_tls_only_and_admit_nobody(
     build: Callable[..., Registrations],
 ) -> None:
-    """How the lead wires it: the distribution needs the buckets, the bucket policies need it."""
+    built = build(served(distribution_arn=None))
+    for role in ("media", "static"):
+        found = statements(built, buckets(built)[role])
+        assert found and all(s["Effect"] == "Deny" for s in found), role
+    # No configured origins and no site origin: browsers cannot upload directly.
+    assert built.of_type(CORS) == []
+
+
+def test_the_site_origin_may_upload_after_the_configured_ones(build: Callable[..., Registrations]) -> None:
+    config = storage_config(cors_origins=("https://app.example.com",), replication_region="")
+    built = build(served(config, site_origin="https://www.example.com"))
+    (cors,) = built.of_type(CORS)
+    assert cors.inputs["corsRules"][0]["allowedOrigins"] == [
+        "https://app.example.com",
+        "https://www.example.com",
+    ]
+
+
+def test_the_content_bucket_policies_and_cors_come_from_serve_through_once(
+    build: Callable[..., Registrations],
+) -> None:
+    """The ALB waits for the log bucket's policy, which cannot wait for the distribution (that waits
+    for the ALB): the constructor creates it; the content buckets' policies and CORS come later."""
 
     def construct() -> None:
-        deferred: tuple[pulumi.Output[str], Callable[[pulumi.Output[str]], None]] = pulumi.deferred_output()
-        arn, resolve = deferred
-        Storage("unit", StorageArgs(kms_key_arn=KEY_ARN, cloudfront_distribution_arn=arn))
-        resolve(pulumi.Output.from_input(DISTRIBUTION_ARN))
+        storage = Storage("unit", StorageArgs(config=PLAIN, kms_key_arn=KEY_ARN))
+        storage.serve_through(distribution_arn=DISTRIBUTION_ARN, site_origin="https://www.example.com")
+        with pytest.raises(ValueError, match="serve_through is called once"):
+            storage.serve_through(distribution_arn=DISTRIBUTION_ARN)
 
     built = build(construct)
-    media = buckets(built)["media"]
-    grant = next(s for s in statements(built, media) if s["Effect"] == "Allow")
-    assert grant["Condition"] == {"StringEquals": {"AWS:SourceArn": DISTRIBUTION_ARN}}
+    policies = sorted(p.name for p in built.of_type(POLICY))
+    assert policies == ["unit-logs-policy", "unit-media-policy", "unit-static-policy"]
+    assert [c.name for c in built.of_type(CORS)] == ["unit-media-cors"]
+
+
+def test_before_serve_through_only_the_log_bucket_has_a_policy(build: Callable[..., Registrations]) -> None:
+    built = build(lambda: Storage("unit", StorageArgs(config=PLAIN, kms_key_arn=KEY_ARN)))
+    assert [p.name for p in built.of_type(POLICY)] == ["unit-logs-policy"]
+    assert built.of_type(CORS) == []
 
 
 def test_prod_replicates_media_to_another_region_with_its_own_key(stack_runs: dict[str, ProgramRun]) -> None:
@@ -315,7 +353,7 @@ def test_stack_outputs_name_the_buckets(stack_runs: dict[str, ProgramRun]) -> No
 def test_component_children_all_hang_under_it_and_buckets_report_regional_names(
     build: Callable[..., Registrations],
 ) -> None:
-    built = build(lambda: Storage("unit", StorageArgs(kms_key_arn=KEY_ARN, tags={"Team": "data"})))
+    built = build(served(site_origin="https://www.example.com"))
     component = built.named("unit")
     assert component.type == "django-platform:storage:Storage"
     assert all(child.parent == component.urn for child in built.resources if child is not component)
@@ -330,14 +368,20 @@ def test_component_children_all_hang_under_it_and_buckets_report_regional_names(
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"ia_transition_days": 10}, "at least 30"),
-        ({"glacier_transition_days": 40}, "ia_transition_days \\+ 30"),
-        ({"noncurrent_expiration_days": 0}, "1 or more"),
-        ({"cors_allowed_origins": ["*"]}, "exact https origins"),
-        ({"cors_allowed_origins": ["http://evil.example.com"]}, "exact https origins"),
+        ({"ia_transition_days": 10}, "from 30 to 3620"),
+        ({"glacier_transition_days": 40}, "from 60 to 3650"),
+        ({"noncurrent_expiration_days": 0}, "from 1 to 3650"),
+        ({"cors_origins": ("*",)}, "no wildcard"),
+        ({"cors_origins": ("http://evil.example.com",)}, "'https://app.example.com'"),
         ({"replication_region": "mars"}, "eu-central-1"),
     ],
 )
-def test_bad_arguments_are_refused_with_the_fix(kwargs: dict, message: str) -> None:
+def test_bad_config_is_refused_with_the_fix(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        StorageArgs(kms_key_arn=KEY_ARN, **kwargs)
+        StorageArgs(config=storage_config(**kwargs), kms_key_arn=KEY_ARN)
+
+
+@pytest.mark.parametrize("days", [6, 31])
+def test_a_recovery_window_secrets_manager_refuses_is_refused(days: int) -> None:
+    with pytest.raises(ValueError, match="secret_recovery_window_days"):
+        StorageArgs(config=PLAIN, kms_key_arn=KEY_ARN, secret_recovery_window_days=days)

@@ -1,5 +1,6 @@
-"""The storage tier's pure pieces, checked without Pulumi: what each bucket policy refuses and whom
-it admits, what the replication role may touch, and what the lifecycle rules keep."""
+"""The storage tier's pure pieces, checked without Pulumi: what the config refuses, what each bucket
+policy refuses and whom it admits, what the replication role may touch, and what the lifecycle
+rules keep."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from components.config_base import Problem
 from components.storage import (
     ELB_LOG_ACCOUNTS,
+    StorageConfig,
     abort_uploads_rule,
     content_bucket_policy,
     log_bucket_policy,
@@ -21,6 +24,130 @@ from components.storage import (
 BUCKET = "arn:aws:s3:::site-media"
 DISTRIBUTION = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE"
 ACCOUNT = "123456789012"
+
+# A valid config: Pulumi.yaml's defaults, one extra upload origin and replication.
+VALID_STORAGE: dict[str, Any] = {
+    "ia_transition_days": 30,
+    "glacier_transition_days": 180,
+    "noncurrent_expiration_days": 90,
+    "log_expiration_days": 90,
+    "cors_origins": ("https://app.example.com", "http://localhost:8000"),
+    "replication_region": "eu-central-1",
+    "media_signing_public_key": None,
+    "media_public_path_pattern": "/media/public/*",
+}
+
+
+def storage_config(**overrides: Any) -> StorageConfig:
+    return StorageConfig(**{**VALID_STORAGE, **overrides})
+
+
+def test_a_valid_storage_config_constructs_and_keeps_its_values() -> None:
+    config = storage_config()
+    assert StorageConfig.problems(VALID_STORAGE) == []
+    assert config.cors_origins == ("https://app.example.com", "http://localhost:8000")
+    assert storage_config(replication_region="", ia_transition_days=3620, glacier_transition_days=3650)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "value", "fix"),
+    [
+        ({"ia_transition_days": 29}, "ia_transition_days", 29, "from 30 to 3620"),
+        # Above 3620 no Glacier day would be accepted.
+        (
+            {"ia_transition_days": 3621, "glacier_transition_days": 3650},
+            "ia_transition_days",
+            3621,
+            "by day 3650",
+        ),
+        ({"glacier_transition_days": 3651}, "glacier_transition_days", 3651, "from 60 to 3650"),
+        (
+            {"ia_transition_days": 60, "glacier_transition_days": 89},
+            "glacier_transition_days",
+            89,
+            "at least 90",
+        ),
+        ({"noncurrent_expiration_days": 0}, "noncurrent_expiration_days", 0, "from 1 to 3650"),
+        ({"log_expiration_days": 3651}, "log_expiration_days", 3651, "from 1 to 3650"),
+        ({"cors_origins": ("*",)}, "cors_origins", "*", "no wildcard"),
+        (
+            {"cors_origins": ("https://*.example.com",)},
+            "cors_origins",
+            "https://*.example.com",
+            "no wildcard",
+        ),
+        (
+            {"cors_origins": ("https://app.example.com/",)},
+            "cors_origins",
+            "https://app.example.com/",
+            "no path",
+        ),
+        (
+            {"cors_origins": ("http://app.example.com",)},
+            "cors_origins",
+            "http://app.example.com",
+            "localhost",
+        ),
+        ({"cors_origins": ("https://App.example.com",)}, "cors_origins", "https://App.example.com", "scheme"),
+        ({"replication_region": "eu-central-1a"}, "replication_region", "eu-central-1a", "'eu-central-1'"),
+        ({"replication_region": "mars"}, "replication_region", "mars", "or '' for none"),
+        (
+            {"media_public_path_pattern": "/media/*"},
+            "media_public_path_pattern",
+            "/media/*",
+            "a folder under",
+        ),
+        (
+            {"media_public_path_pattern": "/media/p*/*"},
+            "media_public_path_pattern",
+            "/media/p*/*",
+            "no other",
+        ),
+        (
+            {"media_public_path_pattern": "/static/*"},
+            "media_public_path_pattern",
+            "/static/*",
+            "/media/public/*",
+        ),
+    ],
+)
+def test_each_storage_rule_refuses_naming_field_value_and_fix(
+    overrides: dict[str, Any], field: str, value: Any, fix: str
+) -> None:
+    (problem,) = StorageConfig.problems({**VALID_STORAGE, **overrides})
+    assert (problem.field, problem.value) == (field, value)
+    assert fix in problem.fix, problem.fix
+    with pytest.raises(ValueError, match=f"invalid StorageConfig: {field} "):
+        storage_config(**overrides)
+
+
+def test_an_out_of_range_ia_day_is_reported_once_not_again_against_glacier() -> None:
+    found = StorageConfig.problems(
+        {**VALID_STORAGE, "ia_transition_days": 5000, "glacier_transition_days": 200}
+    )
+    assert [problem.field for problem in found] == ["ia_transition_days"]
+
+
+def test_every_bad_value_is_reported_at_once() -> None:
+    found = StorageConfig.problems(
+        {**VALID_STORAGE, "log_expiration_days": 0, "cors_origins": ("*", "ftp://x.example.com")}
+    )
+    assert [(p.field, p.value) for p in found] == [
+        ("log_expiration_days", 0),
+        ("cors_origins", "*"),
+        ("cors_origins", "ftp://x.example.com"),
+    ]
+
+
+def test_a_bad_signing_key_is_refused_without_its_value() -> None:
+    pem = "-----BEGIN RSA PRIVATE KEY-----\nc2VjcmV0IG1hdGVyaWFs\n-----END RSA PRIVATE KEY-----"
+    (problem,) = StorageConfig.problems({**VALID_STORAGE, "media_signing_public_key": pem})
+    assert problem == Problem(field="media_signing_public_key", value=None, fix=problem.fix, shown=False)
+    assert "private key" in problem.fix
+    assert "c2VjcmV0IG1hdGVyaWFs" not in str(problem)
+    with pytest.raises(ValueError) as refused:
+        storage_config(media_signing_public_key=pem)
+    assert "c2VjcmV0IG1hdGVyaWFs" not in str(refused.value)
 
 
 def statements(document: str) -> list[dict[str, Any]]:

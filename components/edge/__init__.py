@@ -2,8 +2,7 @@
 pure pieces `behaviors`, `waf`, `headers` and `functions` above it; the `component` that creates
 resources on top. Lower layers never import higher ones.
 
-`Edge` is loaded on first use, so importing the config (as `settings.py` does for
-`PUBLIC_MEDIA_PATTERN`) does not import pulumi_aws.
+`Edge` is loaded on first use, so importing the config does not import pulumi_aws.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What an operator sets for the edge, its one validator, and the constants every layer shares.
 
-The leaf of the package: it imports nothing above it and nothing from pulumi_aws, so `settings.py`
-can read `PUBLIC_MEDIA_PATTERN` cheaply, and the pure pieces (behaviors, WAF, headers, functions)
+The leaf of the package: it imports nothing above it and nothing from pulumi_aws (only storage's
+config leaf, the layer below the edge), and the pure pieces (behaviors, WAF, headers, functions)
 and the component all build on it.
 """
 
@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pulumi
+
+# Storage owns the pattern (its config judges mediaPublicPathPattern); the edge serves that folder.
+from ..storage.config import PUBLIC_MEDIA_PATTERN
 
 if TYPE_CHECKING:
     from ..storage.config import MediaSigning
@@ -35,7 +38,6 @@ CORS_S3_ORIGIN = "Managed-CORS-S3Origin"
 # inside it may be public; everything else under /media/ needs a signature.
 STATIC_PATH_PATTERN = "/static/*"
 MEDIA_PATH_PATTERN = "/media/*"
-PUBLIC_MEDIA_PATTERN = re.compile(r"^/media(/[A-Za-z0-9_.-]+)+/\*$")
 
 UNAVAILABLE_CODES = (502, 503, 504)
 # Partition variables CloudFront standard logging (v2) fills in per object, below `log_prefix`.

@@ -4,7 +4,7 @@ handle) at the bottom; the pure pieces `policies` (bucket and replication IAM do
 layers never import higher ones.
 
 `Storage` is loaded on first use, so importing the config (as `settings.py` does for
-`media_signing_key_problem`) does not import pulumi_aws.
+`StorageConfig`, and the edge for `PUBLIC_MEDIA_PATTERN`) does not import pulumi_aws.
 """
 
 from __future__ import annotations
@@ -15,10 +15,15 @@ from .config import (
     ALB_LOG_PREFIX,
     CLOUDFRONT_LOG_PREFIX,
     CORS_ALLOWED_HEADERS,
+    HTTPS_ORIGIN,
+    LOCAL_ORIGIN,
     MEDIA_ACCESS_LOG_PREFIX,
     MEDIA_SIGNING_KEY_BITS,
+    PUBLIC_MEDIA_PATTERN,
+    REGION_PATTERN,
     MediaSigning,
     StorageArgs,
+    StorageConfig,
     media_signing_key_problem,
 )
 from .lifecycle import abort_uploads_rule, log_rules, media_rules
@@ -32,11 +37,16 @@ __all__ = [
     "CLOUDFRONT_LOG_PREFIX",
     "CORS_ALLOWED_HEADERS",
     "ELB_LOG_ACCOUNTS",
+    "HTTPS_ORIGIN",
+    "LOCAL_ORIGIN",
     "MEDIA_ACCESS_LOG_PREFIX",
     "MEDIA_SIGNING_KEY_BITS",
+    "PUBLIC_MEDIA_PATTERN",
+    "REGION_PATTERN",
     "MediaSigning",
     "Storage",
     "StorageArgs",
+    "StorageConfig",
     "abort_uploads_rule",
     "content_bucket_policy",
     "log_bucket_policy",

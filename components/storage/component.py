@@ -7,6 +7,11 @@ older than 1.2. Nothing is ever served from S3 directly: browsers upload with pr
 below) and read through CloudFront, which the bucket policies admit once the distribution exists.
 This component is the only owner of each bucket's policy, so the grants live in one place.
 
+The distribution needs the buckets as origins, and the content buckets' policies (OAC grants pinned
+to the distribution's ARN) and the media bucket's CORS rule (the site's origin) need the
+distribution: the constructor creates the buckets and the log bucket's policy (the ALB waits for
+it), and `serve_through`, called once the edge exists, the rest.
+
 Private media (payment proofs, certificates) are downloaded only with CloudFront signed URLs or
 cookies: given the signing public key, Storage registers it with CloudFront in a key group and
 creates the empty secret the matching private key is kept in (docs/private-media.md). The edge
@@ -51,50 +56,14 @@ class Storage(pulumi.ComponentResource):
         invoke = pulumi.InvokeOutputOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
         region = aws.get_region_output(opts=invoke).region
-        distribution_arn = (
-            pulumi.Output.from_input(args.cloudfront_distribution_arn)
-            if args.cloudfront_distribution_arn is not None
-            else pulumi.Output.from_input("")
-        )
 
         media, media_guards = self._private_bucket("media", kms_key_arn=args.kms_key_arn, versioned=True)
         self._lifecycle("media", media, media_guards, self._media_rules())
-        self._policy(
-            "media",
-            media,
-            media_guards,
-            pulumi.Output.all(media.arn, distribution_arn).apply(
-                lambda v: content_bucket_policy(v[0], v[1] or None)
-            ),
-        )
-        if args.cors_allowed_origins:
-            aws.s3.BucketCorsConfiguration(
-                f"{name}-media-cors",
-                bucket=media.id,
-                cors_rules=[
-                    {
-                        "id": "presigned-uploads",
-                        "allowed_methods": ["PUT", "POST"],
-                        "allowed_origins": list(args.cors_allowed_origins),
-                        "allowed_headers": list(CORS_ALLOWED_HEADERS),
-                        # Multipart uploads read each part's ETag to complete the upload.
-                        "expose_headers": ["ETag"],
-                        "max_age_seconds": 3000,
-                    }
-                ],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=media_guards),
-            )
-
         static, static_guards = self._private_bucket("static", kms_key_arn=args.kms_key_arn, versioned=False)
         self._lifecycle("static", static, static_guards, [abort_uploads_rule()])
-        self._policy(
-            "static",
-            static,
-            static_guards,
-            pulumi.Output.all(static.arn, distribution_arn).apply(
-                lambda v: content_bucket_policy(v[0], v[1] or None)
-            ),
-        )
+        # What serve_through configures once the distribution exists.
+        self._content = {"media": (media, media_guards), "static": (static, static_guards)}
+        self._served = False
 
         # SSE-S3: ALB access logs cannot be written to an SSE-KMS bucket.
         logs, log_guards = self._private_bucket("logs", kms_key_arn=None, versioned=False)
@@ -102,7 +71,7 @@ class Storage(pulumi.ComponentResource):
             "logs",
             logs,
             log_guards,
-            log_rules(args.log_expiration_days),
+            log_rules(args.config.log_expiration_days),
         )
         self.log_bucket_policy = self._policy(
             "logs",
@@ -119,12 +88,11 @@ class Storage(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*media_guards, self.log_bucket_policy]),
         )
 
-        if args.replication_region:
-            self._replicate_media(media, media_guards, args.replication_region, account_id, region)
+        if args.config.replication_region:
+            self._replicate_media(media, media_guards, args.config.replication_region, account_id, region)
 
-        self.media_signing = (
-            self._media_signing(args.media_signing_public_key) if args.media_signing_public_key else None
-        )
+        signing_key = args.config.media_signing_public_key
+        self.media_signing = self._media_signing(signing_key) if signing_key else None
 
         self.media_bucket_name = media.bucket
         self.media_bucket_arn = media.arn
@@ -151,6 +119,58 @@ class Storage(pulumi.ComponentResource):
                 "media_signing_public_key_id": signing.public_key_id if signing else None,
                 "media_signing_secret_arn": signing.private_key_secret_arn if signing else None,
             }
+        )
+
+    def serve_through(
+        self, *, distribution_arn: pulumi.Input[str] | None, site_origin: pulumi.Input[str] | None = None
+    ) -> None:
+        """Admit the distribution to the media and static buckets, and let the site's pages upload.
+
+        Call it once, right after the edge exists: until then the media and static buckets have no
+        bucket policy, so not even the TLS-only rule. `distribution_arn`: the distribution allowed
+        to read both buckets through OAC (None: a TLS-only policy that admits nobody).
+        `site_origin`: the site's own origin (`https://host`), allowed to upload to the media bucket
+        with presigned PUT/POST besides the configured `cors_origins` (None: only those; no CORS
+        configuration at all when there are none)."""
+        if self._served:
+            raise ValueError(f"{self._name}: serve_through is called once; the bucket policies exist already")
+        self._served = True
+        distribution = pulumi.Output.from_input(distribution_arn if distribution_arn is not None else "")
+        media, media_guards = self._content["media"]
+        self._policy(
+            "media",
+            media,
+            media_guards,
+            pulumi.Output.all(media.arn, distribution).apply(
+                lambda v: content_bucket_policy(v[0], v[1] or None)
+            ),
+        )
+        cors_origins = [*self._args.config.cors_origins, *([site_origin] if site_origin is not None else [])]
+        if cors_origins:
+            aws.s3.BucketCorsConfiguration(
+                f"{self._name}-media-cors",
+                bucket=media.id,
+                cors_rules=[
+                    {
+                        "id": "presigned-uploads",
+                        "allowed_methods": ["PUT", "POST"],
+                        "allowed_origins": cors_origins,
+                        "allowed_headers": list(CORS_ALLOWED_HEADERS),
+                        # Multipart uploads read each part's ETag to complete the upload.
+                        "expose_headers": ["ETag"],
+                        "max_age_seconds": 3000,
+                    }
+                ],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=media_guards),
+            )
+        static, static_guards = self._content["static"]
+        self._policy(
+            "static",
+            static,
+            static_guards,
+            pulumi.Output.all(static.arn, distribution).apply(
+                lambda v: content_bucket_policy(v[0], v[1] or None)
+            ),
         )
 
     def _media_signing(self, public_key: str) -> MediaSigning:
@@ -294,11 +314,11 @@ class Storage(pulumi.ComponentResource):
         )
 
     def _media_rules(self) -> list[dict[str, Any]]:
-        args = self._args
+        config = self._args.config
         return media_rules(
-            ia_transition_days=args.ia_transition_days,
-            glacier_transition_days=args.glacier_transition_days,
-            noncurrent_expiration_days=args.noncurrent_expiration_days,
+            ia_transition_days=config.ia_transition_days,
+            glacier_transition_days=config.glacier_transition_days,
+            noncurrent_expiration_days=config.noncurrent_expiration_days,
         )
 
     def _replicate_media(
