@@ -183,7 +183,7 @@ def test_bad_value_is_refused_naming_key_value_and_what_is_allowed(
 )
 def test_domain_and_zone_come_together(overrides: dict[str, str], key: str) -> None:
     line = line_for(refusal(**overrides), key)
-    assert "set together with domainName" in line
+    assert "set together with the domain name" in line
 
 
 def test_domain_and_zone_together_are_accepted() -> None:
