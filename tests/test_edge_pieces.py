@@ -28,8 +28,15 @@ from components.edge import (
     ordered_behaviors,
 )
 from components.edge.behaviors import default_behavior, error_responses, origins, viewer_certificate
+from components.edge.config import (
+    HOSTED_ZONE_PATTERN,
+    PRICE_CLASSES,
+    WAF_RATE_LIMIT_MAXIMUM,
+    WAF_RATE_LIMIT_MINIMUM,
+)
 from components.edge.headers import amplify_custom_headers, security_headers_config
 from components.edge.waf import log_key_policy, redacted_fields, web_acl_rules
+from settings import declared_keys
 from tests.conftest import ROOT
 
 POLICIES = Policies(
@@ -284,6 +291,26 @@ def test_config_refuses_naming_field_value_and_fix(
     assert fix in problem.fix
     with pytest.raises(ValueError, match=f"invalid EdgeConfig: {field}"):
         EdgeConfig(**{**DEFAULTS, **overrides})
+
+
+def test_price_classes_and_the_waf_rate_bounds_are_the_ones_aws_models() -> None:
+    # botocore's service models are AWS's own API definitions; the config keeps the leaf cheap by not
+    # importing them at plan time, and this holds the two equal. ('None' is a newer CloudFront value
+    # for flat-rate plans, which this stack does not use.)
+    import botocore.session
+
+    session = botocore.session.get_session()
+    assert set(PRICE_CLASSES) <= set(session.get_service_model("cloudfront").shape_for("PriceClass").enum)
+    limit = session.get_service_model("wafv2").shape_for("RateBasedStatement").members["Limit"]
+    assert (limit.metadata["min"], limit.metadata["max"]) == (WAF_RATE_LIMIT_MINIMUM, WAF_RATE_LIMIT_MAXIMUM)
+    zone_id = session.get_service_model("route53").shape_for("ResourceId")
+    assert HOSTED_ZONE_PATTERN.match("Z" + "A" * (zone_id.metadata["max"] - 1))
+    assert not HOSTED_ZONE_PATTERN.match("Z" + "A" * zone_id.metadata["max"])
+
+
+def test_pulumi_yaml_states_the_waf_rate_bounds_the_config_enforces() -> None:
+    description = " ".join(declared_keys()["wafRateLimit"].description.split())
+    assert f"({WAF_RATE_LIMIT_MINIMUM} to {WAF_RATE_LIMIT_MAXIMUM})" in description
 
 
 def test_the_access_token_never_appears_in_a_refusal() -> None:
