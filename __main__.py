@@ -167,6 +167,7 @@ load_balancer = LoadBalancer(
 edge = Edge(
     f"{prefix}-edge",
     EdgeArgs(
+        config=edge_settings,
         alb_arn=load_balancer.arn,
         alb_dns_name=load_balancer.dns_name,
         alb_https=load_balancer.https,
@@ -177,15 +178,6 @@ edge = Edge(
         log_bucket_name=storage.log_bucket_name,
         media_signing=storage.media_signing,
         media_public_path_pattern=settings.storage.media_public_path_pattern,
-        domain_name=edge_settings.domain_name,
-        hosted_zone_id=edge_settings.hosted_zone_id,
-        waf_enabled=edge_settings.waf_enabled,
-        waf_rate_limit=edge_settings.waf_rate_limit,
-        price_class=edge_settings.price_class,
-        amplify_repository=edge_settings.amplify_repository,
-        amplify_branch=edge_settings.amplify_branch,
-        amplify_access_token=edge_settings.amplify_access_token,
-        amplify_domain_prefix=edge_settings.amplify_domain_prefix,
         amplify_stage="PRODUCTION" if settings.stack.is_production else "DEVELOPMENT",
         waf_log_retention_days=settings.observability.log_retention_days,
         keep_data=settings.data.keep_data,

@@ -35,6 +35,7 @@ from components.database import DatabaseConfig, snapshot_identifier_problem
 from components.database.config import refusal_fallbacks as database_fallbacks
 from components.discovery import DiscoveryConfig
 from components.django_service.config import ServicesConfig
+from components.edge import EdgeConfig
 from components.kms import KmsConfig
 from components.load_balancer import LoadBalancerConfig
 from components.network import NetworkConfig
@@ -57,14 +58,6 @@ PRODUCTION_REQUIRED = "required when stackProfile is 'production'"
 APP_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
 # --- data tier
-
-PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
-# A fully qualified host name in lower case: labels of letters, digits and inner hyphens, at least two.
-DOMAIN_PATTERN = re.compile(
-    r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
-)
-HOSTED_ZONE_PATTERN = re.compile(r"^Z[A-Z0-9]{1,31}$")
-REPOSITORY_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+/\S+[^/\s]$")
 
 
 @dataclass(frozen=True)
@@ -109,22 +102,6 @@ class DataSettings:
 
 
 @dataclass(frozen=True)
-class EdgeSettings:
-    waf_enabled: bool
-    waf_rate_limit: int
-    price_class: str
-    domain_name: str | None
-    """None: the site is served on the distribution's `*.cloudfront.net` name."""
-    hosted_zone_id: str | None
-    amplify_repository: str | None
-    """None: no Amplify app."""
-    amplify_branch: str
-    amplify_access_token: pulumi.Output[str] | None
-    """Read only when amplify_repository is set; None otherwise."""
-    amplify_domain_prefix: str
-
-
-@dataclass(frozen=True)
 class Settings:
     stack: StackSettings
     network: NetworkConfig
@@ -138,7 +115,7 @@ class Settings:
     """The Django services."""
     load_balancer: LoadBalancerConfig
     workload_security_groups: WorkloadSecurityGroupsConfig
-    edge: EdgeSettings
+    edge: EdgeConfig
     observability: ObservabilityConfig
     registry: RegistryConfig
     discovery: DiscoveryConfig
@@ -705,69 +682,51 @@ def _read_workload_security_groups(r: _Reader) -> WorkloadSecurityGroupsConfig:
     return r.build(WorkloadSecurityGroupsConfig, WORKLOAD_SECURITY_GROUPS_KEYS, values)
 
 
-def _read_edge(r: _Reader, stack: StackSettings) -> EdgeSettings:
-    waf_enabled = r.boolean("wafEnabled")
+# Each field of `EdgeConfig` and the key it is read from.
+EDGE_KEYS = {
+    "waf_enabled": "wafEnabled",
+    "waf_rate_limit": "wafRateLimit",
+    "price_class": "priceClass",
+    "domain_name": "domainName",
+    "hosted_zone_id": "hostedZoneId",
+    "amplify_repository": "amplifyRepository",
+    "amplify_branch": "amplifyBranch",
+    "amplify_domain_prefix": "amplifyDomainPrefix",
+    "amplify_access_token": "amplifyAccessToken",
+}
+# Halves that come together: when either is refused, neither reaches the config the later checks read.
+_EDGE_PAIRS: dict[str, Any] = dict.fromkeys(
+    ("domain_name", "hosted_zone_id", "amplify_repository", "amplify_access_token")
+)
 
-    domain_name = r.string("domainName").strip()
-    if domain_name:
-        r.check(
-            bool(DOMAIN_PATTERN.match(domain_name)),
-            "domainName",
-            domain_name,
-            "expected a lower-case host name such as 'www.example.com' (no scheme, path or trailing dot)",
-        )
-    hosted_zone_id = r.string("hostedZoneId").strip()
-    if hosted_zone_id:
-        r.check(
-            bool(HOSTED_ZONE_PATTERN.match(hosted_zone_id)),
-            "hostedZoneId",
-            hosted_zone_id,
-            "expected a Route 53 hosted zone id such as 'Z0123456789ABCDEFGHIJ'",
-        )
-    r.check(
-        bool(domain_name) == bool(hosted_zone_id),
-        "hostedZoneId",
-        hosted_zone_id,
-        f"set together with domainName (now {domain_name!r}): the certificate is validated and the "
-        "alias records are created in that zone",
-    )
 
-    repository = r.string("amplifyRepository").strip()
-    if repository:
-        r.check(
-            bool(REPOSITORY_PATTERN.match(repository)),
-            "amplifyRepository",
-            repository,
-            "expected the repository's HTTPS URL, e.g. 'https://github.com/acme/frontend'",
-        )
-    branch = r.string("amplifyBranch").strip()
-    r.check(bool(branch) and " " not in branch, "amplifyBranch", branch, "expected a branch name")
+def _read_edge(r: _Reader) -> EdgeConfig:
+    values: dict[str, Any] = {
+        "waf_enabled": r.boolean("wafEnabled"),
+        "waf_rate_limit": r.integer("wafRateLimit"),
+        "price_class": r.string("priceClass"),
+        "domain_name": r.string("domainName").strip() or None,
+        "hosted_zone_id": r.string("hostedZoneId").strip() or None,
+        "amplify_repository": r.string("amplifyRepository").strip() or None,
+        "amplify_branch": r.string("amplifyBranch").strip(),
+        "amplify_domain_prefix": r.string("amplifyDomainPrefix").strip(),
+        "amplify_access_token": None,
+    }
     # The token is only needed with a repository. Without one it is not read at all, so a stack that
     # does not use Amplify neither has to set it nor fails because it is unset.
-    prefix = r.string("amplifyDomainPrefix").strip()
-    r.check(
-        bool(re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", prefix)),
-        "amplifyDomainPrefix",
-        prefix,
-        "expected one lower-case DNS label such as 'app'",
-    )
-    token: pulumi.Output[str] | None = None
-    if repository:
-        token = r.secret("amplifyAccessToken", min_length=20, optional=True)
+    if values["amplify_repository"]:
+        values["amplify_access_token"] = r.secret("amplifyAccessToken", min_length=20, optional=True)
     else:
         r.not_needed("amplifyAccessToken")
-
-    return EdgeSettings(
-        waf_enabled=waf_enabled,
-        waf_rate_limit=r.integer("wafRateLimit", minimum=10, maximum=2_000_000_000),
-        price_class=r.string("priceClass", choices=PRICE_CLASSES),
-        domain_name=domain_name or None,
-        hosted_zone_id=hosted_zone_id or None,
-        amplify_repository=repository or None,
-        amplify_branch=branch,
-        amplify_access_token=token,
-        amplify_domain_prefix=prefix,
-    )
+    errors_before = len(r.errors)
+    try:
+        return r.build(EdgeConfig, EDGE_KEYS, values, fallbacks=_EDGE_PAIRS)
+    except ValueError:
+        # A refused half fell back to none while its valid partner stayed, which the config refuses
+        # again. The mistake is reported already; give the later checks a config without either.
+        if len(r.errors) == errors_before:
+            raise
+        return EdgeConfig(**{**values, **_EDGE_PAIRS})
 
 
 # Each field of `ObservabilityConfig` and the key it is read from; a test checks they map one-to-one.
@@ -1177,7 +1136,7 @@ def load_settings(
         app=(app := _read_app(r)),
         load_balancer=_read_load_balancer(r),
         workload_security_groups=_read_workload_security_groups(r),
-        edge=_read_edge(r, stack),
+        edge=_read_edge(r),
         observability=_read_observability(r, stack),
         registry=_read_registry(r, app),
         discovery=_read_discovery(r),
@@ -1224,4 +1183,5 @@ CONFIG_KEY_MAPS: Mapping[type[ValidatedConfig], Mapping[str, str]] = {
     LoadBalancerConfig: LOAD_BALANCER_KEYS,
     WorkloadSecurityGroupsConfig: WORKLOAD_SECURITY_GROUPS_KEYS,
     StorageConfig: STORAGE_KEYS,
+    EdgeConfig: EDGE_KEYS,
 }

@@ -6,6 +6,7 @@ and checked through what the engine would receive.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.sync_await import _sync_await
 
-from components.edge import FORWARDED_HOST_FUNCTION, MANAGED_RULE_GROUPS, Edge, EdgeArgs
+from components.edge import FORWARDED_HOST_FUNCTION, MANAGED_RULE_GROUPS, Edge, EdgeArgs, EdgeConfig
 from offline.engine import (
     RegisteredResource,
     Registrations,
@@ -29,6 +30,7 @@ from offline.mocks import (
 )
 from settings import load_settings
 from tests.conftest import ROOT, STACKS
+from tests.test_edge_pieces import DEFAULTS as CONFIG_DEFAULTS
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
@@ -56,8 +58,11 @@ TOKEN = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def edge_args(**overrides: Any) -> EdgeArgs:
-    """Stand-ins shaped like the LoadBalancer and Storage outputs the lead will pass."""
+    """Stand-ins shaped like the LoadBalancer and Storage outputs the lead will pass; overrides of
+    EdgeConfig's fields go into the config (Pulumi.yaml's defaults otherwise)."""
+    config = {name: overrides.pop(name) for name in list(overrides) if name in CONFIG_DEFAULTS}
     values: dict[str, Any] = {
+        "config": EdgeConfig(**{**CONFIG_DEFAULTS, **config}),
         "alb_arn": ALB_ARN,
         "alb_dns_name": ALB_DNS,
         "alb_https": False,
@@ -340,14 +345,14 @@ def test_origin_host_is_the_host_header_django_receives(
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"domain_name": DOMAIN}, "give both"),
-        ({"hosted_zone_id": ZONE}, "give both"),
+        ({"domain_name": DOMAIN}, "hosted_zone_id '': set together with the domain name"),
+        ({"hosted_zone_id": ZONE}, f"hosted_zone_id '{ZONE}': set together with the domain name"),
         ({"price_class": "PriceClass_Cheap"}, "price_class 'PriceClass_Cheap'"),
         ({"waf_rate_limit": 5}, "waf_rate_limit 5"),
         ({"error_caching_seconds": 3600}, "error_caching_seconds 3600"),
         ({"log_prefix": "/cloudfront/"}, "log_prefix '/cloudfront/'"),
-        ({"amplify_repository": "https://github.com/acme/frontend"}, "needs amplify_access_token"),
-        ({"amplify_access_token": TOKEN}, "without amplify_repository"),
+        ({"amplify_repository": "https://github.com/acme/frontend"}, "needs the Amplify access token"),
+        ({"amplify_access_token": TOKEN}, "access token is given without a repository"),
         ({"amplify_stage": "prod"}, "amplify_stage 'prod'"),
     ],
 )
@@ -496,13 +501,7 @@ def test_stack_settings_shape_the_edge(stack: str) -> None:
         monitor,
         lambda: Edge(
             "epicvibe-edge",
-            edge_args(
-                domain_name=edge_settings.domain_name,
-                hosted_zone_id=edge_settings.hosted_zone_id,
-                waf_enabled=edge_settings.waf_enabled,
-                waf_rate_limit=edge_settings.waf_rate_limit,
-                price_class=edge_settings.price_class,
-            ),
+            dataclasses.replace(edge_args(), config=edge_settings),
         ),
     )
     inputs = distribution(built)

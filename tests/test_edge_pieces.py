@@ -14,6 +14,7 @@ import subprocess
 import sys
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.edge import (
@@ -21,13 +22,21 @@ from components.edge import (
     MANAGED_RULE_GROUPS,
     PUBLIC_MEDIA_PATTERN,
     EdgeArgs,
+    EdgeConfig,
     Policies,
     edge_problems,
     ordered_behaviors,
 )
 from components.edge.behaviors import default_behavior, error_responses, origins, viewer_certificate
+from components.edge.config import (
+    HOSTED_ZONE_PATTERN,
+    PRICE_CLASSES,
+    WAF_RATE_LIMIT_MAXIMUM,
+    WAF_RATE_LIMIT_MINIMUM,
+)
 from components.edge.headers import amplify_custom_headers, security_headers_config
 from components.edge.waf import log_key_policy, redacted_fields, web_acl_rules
+from settings import declared_keys
 from tests.conftest import ROOT
 
 POLICIES = Policies(
@@ -38,7 +47,20 @@ POLICIES = Policies(
     security_headers="security-headers",
 )
 KEY_GROUP = "key-group-1"
+# EdgeConfig with the values Pulumi.yaml gives a stack that sets nothing.
+DEFAULTS: dict[str, Any] = {
+    "waf_enabled": True,
+    "waf_rate_limit": 2000,
+    "price_class": "PriceClass_100",
+    "domain_name": None,
+    "hosted_zone_id": None,
+    "amplify_repository": None,
+    "amplify_branch": "main",
+    "amplify_domain_prefix": "app",
+    "amplify_access_token": None,
+}
 REQUIRED: dict[str, Any] = {
+    "config": EdgeConfig(**DEFAULTS),
     "alb_arn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/lb/1",
     "alb_dns_name": "internal-lb.eu-west-1.elb.amazonaws.com",
     "alb_https": True,
@@ -188,14 +210,118 @@ def test_the_front_end_and_the_distribution_send_the_same_security_headers() -> 
     assert cloudfront["strict_transport_security"]["preload"] is False
 
 
-def test_every_bad_value_is_reported_at_once_naming_field_value_and_fix() -> None:
+def test_every_bad_input_is_reported_at_once_naming_field_value_and_fix() -> None:
     assert edge_problems(EdgeArgs(**REQUIRED)) == []
     with pytest.raises(ValueError) as raised:
-        EdgeArgs(**REQUIRED, price_class="PriceClass_Cheap", waf_rate_limit=5, amplify_stage="LIVE")
+        EdgeArgs(
+            **REQUIRED, maintenance_page_path="/maintenance.html", log_prefix="/logs", amplify_stage="LIVE"
+        )
     message = str(raised.value)
-    assert "price_class 'PriceClass_Cheap': use one of PriceClass_100" in message
-    assert "waf_rate_limit 5: use 10 to 2000000000" in message
+    assert "maintenance_page_path '/maintenance.html': put it under /static/" in message
+    assert "log_prefix '/logs': a key prefix without leading or trailing '/'" in message
     assert "amplify_stage 'LIVE': use one of PRODUCTION" in message
+
+
+# --- EdgeConfig: its one validator, without Pulumi ----------------------------------------------------
+
+
+def test_the_defaults_and_a_full_configuration_make_a_config() -> None:
+    assert EdgeConfig.problems(DEFAULTS) == []
+    full = {
+        **DEFAULTS,
+        "domain_name": "www.epicvibe.example.com",
+        "hosted_zone_id": "Z0123456789ABCDEFGHIJ",
+        "amplify_repository": "https://github.com/acme/frontend",
+        "amplify_branch": "release/web",
+        "amplify_access_token": pulumi.Output.secret("t" * 40),
+        "price_class": "PriceClass_All",
+        "waf_rate_limit": 10,
+    }
+    assert EdgeConfig(**full).domain_name == "www.epicvibe.example.com"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "value", "fix"),
+    [
+        ({"waf_rate_limit": 9}, "waf_rate_limit", 9, "from 10 to 2000000000"),
+        ({"waf_rate_limit": 2_000_000_001}, "waf_rate_limit", 2_000_000_001, "from 10 to 2000000000"),
+        ({"price_class": "PriceClass_50"}, "price_class", "PriceClass_50", "'PriceClass_200'"),
+        (
+            {"domain_name": "https://epicvibe.example.com", "hosted_zone_id": "Z0123456789ABCDEFGHIJ"},
+            "domain_name",
+            "https://epicvibe.example.com",
+            "lower-case host name",
+        ),
+        (
+            {"domain_name": "epicvibe.example.com", "hosted_zone_id": "zone-1"},
+            "hosted_zone_id",
+            "zone-1",
+            "Route 53 hosted zone id",
+        ),
+        ({"domain_name": "epicvibe.example.com"}, "hosted_zone_id", "", "set together with the domain name"),
+        (
+            {"hosted_zone_id": "Z0123456789ABCDEFGHIJ"},
+            "hosted_zone_id",
+            "Z0123456789ABCDEFGHIJ",
+            "set together",
+        ),
+        (
+            {"amplify_repository": "git@github.com:acme/frontend.git", "amplify_access_token": "x"},
+            "amplify_repository",
+            "git@github.com:acme/frontend.git",
+            "HTTPS URL",
+        ),
+        (
+            {"amplify_repository": "https://github.com/acme/frontend"},
+            "amplify_repository",
+            "https://github.com/acme/frontend",
+            "--secret amplifyAccessToken",
+        ),
+        ({"amplify_access_token": "x"}, "amplify_repository", "", "set both or neither"),
+        ({"amplify_branch": "my branch"}, "amplify_branch", "my branch", "branch name"),
+        ({"amplify_branch": ""}, "amplify_branch", "", "branch name"),
+        ({"amplify_domain_prefix": "App"}, "amplify_domain_prefix", "App", "one lower-case DNS label"),
+    ],
+)
+def test_config_refuses_naming_field_value_and_fix(
+    overrides: dict[str, Any], field: str, value: Any, fix: str
+) -> None:
+    (problem,) = EdgeConfig.problems({**DEFAULTS, **overrides})
+    assert (problem.field, problem.value) == (field, value)
+    assert fix in problem.fix
+    with pytest.raises(ValueError, match=f"invalid EdgeConfig: {field}"):
+        EdgeConfig(**{**DEFAULTS, **overrides})
+
+
+def test_price_classes_and_the_waf_rate_bounds_are_the_ones_aws_models() -> None:
+    # botocore's service models are AWS's own API definitions. The config leaf does not read them at
+    # plan time (it stays cheap to import); this holds the two equal. The offered price classes are
+    # a subset: the model may list values the stack does not offer.
+    import botocore.session
+
+    session = botocore.session.get_session()
+
+    def shape(service: str, name: str) -> Any:
+        return session.get_service_model(service).shape_for(name)
+
+    assert set(PRICE_CLASSES) <= set(shape("cloudfront", "PriceClass").enum)
+    limit = shape("wafv2", "RateBasedStatement").members["Limit"]
+    assert (limit.metadata["min"], limit.metadata["max"]) == (WAF_RATE_LIMIT_MINIMUM, WAF_RATE_LIMIT_MAXIMUM)
+    zone_id = shape("route53", "ResourceId")
+    assert HOSTED_ZONE_PATTERN.match("Z" + "A" * (zone_id.metadata["max"] - 1))
+    assert not HOSTED_ZONE_PATTERN.match("Z" + "A" * zone_id.metadata["max"])
+
+
+def test_pulumi_yaml_states_the_waf_rate_bounds_the_config_enforces() -> None:
+    description = " ".join(declared_keys()["wafRateLimit"].description.split())
+    assert f"({WAF_RATE_LIMIT_MINIMUM} to {WAF_RATE_LIMIT_MAXIMUM})" in description
+
+
+def test_the_access_token_never_appears_in_a_refusal() -> None:
+    token = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
+    problems = EdgeConfig.problems({**DEFAULTS, "amplify_access_token": token})
+    assert problems
+    assert all(token not in str(problem) for problem in problems)
 
 
 @pytest.mark.parametrize(

@@ -183,7 +183,27 @@ def test_bad_value_is_refused_naming_key_value_and_what_is_allowed(
 )
 def test_domain_and_zone_come_together(overrides: dict[str, str], key: str) -> None:
     line = line_for(refusal(**overrides), key)
-    assert "set together with domainName" in line
+    assert "set together with the domain name" in line
+
+
+@pytest.mark.parametrize(
+    ("overrides", "refused", "partner"),
+    [
+        (
+            {"domainName": "https://epicvibe.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ"},
+            "domainName",
+            "hostedZoneId",
+        ),
+        ({"domainName": "epicvibe.example.com", "hostedZoneId": "zone-1"}, "hostedZoneId", "domainName"),
+    ],
+)
+def test_a_refused_half_is_reported_once_and_its_valid_partner_not_at_all(
+    overrides: dict[str, str], refused: str, partner: str
+) -> None:
+    # The refused half falls back to none; the reader must not then refuse its partner, or fail.
+    message = refusal(**overrides)
+    assert sum(f"{KEY}{refused}:" in line for line in message.splitlines()) == 1, message
+    assert f"{KEY}{partner}:" not in message, message
 
 
 def test_domain_and_zone_together_are_accepted() -> None:

@@ -2,7 +2,8 @@
 pure pieces `behaviors`, `waf`, `headers` and `functions` above it; the `component` that creates
 resources on top. Lower layers never import higher ones.
 
-`Edge` is loaded on first use, so importing the config does not import pulumi_aws.
+`Edge` is loaded on first use, so importing the config (as `settings.py` does for `EdgeConfig` and
+the patterns) does not import pulumi_aws.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ from typing import TYPE_CHECKING, Any
 from .behaviors import Policies, bucket_behavior, ordered_behaviors
 from .config import (
     AMPLIFY_STAGES,
+    DOMAIN_PATTERN,
     EDGE_REGION,
+    HOSTED_ZONE_PATTERN,
     MAINTENANCE_PAGE,
     MEDIA_PATH_PATTERN,
     PRICE_CLASSES,
     PUBLIC_MEDIA_PATTERN,
+    REPOSITORY_PATTERN,
     EdgeArgs,
+    EdgeConfig,
     edge_problems,
 )
 from .functions import FORWARDED_HOST_FUNCTION, FORWARDED_HOST_HEADER
@@ -28,17 +33,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AMPLIFY_STAGES",
+    "DOMAIN_PATTERN",
     "EDGE_REGION",
     "FORWARDED_HOST_FUNCTION",
     "FORWARDED_HOST_HEADER",
+    "HOSTED_ZONE_PATTERN",
     "MAINTENANCE_PAGE",
     "MANAGED_RULE_GROUPS",
     "MEDIA_PATH_PATTERN",
     "PRICE_CLASSES",
     "PUBLIC_MEDIA_PATTERN",
     "REDACTED_HEADERS",
+    "REPOSITORY_PATTERN",
     "Edge",
     "EdgeArgs",
+    "EdgeConfig",
     "Policies",
     "bucket_behavior",
     "edge_problems",

@@ -126,8 +126,8 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
 
-        web_acl = self._web_acl(name, physical, args, at_edge) if args.waf_enabled else None
-        certificate_arn = self._certificate(name, args) if args.domain_name else None
+        web_acl = self._web_acl(name, physical, args, at_edge) if args.config.waf_enabled else None
+        certificate_arn = self._certificate(name, args) if args.config.domain_name else None
 
         policies = Policies(
             caching_disabled=caching_disabled,
@@ -142,8 +142,8 @@ class Edge(pulumi.ComponentResource):
             enabled=True,
             is_ipv6_enabled=True,
             http_version="http2and3",
-            price_class=args.price_class,
-            aliases=[args.domain_name] if args.domain_name else None,
+            price_class=args.config.price_class,
+            aliases=[args.config.domain_name] if args.config.domain_name else None,
             web_acl_id=web_acl.arn if web_acl is not None else None,
             origins=origins(
                 alb_host=origin_host,
@@ -180,12 +180,12 @@ class Edge(pulumi.ComponentResource):
 
         self._access_logs(name, args, distribution, at_edge)
 
-        if args.domain_name and args.hosted_zone_id:
+        if args.config.domain_name and args.config.hosted_zone_id:
             for record_type in ("A", "AAAA"):
                 aws.route53.Record(
                     f"{name}-alias-{record_type.lower()}",
-                    zone_id=args.hosted_zone_id,
-                    name=args.domain_name,
+                    zone_id=args.config.hosted_zone_id,
+                    name=args.config.domain_name,
                     type=record_type,
                     aliases=[
                         {
@@ -200,10 +200,12 @@ class Edge(pulumi.ComponentResource):
         amplify_app_id: pulumi.Output[str] | None = None
         amplify_default_domain: pulumi.Output[str] | None = None
         self.site_host = (
-            pulumi.Output.from_input(args.domain_name) if args.domain_name else distribution.domain_name
+            pulumi.Output.from_input(args.config.domain_name)
+            if args.config.domain_name
+            else distribution.domain_name
         )
         self.site_url = pulumi.Output.concat("https://", self.site_host)
-        if args.amplify_repository:
+        if args.config.amplify_repository:
             amplify_app_id, amplify_default_domain = self._amplify(name, args, child, self.site_url)
 
         self.distribution_id = distribution.id
@@ -241,7 +243,7 @@ class Edge(pulumi.ComponentResource):
             description=f"Screens requests to {physical} before CloudFront serves them",
             scope="CLOUDFRONT",
             default_action={"allow": {}},
-            rules=web_acl_rules(physical, args.waf_rate_limit),
+            rules=web_acl_rules(physical, args.config.waf_rate_limit),
             visibility_config=visibility(f"{physical}-waf"),
             tags=merge_tags(args.tags, Name=f"{name}-waf"),
             region=EDGE_REGION,
@@ -287,11 +289,11 @@ class Edge(pulumi.ComponentResource):
 
     def _certificate(self, name: str, args: EdgeArgs) -> pulumi.Output[str]:
         """An ACM certificate in us-east-1 (the only region CloudFront reads), DNS-validated in the zone."""
-        assert args.domain_name and args.hosted_zone_id  # checked by EdgeArgs
+        assert args.config.domain_name and args.config.hosted_zone_id  # checked by EdgeConfig
         return dns_validated_certificate(
             f"{name}-certificate",
-            domain=args.domain_name,
-            zone_id=args.hosted_zone_id,
+            domain=args.config.domain_name,
+            zone_id=args.config.hosted_zone_id,
             tags=args.tags,
             parent=self,
             region=EDGE_REGION,
@@ -347,8 +349,8 @@ class Edge(pulumi.ComponentResource):
         security headers as the distribution."""
         app = aws.amplify.App(
             f"{name}-frontend",
-            repository=args.amplify_repository,
-            access_token=args.amplify_access_token,
+            repository=args.config.amplify_repository,
+            access_token=args.config.amplify_access_token,
             platform="WEB",
             enable_branch_auto_build=True,
             custom_headers=amplify_custom_headers(args.hsts_max_age_seconds),
@@ -357,22 +359,24 @@ class Edge(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["accessToken"]),
         )
         branch = aws.amplify.Branch(
-            f"{name}-frontend-{args.amplify_branch.replace('/', '-')}",
+            f"{name}-frontend-{args.config.amplify_branch.replace('/', '-')}",
             app_id=app.id,
-            branch_name=args.amplify_branch,
+            branch_name=args.config.amplify_branch,
             stage=args.amplify_stage,
             enable_auto_build=True,
             tags=args.tags,
             opts=child,
         )
-        if args.domain_name:
+        if args.config.domain_name:
             # Amplify validates the certificate it issues and adds the records itself when the zone
             # is in Route 53 in this account; `pulumi up` does not wait for that (it can take hours).
             aws.amplify.DomainAssociation(
                 f"{name}-frontend-domain",
                 app_id=app.id,
-                domain_name=args.domain_name,
-                sub_domains=[{"branch_name": branch.branch_name, "prefix": args.amplify_domain_prefix}],
+                domain_name=args.config.domain_name,
+                sub_domains=[
+                    {"branch_name": branch.branch_name, "prefix": args.config.amplify_domain_prefix}
+                ],
                 wait_for_verification=False,
                 opts=child,
             )

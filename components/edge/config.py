@@ -1,7 +1,9 @@
-"""What an operator sets for the edge, its one validator, and the constants every layer shares.
+"""What an operator sets for the edge (`EdgeConfig`, its one validator), the component's other inputs
+(`EdgeArgs`), and the constants every layer shares.
 
 The leaf of the package: it imports nothing above it and nothing from pulumi_aws (only storage's
-config leaf, the layer below the edge), and the pure pieces (behaviors, WAF, headers, functions)
+config leaf, the layer below the edge), so `settings.py` can import `EdgeConfig` and the patterns
+cheaply, and the pure pieces (behaviors, WAF, headers, functions)
 and the component all build on it.
 """
 
@@ -10,9 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pulumi
+
+from ..config_base import Problem, ValidatedConfig, between, collect, one_of
 
 # Storage owns the pattern (its config judges mediaPublicPathPattern); the edge serves that folder.
 from ..storage.config import PUBLIC_MEDIA_PATTERN
@@ -61,12 +65,126 @@ MAINTENANCE_PAGE = """\
 """
 
 DNS_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+# A fully qualified host name in lower case: labels of letters, digits and inner hyphens, at least two.
+DOMAIN_PATTERN = re.compile(
+    r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
+)
+HOSTED_ZONE_PATTERN = re.compile(r"^Z[A-Z0-9]{1,31}$")
+REPOSITORY_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+/\S+[^/\s]$")
+# AWS WAF's bounds on a rate-based rule's limit (requests per evaluation window, here 5 minutes).
+WAF_RATE_LIMIT_MINIMUM = 10
+WAF_RATE_LIMIT_MAXIMUM = 2_000_000_000
 ENVIRONMENT_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 CREDENTIAL_WORDS = ("SECRET", "TOKEN", "PASSWORD", "KEY")
 
 
 @dataclass(frozen=True, kw_only=True)
+class EdgeConfig(ValidatedConfig):
+    """What an operator sets for the edge."""
+
+    waf_enabled: bool
+    """Attach a WAFv2 web ACL (managed rule groups plus a per-IP rate limit) to the distribution."""
+    waf_rate_limit: int
+    """Requests one client IP may send per 5 minutes before the WAF blocks it (10 to 2000000000)."""
+    price_class: str
+    """CloudFront price class: which edge locations serve the site (one of `PRICE_CLASSES`)."""
+    domain_name: str | None
+    """Custom host name of the site; comes with `hosted_zone_id`. None: the distribution's
+    `*.cloudfront.net` name and CloudFront's default certificate."""
+    hosted_zone_id: str | None
+    """Route 53 zone holding `domain_name` (certificate validation and alias records); None
+    exactly when `domain_name` is None. The load balancer's origin certificate is validated there too."""
+    amplify_repository: str | None
+    """HTTPS URL of the Git repository of an Amplify front end; comes with `amplify_access_token`.
+    None: no Amplify app."""
+    amplify_branch: str
+    """Branch of the repository that Amplify builds and deploys."""
+    amplify_domain_prefix: str
+    """With `domain_name`: the front end is served at `<prefix>.<domain_name>`. One DNS label."""
+    amplify_access_token: pulumi.Output[str] | None
+    """Token Amplify reads the repository with: a stack secret, never echoed (settings.py judges
+    its length and that it was set as a secret). None exactly when `amplify_repository` is None."""
+
+    @classmethod
+    def problems(cls, values: Mapping[str, Any]) -> list[Problem]:
+        return [*_site_problems(values), *_amplify_problems(values)]
+
+
+def _site_problems(values: Mapping[str, Any]) -> list[Problem]:
+    domain, zone = values["domain_name"], values["hosted_zone_id"]
+    return collect(
+        between(
+            "waf_rate_limit",
+            values["waf_rate_limit"],
+            WAF_RATE_LIMIT_MINIMUM,
+            WAF_RATE_LIMIT_MAXIMUM,
+            "requests per client IP per 5 minutes, AWS WAF's bounds",
+        ),
+        one_of("price_class", values["price_class"], PRICE_CLASSES),
+        _unless(
+            domain is None or DOMAIN_PATTERN.match(domain),
+            "domain_name",
+            domain,
+            "expected a lower-case host name such as 'www.example.com' (no scheme, path or trailing dot)",
+        ),
+        _unless(
+            zone is None or HOSTED_ZONE_PATTERN.match(zone),
+            "hosted_zone_id",
+            zone,
+            "expected a Route 53 hosted zone id such as 'Z0123456789ABCDEFGHIJ'",
+        ),
+        _unless(
+            (domain is None) == (zone is None),
+            "hosted_zone_id",
+            zone or "",
+            f"set together with the domain name (now {domain or ''!r}): the certificate is validated "
+            "and the alias records are created in that zone",
+        ),
+    )
+
+
+def _amplify_problems(values: Mapping[str, Any]) -> list[Problem]:
+    repository, branch = values["amplify_repository"], values["amplify_branch"]
+    # Both token problems are filed under the repository: the token itself is a secret and is never
+    # shown, not even as the value at fault.
+    has_token = values["amplify_access_token"] is not None
+    return collect(
+        _unless(
+            repository is None or REPOSITORY_PATTERN.match(repository),
+            "amplify_repository",
+            repository,
+            "expected the repository's HTTPS URL, e.g. 'https://github.com/acme/frontend'",
+        ),
+        _unless(
+            repository is None or has_token,
+            "amplify_repository",
+            repository,
+            "needs the Amplify access token (`pulumi config set --secret amplifyAccessToken <token>`)",
+        ),
+        _unless(
+            repository is not None or not has_token,
+            "amplify_repository",
+            "",
+            "an access token is given without a repository: set both or neither",
+        ),
+        _unless(bool(branch) and " " not in branch, "amplify_branch", branch, "expected a branch name"),
+        _unless(
+            bool(DNS_LABEL.fullmatch(values["amplify_domain_prefix"])),
+            "amplify_domain_prefix",
+            values["amplify_domain_prefix"],
+            "expected one lower-case DNS label such as 'app'",
+        ),
+    )
+
+
+def _unless(ok: object, field: str, value: Any, fix: str) -> Problem | None:
+    return None if ok else Problem(field=field, value=value, fix=fix)
+
+
+@dataclass(frozen=True, kw_only=True)
 class EdgeArgs:
+    config: EdgeConfig
+    """What the operator set. Required."""
     alb_arn: pulumi.Input[str]
     """ARN of the internal ALB the VPC origin reaches (`LoadBalancer.arn`). Required."""
     alb_dns_name: pulumi.Input[str]
@@ -87,18 +205,6 @@ class EdgeArgs:
     """Host name CloudFront uses for the ALB (TLS SNI, certificate check and the Host header Django
     receives). With an HTTPS listener set it to a name the ALB's certificate covers. Default: the ALB
     DNS name."""
-    domain_name: str | None = None
-    """Custom host name of the site; needs `hosted_zone_id`. Default: None (the distribution's
-    `*.cloudfront.net` name and CloudFront's default certificate)."""
-    hosted_zone_id: str | None = None
-    """Route 53 zone holding `domain_name`: certificate validation and alias records go there.
-    Default: None."""
-    waf_enabled: bool = True
-    """Attach a WAFv2 web ACL (managed rule groups plus a per-IP rate limit). Default: True."""
-    waf_rate_limit: int = 2000
-    """Requests per client IP per 5 minutes before the WAF blocks it. Default: 2000."""
-    price_class: str = "PriceClass_100"
-    """CloudFront price class. Default: PriceClass_100."""
     maintenance_page_path: str = "/static/maintenance.html"
     """Page shown instead of a 502/503/504 from the app; must be under `/static/` so that it is
     fetched from the bucket, not from the failing app. Default: /static/maintenance.html."""
@@ -109,22 +215,12 @@ class EdgeArgs:
     """Strict-Transport-Security max-age. Default: 63072000 (two years)."""
     log_prefix: str = "cloudfront"
     """Key prefix of the access logs in the log bucket. Default: cloudfront."""
-    amplify_repository: str | None = None
-    """HTTPS URL of a Git repository for an Amplify app; needs `amplify_access_token`.
-    Default: None (no Amplify app)."""
-    amplify_branch: str = "main"
-    """Branch Amplify builds. Default: main."""
-    amplify_access_token: pulumi.Input[str] | None = None
-    """Access token (a stack secret) Amplify reads the repository with. Default: None."""
     waf_log_retention_days: int = 90
     """Days the WAF's request log (CloudWatch Logs, us-east-1) is kept. Default: 90."""
     keep_data: bool = False
     """Protect the us-east-1 key that encrypts the WAF log. Default: False."""
     amplify_stage: str = "PRODUCTION"
     """Amplify branch stage. Default: PRODUCTION."""
-    amplify_domain_prefix: str = "app"
-    """With `domain_name`: the front end is served at `<prefix>.<domain_name>` (an Amplify domain
-    association in the same hosted zone). Default: app."""
     amplify_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Build-time environment of the front end, besides API_URL (always the site's URL, where Django
     answers). Names must not look like credentials. Default: none."""
@@ -145,11 +241,8 @@ class EdgeArgs:
 
 
 def edge_problems(args: EdgeArgs) -> list[str]:
-    """Every problem with `args`, each naming the field, its value and the fix (none: valid)."""
-    return [*_site_problems(args), *_limit_problems(args), *_amplify_problems(args)]
-
-
-def _site_problems(args: EdgeArgs) -> list[str]:
+    """Every problem with the inputs `args` holds besides its config (which `EdgeConfig` judged when
+    it was built), each naming the field, its value and the fix (none: valid)."""
     problems = []
     if not PUBLIC_MEDIA_PATTERN.fullmatch(args.media_public_path_pattern):
         problems.append(
@@ -157,13 +250,6 @@ def _site_problems(args: EdgeArgs) -> list[str]:
             "ending in '/*', such as '/media/public/*' (letters, digits, '_', '-', '.'; no other "
             "wildcards), so that only that folder is served unsigned"
         )
-    if bool(args.domain_name) != bool(args.hosted_zone_id):
-        problems.append(
-            f"domain_name {args.domain_name!r} and hosted_zone_id {args.hosted_zone_id!r}: give both "
-            "(certificate and alias records live in that zone) or neither"
-        )
-    if args.price_class not in PRICE_CLASSES:
-        problems.append(f"price_class {args.price_class!r}: use one of {', '.join(PRICE_CLASSES)}")
     if not args.maintenance_page_path.startswith("/static/"):
         problems.append(
             f"maintenance_page_path {args.maintenance_page_path!r}: put it under /static/, or "
@@ -171,33 +257,10 @@ def _site_problems(args: EdgeArgs) -> list[str]:
         )
     if not args.log_prefix or args.log_prefix.strip("/") != args.log_prefix:
         problems.append(f"log_prefix {args.log_prefix!r}: a key prefix without leading or trailing '/'")
-    return problems
-
-
-def _limit_problems(args: EdgeArgs) -> list[str]:
-    problems = []
-    if not 10 <= args.waf_rate_limit <= 2_000_000_000:
-        problems.append(f"waf_rate_limit {args.waf_rate_limit}: use 10 to 2000000000 requests")
     if not 0 <= args.error_caching_seconds <= 300:
         problems.append(f"error_caching_seconds {args.error_caching_seconds}: use 0 to 300")
     if args.hsts_max_age_seconds < 300:
         problems.append(f"hsts_max_age_seconds {args.hsts_max_age_seconds}: use at least 300")
-    return problems
-
-
-def _amplify_problems(args: EdgeArgs) -> list[str]:
-    problems = []
-    if args.amplify_repository and args.amplify_access_token is None:
-        problems.append(
-            f"amplify_repository {args.amplify_repository!r} needs amplify_access_token "
-            "(`pulumi config set --secret amplifyAccessToken <token>`)"
-        )
-    if args.amplify_access_token is not None and not args.amplify_repository:
-        problems.append("amplify_access_token is given without amplify_repository: set both or neither")
-    if not DNS_LABEL.fullmatch(args.amplify_domain_prefix):
-        problems.append(
-            f"amplify_domain_prefix {args.amplify_domain_prefix!r}: use one DNS label such as 'app'"
-        )
     bad = {
         name
         for name in args.amplify_environment
