@@ -21,6 +21,7 @@ from ._base import merge_tags, type_token
 from .app_values import CERTIFICATE_ARN, HOST_NAME, SECURITY_GROUP_ID
 from .certificates import dns_validated_certificate
 from .config_base import Problem, ValidatedConfig, between, collect
+from .handles import AlbTarget
 
 # AWS-managed prefix list of the addresses CloudFront uses to reach origins, VPC origins included.
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
@@ -303,6 +304,8 @@ class LoadBalancer(pulumi.ComponentResource):
         # the ARN only after the forwarding listener exists makes every consumer wait for it.
         self.target_group_arn = pulumi.Output.all(target_group.arn, listener.arn).apply(lambda arns: arns[0])
         self.target_group_arn_suffix = target_group.arn_suffix
+        self.origin_domain_name = args.origin_domain_name
+        self.idle_timeout_seconds = config.idle_timeout_seconds
         self.register_outputs(
             {
                 "arn": self.arn,
@@ -379,4 +382,18 @@ class LoadBalancer(pulumi.ComponentResource):
             prefix_list_id=prefix_list.id,
             tags=merge_tags(args.tags, Name=f"{name}-from-cloudfront"),
             opts=child,
+        )
+
+    @property
+    def target(self) -> AlbTarget:
+        """The load balancer as CloudFront, the web service and the alarms need it."""
+        return AlbTarget(
+            arn=self.arn,
+            arn_suffix=self.arn_suffix,
+            dns_name=self.dns_name,
+            https=self.https,
+            origin_domain_name=self.origin_domain_name if self.https else None,
+            idle_timeout_seconds=self.idle_timeout_seconds,
+            target_group_arn=self.target_group_arn,
+            target_group_arn_suffix=self.target_group_arn_suffix,
         )

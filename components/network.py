@@ -13,6 +13,7 @@ import pulumi_aws as aws
 
 from ._base import merge_tags, service_trust_policy, type_token
 from .config_base import Problem, ValidatedConfig, between, collect, one_of
+from .handles import Placement
 from .observability.config import LOG_RETENTION_DAYS
 
 NAT_STRATEGIES = ("single", "one-per-az")
@@ -371,6 +372,16 @@ class Network(pulumi.ComponentResource):
             tags=merge_tags(args.tags, Name=f"{name}-flow-log"),
             # Created before its role may write, the flow log starts in an error state.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
+        )
+
+    @property
+    def placement(self) -> Placement:
+        """The VPC and its private subnets, for the components placed in them."""
+        return Placement(
+            vpc_id=self.vpc_id,
+            vpc_cidr=self.vpc_cidr,
+            app_subnet_ids=self.app_subnet_ids,
+            data_subnet_ids=self.data_subnet_ids,
         )
 
 

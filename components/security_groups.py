@@ -17,6 +17,7 @@ import pulumi_aws as aws
 
 from ._base import merge_tags, type_token
 from .config_base import Problem, ValidatedConfig
+from .handles import WorkloadGroups
 
 
 def egress_destination(entry: str) -> tuple[str, int] | None:
@@ -144,3 +145,10 @@ class WorkloadSecurityGroups(pulumi.ComponentResource):
                 tags=merge_tags(self._tags, Name=f"{self._name}-{role}-to-{label}"),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+
+    @property
+    def groups(self) -> WorkloadGroups:
+        return WorkloadGroups(
+            web_security_group_id=self.web_security_group_id,
+            worker_security_group_id=self.worker_security_group_id,
+        )

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 
 from .._base import merge_tags, type_token
 from .._data_store import client_only_security_group
+from ..handles import CacheEndpoint
 from .config import CacheConfig
 
 PORT = 6379
@@ -154,6 +155,7 @@ class Cache(pulumi.ComponentResource):
         )
 
         self.primary_address = group.primary_endpoint_address
+        self.node_count = 1 + args.config.replica_count
         self.reader_address = group.reader_endpoint_address
         self.port = group.port.apply(lambda port: int(port or PORT))
         self.auth_secret_arn = secret.arn
@@ -174,4 +176,17 @@ class Cache(pulumi.ComponentResource):
                 "replication_group_id": self.replication_group_id,
                 "url_template": self.url_template,
             }
+        )
+
+    @property
+    def endpoint(self) -> CacheEndpoint:
+        """How the application reaches Redis, and how alarms name it."""
+        return CacheEndpoint(
+            primary_address=self.primary_address,
+            reader_address=self.reader_address,
+            port=self.port,
+            auth_secret_arn=self.auth_secret_arn,
+            auth_secret_name=self.auth_secret_name,
+            replication_group_id=self.replication_group_id,
+            node_count=self.node_count,
         )

@@ -25,6 +25,7 @@ import pulumi_aws as aws
 
 from .._base import merge_tags, service_trust_policy, type_token
 from .._data_store import admit_client, client_only_security_group
+from ..handles import DatabaseEndpoint
 from .config import PORT, DatabaseConfig
 from .values import (
     CA_CERTIFICATE,
@@ -355,3 +356,17 @@ class Database(pulumi.ComponentResource):
         )
         self._client_count += 1
         return rule
+
+    @property
+    def connection(self) -> DatabaseEndpoint:
+        """How the application reaches the database, and how alarms name it."""
+        return DatabaseEndpoint(
+            address=self.address,
+            port=self.port,
+            name=self.database_name,
+            reader_addresses=self.replica_addresses,
+            resource_ids=self.resource_ids,
+            app_username=self.app_username,
+            instance_identifier=self.instance_identifier,
+            replica_identifiers=[self.replica_identifiers[i] for i in range(len(self.replica_addresses))],
+        )

@@ -25,6 +25,7 @@ import pulumi_aws as aws
 
 from .._base import merge_tags, type_token
 from ..app_values import ecr_repository_arn
+from ..handles import RunningServices
 from ..release_tasks import RELEASE_TASKS
 from . import containers, documents
 from .config import SSM_RESERVED_PREFIXES, DjangoServicesArgs
@@ -414,4 +415,13 @@ class DjangoServices(pulumi.ComponentResource):
             ),
             tags=merge_tags(args.tags, Name=f"{self._name}-{role}", Workload=role),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+        )
+
+    @property
+    def running(self) -> RunningServices:
+        """The cluster and services, as alarms and dashboards name them."""
+        return RunningServices(
+            cluster_name=self.cluster_name,
+            web_service_name=self.web_service_name,
+            worker_service_name=self.worker_service_name,
         )

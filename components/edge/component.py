@@ -19,6 +19,7 @@ import pulumi_aws as aws
 
 from .._base import merge_tags, type_token
 from ..certificates import dns_validated_certificate
+from ..handles import Site
 from .behaviors import (
     Policies,
     default_behavior,
@@ -381,3 +382,15 @@ class Edge(pulumi.ComponentResource):
                 opts=child,
             )
         return app.id, app.default_domain
+
+    @property
+    def site(self) -> Site:
+        """The public site as the application and the alarms need it."""
+        return Site(
+            url=self.site_url,
+            host=self.site_host,
+            origin_host=self.origin_host,
+            distribution_id=self.distribution_id,
+            distribution_arn=self.distribution_arn,
+            waf_metric_name=self.waf_metric_name,
+        )

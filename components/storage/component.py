@@ -29,6 +29,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import merge_tags, service_trust_policy, type_token
+from ..handles import Buckets
 from .config import CORS_ALLOWED_HEADERS, MEDIA_ACCESS_LOG_PREFIX, MediaSigning, StorageArgs
 from .lifecycle import abort_uploads_rule, log_rules, media_rules
 from .policies import content_bucket_policy, log_bucket_policy, replication_role_policy
@@ -393,4 +394,17 @@ class Storage(pulumi.ComponentResource):
             ],
             # Replication needs versioning on both sides, and the role's policy in place.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*media_guards, *replica_guards, policy]),
+        )
+
+    @property
+    def buckets(self) -> Buckets:
+        """The buckets as the edge and the application need them."""
+        return Buckets(
+            media_name=self.media_bucket_name,
+            media_arn=self.media_bucket_arn,
+            media_regional_domain_name=self.media_bucket_regional_domain_name,
+            static_name=self.static_bucket_name,
+            static_regional_domain_name=self.static_bucket_regional_domain_name,
+            log_name=self.log_bucket_name,
+            media_signing=self.media_signing,
         )
