@@ -1,7 +1,6 @@
 """Wires the platform's components from validated settings and exports what operators need."""
 
 import pulumi
-import pulumi_aws as aws
 
 from components.bastion import Bastion, BastionArgs
 from components.cache import PORT as cache_port
@@ -18,6 +17,7 @@ from components.registry import Registry, RegistryArgs
 from components.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
 from components.storage import Storage, StorageArgs
 from settings import load_settings
+from stack_outputs import export_stack_outputs
 
 settings = load_settings()
 tags = settings.stack.tags
@@ -253,52 +253,16 @@ observability = Observability(
     ),
 )
 
-pulumi.export("stackProfile", settings.stack.profile)
-pulumi.export("awsRegion", aws.get_region_output().region)
-pulumi.export("siteUrl", edge.site_url)
-pulumi.export("distributionId", edge.distribution_id)
-pulumi.export("ecsClusterName", services.cluster_name)
-pulumi.export("webServiceName", services.web_service_name)
-pulumi.export("workerServiceName", services.worker_service_name)
-pulumi.export("migrateTaskDefinitionArn", services.migrate_task_definition_arn)
-pulumi.export("collectstaticTaskDefinitionArn", services.collectstatic_task_definition_arn)
-pulumi.export("releaseTaskUrns", services.release_task_urns)
-pulumi.export("migrateSubnetIds", services.task_subnet_ids)
-pulumi.export("migrateSecurityGroupIds", services.task_security_group_ids)
-pulumi.export("dashboardUrl", observability.dashboard_url)
-pulumi.export("alarmTopicArn", observability.topic_arn)
-pulumi.export("vpcId", network.vpc_id)
-pulumi.export("vpcCidr", network.vpc_cidr)
-pulumi.export("availabilityZones", network.availability_zones)
-pulumi.export("publicSubnetIds", network.public_subnet_ids)
-pulumi.export("appSubnetIds", network.app_subnet_ids)
-pulumi.export("dataSubnetIds", network.data_subnet_ids)
-pulumi.export("kmsKeyArn", kms.key_arn)
-pulumi.export("kmsKeyAlias", kms.alias_name)
-pulumi.export("mediaBucketName", storage.media_bucket_name)
-pulumi.export("staticBucketName", storage.static_bucket_name)
-pulumi.export("logBucketName", storage.log_bucket_name)
-pulumi.export("databaseAddress", database.address)
-pulumi.export("databasePort", database.port)
-pulumi.export("databaseName", database.database_name)
-pulumi.export("databaseReaderAddresses", database.reader_addresses)
-pulumi.export("databaseMasterSecretArn", database.master_secret_arn)
-pulumi.export("cachePrimaryAddress", cache.primary_address)
-pulumi.export("cacheReaderAddress", cache.reader_address)
-pulumi.export("cacheAuthSecretArn", cache.auth_secret_arn)
-# The release running now: a `pulumi up` from a workstation passes it back (docs/delivery.md).
-pulumi.export("appImage", services.image_uri)
-if registry:
-    pulumi.export("imageRepositoryUrl", registry.repository_url)
-    if registry.push_role_arn is not None:
-        pulumi.export("imagePushRoleArn", registry.push_role_arn)
-if services.exec_session_policy_arn is not None:
-    pulumi.export("ecsExecSessionPolicyArn", services.exec_session_policy_arn)
-if storage.media_signing is not None:
-    # Where the operator puts the private key (docs/private-media.md), and the id URLs are signed with.
-    pulumi.export("mediaSigningSecretArn", storage.media_signing.private_key_secret_arn)
-    pulumi.export("mediaSigningKeyId", storage.media_signing.public_key_id)
-if bastion:
-    pulumi.export("bastionInstanceId", bastion.instance_id)
-    pulumi.export("bastionPortForwardCommand", bastion.port_forward_command)
-    pulumi.export("bastionSessionPolicyArn", bastion.session_policy_arn)
+export_stack_outputs(
+    settings,
+    kms=kms,
+    registry=registry,
+    network=network,
+    storage=storage,
+    database=database,
+    bastion=bastion,
+    cache=cache,
+    edge=edge,
+    services=services,
+    observability=observability,
+)
