@@ -8,7 +8,8 @@ taken from one run, mean anything. Not a test: the figures depend on the machine
   start, the program under the mock engine, the policy pack started as the CLI starts it and driven
   over gRPC, the printed preview.
 - import floor: a fresh interpreter importing the pulumi_aws modules the prod program imports (the
-  list is read off one run of the program first), and nothing else: what no plan can go below.
+  list is read off one run of the program first), and nothing else, then leaving without the
+  interpreter's teardown as the plan does: what no plan can go below.
 - test-fast, test: `make test-fast` and `make test`, exactly as the Makefile runs them.
 
     python -m offline.bench                      # 5 rounds; the suites in the first 3 and 1
@@ -96,7 +97,10 @@ def floor_command() -> list[str]:
         )
     names: list[tuple[str, str]] = json.loads(found.stdout.strip().splitlines()[-1])
     reads = "; ".join(f"{module}.{name}" for module, name in names)
-    return [sys.executable, "-c", f"import {', '.join(module for module, _ in names)}; {reads}"]
+    # The plan leaves without tearing the interpreter down (offline/plan.py), so the floor does too:
+    # a floor that pays a teardown the plan skips would not be one.
+    leave = "import os; os._exit(0)"
+    return [sys.executable, "-c", f"import {', '.join(module for module, _ in names)}; {reads}; {leave}"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
