@@ -67,10 +67,19 @@ class Timings:
     command: list[str]
     runs: int
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    """CPU seconds of the command and the children it waited for (the plan's pack): steadier than wall
+    time when other work shares the machine."""
     codes: set[int] = field(default_factory=set)
 
 
 def timed(command: Sequence[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, int]:
+    return timed_cpu(command, ok_codes)[:2]
+
+
+def timed_cpu(command: Sequence[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[float, int, float]:
+    """Wall time, exit code and CPU time of one run of `command`."""
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     result = subprocess.run(
         list(command),
@@ -83,7 +92,7 @@ def timed(command: Sequence[str], ok_codes: tuple[int, ...] = (0,)) -> tuple[flo
     elapsed = time.perf_counter() - start
     if result.returncode not in ok_codes:
         raise SystemExit(f"error: `{' '.join(command)}` failed (exit {result.returncode}):\n{result.stderr}")
-    return elapsed, result.returncode
+    return elapsed, result.returncode, _cpu_seconds() - cpu
 
 
 def floor_command() -> list[str]:
@@ -139,19 +148,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     for round_ in range(max(t.runs for t in measured.values())):
         for name, timing in measured.items():
             if round_ < timing.runs:
-                elapsed, code = timed(timing.command, ok_codes.get(name, (0,)))
+                elapsed, code, cpu = timed_cpu(timing.command, ok_codes.get(name, (0,)))
                 timing.times.append(elapsed)
+                timing.cpu.append(cpu)
                 timing.codes.add(code)
 
     print(
         f"wall time, interleaved rounds, a fresh process each ({len(measured['import floor'].times)} floor runs)"
     )
-    print(f"  {'what':<16}{'runs':>5}{'median':>9}{'min':>9}{'max':>9}  exit")
+    print(f"  {'what':<16}{'runs':>5}{'median':>9}{'min':>9}{'max':>9}{'cpu':>9}  exit")
     for name, timing in measured.items():
         if timing.times:
             print(
                 f"  {name:<16}{len(timing.times):>5}{statistics.median(timing.times):>8.2f}s"
-                f"{min(timing.times):>8.2f}s{max(timing.times):>8.2f}s  {','.join(map(str, sorted(timing.codes)))}"
+                f"{min(timing.times):>8.2f}s{max(timing.times):>8.2f}s{statistics.median(timing.cpu):>8.2f}s"
+                f"  {','.join(map(str, sorted(timing.codes)))}"
             )
     print("ratios of medians from this run")
     for title, numerator, denominator, target, inclusive in RATIOS:
@@ -161,7 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ratio = statistics.median(top.times) / statistics.median(bottom.times)
         met = ratio <= target if inclusive else ratio < target
         bound = "<=" if inclusive else "<"
-        print(f"  {title:<40}{ratio:>6.2f}  (target {bound} {target:g}: {'met' if met else 'NOT met'})")
+        cpu = statistics.median(top.cpu) / statistics.median(bottom.cpu)
+        verdict = "met" if met else "NOT met"
+        print(f"  {title:<40}{ratio:>6.2f}  (target {bound} {target:g}: {verdict}; cpu ratio {cpu:.2f})")
     return 0
 
 
