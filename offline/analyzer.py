@@ -35,7 +35,7 @@ import queue
 import subprocess
 import threading
 from collections import Counter, deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +61,8 @@ DEFAULT_ORGANIZATION = "organization"
 LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 START_TIMEOUT_SECONDS = 120.0
 CALL_TIMEOUT_SECONDS = 300.0
+# Analyze calls sent ahead of their answers (the Python pack serves four at a time).
+IN_FLIGHT = 4
 _GRPC_OPTIONS = [
     ("grpc.max_receive_message_length", 400 * 1024 * 1024),
     ("grpc.max_send_message_length", 400 * 1024 * 1024),
@@ -607,9 +609,20 @@ def _findings(
 
 
 def _call(pack: PolicyPackProcess, method: str, request: Any, *, optional: bool = False) -> Any:
-    stub = pack.stub()
+    return _result(
+        pack,
+        method,
+        lambda: getattr(pack.stub(), method)(request, timeout=CALL_TIMEOUT_SECONDS),
+        optional=optional,
+    )
+
+
+def _result(
+    pack: PolicyPackProcess, method: str, answer: Callable[[], Any], *, optional: bool = False
+) -> Any:
+    """`answer()` (a call, or a sent call's result), its gRPC failure turned into a PackError."""
     try:
-        return getattr(stub, method)(request, timeout=CALL_TIMEOUT_SECONDS)
+        return answer()
     except grpc.RpcError as error:
         code = error.code() if isinstance(error, grpc.Call) else None
         if optional and code == grpc.StatusCode.UNIMPLEMENTED:
@@ -686,10 +699,17 @@ class PreviewAnalysis:
     def _work(self) -> None:
         try:
             self._configure()
+            # A few calls stay in flight, so that the pack judges one resource while the next
+            # request is built and sent; answers are taken in the order the resources came.
+            sent: deque[tuple[RegisteredResource, grpc.Future]] = deque()
             while (resource := self._pending.get()) is not None:
                 self._context.by_urn[resource.urn] = resource
                 if not _is_provider(resource):
-                    self._analyze(resource)
+                    sent.append((resource, self._send(resource)))
+                    if len(sent) >= IN_FLIGHT:
+                        self._receive(*sent.popleft())
+            while sent:
+                self._receive(*sent.popleft())
         except BaseException as error:  # raised again by finish(), on the caller's thread
             self._error = error
             while self._pending.get() is not None:  # let add() and _close() carry on
@@ -759,7 +779,7 @@ class PreviewAnalysis:
             ),
         )
 
-    def _analyze(self, resource: RegisteredResource) -> None:
+    def _send(self, resource: RegisteredResource) -> grpc.Future:
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type,
             properties=engine_struct(resource.wire_inputs),
@@ -770,7 +790,10 @@ class PreviewAnalysis:
         provider = self._context.provider(resource)
         if provider is not None:
             request.provider.CopyFrom(provider)
-        response = _call(self.pack, "Analyze", request)
+        return self.pack.stub().Analyze.future(request, timeout=CALL_TIMEOUT_SECONDS)
+
+    def _receive(self, resource: RegisteredResource, sent: grpc.Future) -> None:
+        response = _result(self.pack, "Analyze", sent.result)
         self._findings += _findings(response, self._context, "resource", resource.urn)
         self._not_applicable.update(n.policy_name for n in response.not_applicable)
         self._analyzed += 1
