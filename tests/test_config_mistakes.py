@@ -14,13 +14,10 @@ import sys
 import pulumi
 import pytest
 
+from components.observability.config import LOG_RETENTION_DAYS
 from offline.engine import activate_mocks, load_stack_config
-from settings import (
-    LOG_RETENTION_DAYS,
-    LOG_RETENTION_MINIMUM_DAYS,
-    PRODUCTION_LOG_RETENTION_MINIMUM_DAYS,
-    load_settings,
-)
+from settings import load_settings
+from settings.profile import LOG_RETENTION_MINIMUM_DAYS, PRODUCTION_LOG_RETENTION_MINIMUM_DAYS
 from tests.conftest import ROOT
 
 PROJECT = "django-platform:"

@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 
 from components.config_base import ValidatedConfig
-from settings import CONFIG_KEY_MAPS, declared_keys
+from settings import declared_keys
+from settings.keys import CONFIG_KEY_MAPS
 
 CONFIGS = sorted(CONFIG_KEY_MAPS, key=lambda config: config.__name__)
 
