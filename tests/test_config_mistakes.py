@@ -280,7 +280,7 @@ def test_the_real_stacks_pass_every_check(stack: str) -> None:
 
 
 def test_settings_and_pack_agree_on_minimum_log_retention() -> None:
-    # The pack runs on its own and cannot import settings.py; this holds the two minimums equal.
+    # The pack runs on its own and cannot import settings/; this holds the two minimums equal.
     from platform_guard.operations import cloudwatch_log_retention
 
     schema = cloudwatch_log_retention.config_schema

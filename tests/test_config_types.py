@@ -1,4 +1,4 @@
-"""Each component owns its config type; settings.py only maps keys onto it. These hold the map honest."""
+"""Each component owns its config type; settings/ only maps keys onto it. These hold the map honest."""
 
 from __future__ import annotations
 
