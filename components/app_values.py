@@ -1,5 +1,5 @@
 """Values of the application tier and their per-value checks, shared by the configs of the Django
-services and of the load balancer (and by settings.py's catalog checks): Fargate sizes, image
+services and of the load balancer (and by settings/checks.py): Fargate sizes, image
 references, Python paths, schedules, ARNs, ids and host names. A leaf under both components, so
 neither imports the other; no Pulumi imports, so that reading the settings does not load the AWS SDK."""
 
@@ -22,7 +22,9 @@ CPU_ARCHITECTURES = ("ARM64", "X86_64")
 CONTAINER_INSIGHTS = ("enabled", "enhanced", "disabled")
 CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
 SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
-# A fully qualified host name in lower case: labels of letters, digits and inner hyphens, at least two.
+# A fully qualified host name in lower case: labels of letters, digits and inner hyphens, at least two,
+# no trailing dot. The one rule for public host names (the site, the ALB's origin name) and for the
+# private zone Cloud Map creates for a DNS namespace: Route 53 takes both the same way.
 HOST_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 PYTHON_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 WSGI_CALLABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")

@@ -9,7 +9,7 @@ functions answer "does AWS have this?" at plan time, from data AWS publishes rat
 - botocore's partitions: which regions exist, and in which partition (aws, aws-cn, aws-us-gov, ...).
 
 Each `*_problem` function returns None when AWS would accept the value, otherwise a sentence that
-says what is wrong and where the list comes from. No Pulumi imports: settings.py reads these before
+says what is wrong and where the list comes from. No Pulumi imports: settings/ reads these before
 any resource exists, and neither package is imported (only their data files are read), because
 importing the linter costs more than the plan may spend.
 """

@@ -2,7 +2,7 @@
 
 A leaf: it imports nothing from the project and nothing from Pulumi. Each component declares a frozen,
 keyword-only `XxxConfig(ValidatedConfig)` next to it and its one validator, `problems(values)`, a
-function of plain values. `settings.py` runs that validator on the stack's values to report each
+function of plain values. `settings/` runs that validator on the stack's values to report each
 problem under its config key; constructing the config runs it again, so a component can never hold
 a value its validator refuses, whoever builds the config (a test, an example, another program).
 """
@@ -34,7 +34,7 @@ class ValidatedConfig:
     """Base of the frozen config dataclasses: construction runs the class's `problems` on its own
     fields and refuses every problem at once in one ValueError."""
 
-    # Fields settings.py does not read from a key of its own (derived or nested values); the
+    # Fields settings/ does not read from a key of its own (derived or nested values); the
     # keys-and-fields test skips them.
     DERIVED_FIELDS: ClassVar[frozenset[str]] = frozenset()
 

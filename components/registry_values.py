@@ -1,5 +1,5 @@
 """Pure pieces of the image registry: its config type, name and subject rules, the lifecycle, trust and
-push policy documents. No Pulumi imports, so settings.py can check values with them before any resource
+push policy documents. No Pulumi imports, so settings/ can check values with them before any resource
 exists."""
 
 from __future__ import annotations

@@ -118,7 +118,7 @@ def configuration_page() -> str:
         "Every key the program reads, as `Pulumi.yaml` declares it. A stack file sets only what differs",
         f"from the default; the {' and '.join(f'`{s}`' for s in STACKS)} columns show those values (empty:",
         "the default). Keys are set with `pulumi config set <key> <value>` (`--secret` for secrets) or, for",
-        'one offline plan, `make plan PLAN_ARGS="-c <key>=<value>"`. `settings.py` checks every value',
+        'one offline plan, `make plan PLAN_ARGS="-c <key>=<value>"`. `settings/` checks every value',
         "before any resource exists and reports every bad one at once.",
         "",
     ]

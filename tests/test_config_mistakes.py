@@ -14,13 +14,10 @@ import sys
 import pulumi
 import pytest
 
+from components.observability.config import LOG_RETENTION_DAYS
 from offline.engine import activate_mocks, load_stack_config
-from settings import (
-    LOG_RETENTION_DAYS,
-    LOG_RETENTION_MINIMUM_DAYS,
-    PRODUCTION_LOG_RETENTION_MINIMUM_DAYS,
-    load_settings,
-)
+from settings import load_settings
+from settings.profile import LOG_RETENTION_MINIMUM_DAYS, PRODUCTION_LOG_RETENTION_MINIMUM_DAYS
 from tests.conftest import ROOT
 
 PROJECT = "django-platform:"
@@ -283,7 +280,7 @@ def test_the_real_stacks_pass_every_check(stack: str) -> None:
 
 
 def test_settings_and_pack_agree_on_minimum_log_retention() -> None:
-    # The pack runs on its own and cannot import settings.py; this holds the two minimums equal.
+    # The pack runs on its own and cannot import settings/; this holds the two minimums equal.
     from platform_guard.operations import cloudwatch_log_retention
 
     schema = cloudwatch_log_retention.config_schema

@@ -1,4 +1,4 @@
-"""Each component owns its config type; settings.py only maps keys onto it. These hold the map honest."""
+"""Each component owns its config type; settings/ only maps keys onto it. These hold the map honest."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import dataclasses
 import pytest
 
 from components.config_base import ValidatedConfig
-from settings import CONFIG_KEY_MAPS, declared_keys
+from settings import declared_keys
+from settings.keys import CONFIG_KEY_MAPS
 
 CONFIGS = sorted(CONFIG_KEY_MAPS, key=lambda config: config.__name__)
 

@@ -10,7 +10,8 @@ import pytest
 from pulumi.runtime.sync_await import _sync_await
 
 from offline.engine import SECRET_PLACEHOLDER, load_stack_config
-from settings import PRODUCTION_REQUIRED, declared_keys
+from settings import declared_keys
+from settings.profile import PRODUCTION_REQUIRED
 from tests.conftest import ROOT
 from tests.test_settings import KEY, load, refusal
 

@@ -1,5 +1,5 @@
 """DatabaseConfig, the database's one validator: each rule names the field, the value and the fix,
-without Pulumi; and the stand-ins settings.py uses for refused values always make a valid config."""
+without Pulumi; and the stand-ins settings/ uses for refused values always make a valid config."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def test_every_problem_is_reported_at_once() -> None:
     ],
 )
 def test_stand_ins_for_refused_values_keep_the_rest_valid(overrides: dict[str, Any]) -> None:
-    """settings.py replaces each refused value to run its later checks: the result must construct."""
+    """settings/ replaces each refused value to run its later checks: the result must construct."""
     values = {**CONFIG_VALUES, **overrides}
     fallbacks = refusal_fallbacks(values)
     for problem in DatabaseConfig.problems(values):

@@ -340,7 +340,7 @@ def test_only_a_folder_under_media_can_be_public(pattern: str, public: bool) -> 
 
 @pytest.mark.subprocess
 def test_reading_the_edge_and_storage_config_does_not_import_pulumi_aws() -> None:
-    # settings.py builds StorageConfig (and checks the signing key) from storage, and the edge's
+    # settings/ builds StorageConfig (and checks the signing key) from storage, and the edge's
     # config imports PUBLIC_MEDIA_PATTERN from it.
     code = (
         "import sys, components.edge, components.storage; "

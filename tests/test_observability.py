@@ -18,7 +18,8 @@ from offline.engine import (
     build_components,
     load_stack_config,
 )
-from settings import ALARM_THRESHOLD_KEYS, declared_keys, load_settings
+from settings import declared_keys, load_settings
+from settings.keys import ALARM_THRESHOLD_KEYS
 from tests.conftest import ROOT, STACKS
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"

@@ -26,7 +26,8 @@ from components.observability import (
 from components.observability.alarms import cache_node_id
 from components.observability.schedule_window import wanted_slots
 from components.observability.topic_policy import alarm_topic_policy, edge_topic_key_policy
-from settings import ALARM_THRESHOLD_KEYS, declared_keys
+from settings import declared_keys
+from settings.keys import ALARM_THRESHOLD_KEYS
 
 CLOUDWATCH = botocore.session.get_session().get_service_model("cloudwatch")
 # PutMetricAlarm's TreatMissingData is a free string in the model; its documented values.

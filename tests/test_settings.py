@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from offline.engine import ProgramRun, activate_mocks, load_stack_config
-from settings import PROFILE_RULES, ProfileRule, Settings, declared_keys, load_settings
+from settings import Settings, declared_keys, load_settings
+from settings.profile import PROFILE_RULES, ProfileRule
 from tests._app_tier import task_settings
 from tests.conftest import ROOT
 

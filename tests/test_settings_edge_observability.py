@@ -11,13 +11,8 @@ import pytest
 
 from components.observability import THRESHOLD_LIMITS, AlarmThresholds, ObservabilityConfig
 from offline.engine import SECRET_PLACEHOLDER, activate_mocks, load_stack_config
-from settings import (
-    ALARM_THRESHOLD_KEYS,
-    OBSERVABILITY_KEYS,
-    Settings,
-    declared_keys,
-    load_settings,
-)
+from settings import Settings, declared_keys, load_settings
+from settings.keys import ALARM_THRESHOLD_KEYS, OBSERVABILITY_KEYS
 from tests.conftest import ROOT
 
 KEY = "django-platform:"

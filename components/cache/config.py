@@ -1,6 +1,6 @@
 """What an operator sets for the cache, and its one validator.
 
-A leaf below the component: pure values and rules, no resources. `settings.py` maps the stack's
+A leaf below the component: pure values and rules, no resources. `settings/` maps the stack's
 `cache*` keys onto `CacheConfig` and reports each problem under its key; constructing the config
 runs the same validator, so the component never holds a value ElastiCache (or Celery) would refuse.
 The AUTH token is the exception settings judges itself, as a stack secret whose value is never

@@ -1,6 +1,6 @@
 """What an operator sets for the database, and its one validator; the package's leaf.
 
-Imports nothing from Pulumi: settings.py runs `DatabaseConfig.problems` on the stack's values before
+Imports nothing from Pulumi: settings/ runs `DatabaseConfig.problems` on the stack's values before
 any resource exists, and the component holds only a config that passed it.
 """
 
@@ -253,7 +253,7 @@ def _snapshot_problem(snapshot_identifier: str | None) -> Problem | None:
 def refusal_fallbacks(values: Mapping[str, Any]) -> dict[str, Any]:
     """Stand-ins for refused values where the Pulumi.yaml default would not do.
 
-    settings.py replaces a refused value by its Pulumi.yaml default so that the checks after it
+    settings/ replaces a refused value by its Pulumi.yaml default so that the checks after it
     still run; for these two the default might clash with the other field's accepted value, so the
     stand-in is derived from it. A refused partner falls back to its own default, which the
     defaults of these two accept."""

@@ -8,7 +8,6 @@ and in one check that a list was not passed as a single Output.
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from ..app_values import (
     CONTAINER_INSIGHTS,
     CPU_ARCHITECTURES,
     FARGATE_SIZES,
+    HOST_NAME,
     PYTHON_MODULE,
     WSGI_CALLABLE,
     fargate_size_problem,
@@ -45,10 +45,6 @@ WRITABLE_PATHS = {
     "ssm-agent-logs": "/var/log/amazon/ssm",
     "managed-agents": "/managed-agents",
 }
-# Lower-case DNS labels, at least two: the private hosted zone Cloud Map creates for the namespace.
-DNS_NAMESPACE = re.compile(
-    r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
-)
 # Environment names that look like credentials; the policy pack refuses them in plain environment.
 CREDENTIAL_WORDS = ("PASSWORD", "SECRET", "TOKEN", "KEY")
 # ...unless the next word says the value only names one (MEDIA_SIGNING_KEY_ID is CloudFront's key id).
@@ -390,7 +386,7 @@ def django_services_problems(args: DjangoServicesArgs) -> list[str]:
 def _wiring_problems(args: DjangoServicesArgs) -> list[str]:
     problems = []
     if args.service_discovery_namespace is not None:
-        if not DNS_NAMESPACE.match(args.service_discovery_namespace):
+        if not HOST_NAME.match(args.service_discovery_namespace):
             problems.append(
                 f"service_discovery_namespace {args.service_discovery_namespace!r}: use a private "
                 "DNS name such as 'epicvibe-staging.internal'"

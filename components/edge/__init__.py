@@ -2,7 +2,7 @@
 pure pieces `behaviors`, `waf`, `headers` and `functions` above it; the `component` that creates
 resources on top. Lower layers never import higher ones.
 
-`Edge` is loaded on first use, so importing the config (as `settings.py` does for `EdgeConfig` and
+`Edge` is loaded on first use, so importing the config (as `settings/` does for `EdgeConfig` and
 the patterns) does not import pulumi_aws.
 """
 
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from .behaviors import Policies, bucket_behavior, ordered_behaviors
 from .config import (
     AMPLIFY_STAGES,
-    DOMAIN_PATTERN,
     EDGE_REGION,
     HOSTED_ZONE_PATTERN,
     MAINTENANCE_PAGE,
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AMPLIFY_STAGES",
-    "DOMAIN_PATTERN",
     "EDGE_REGION",
     "FORWARDED_HOST_FUNCTION",
     "FORWARDED_HOST_HEADER",

@@ -2,7 +2,7 @@
 (`EdgeArgs`), and the constants every layer shares.
 
 The leaf of the package: it imports nothing above it and nothing from pulumi_aws (only storage's
-config leaf, the layer below the edge), so `settings.py` can import `EdgeConfig` and the patterns
+config leaf, the layer below the edge), so `settings/` can import `EdgeConfig` and the patterns
 cheaply, and the pure pieces (behaviors, WAF, headers, functions)
 and the component all build on it.
 """
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from ..app_values import HOST_NAME
 from ..config_base import Problem, ValidatedConfig, between, collect, one_of
 
 # Storage owns the pattern (its config judges mediaPublicPathPattern); the edge serves that folder.
@@ -65,10 +66,6 @@ MAINTENANCE_PAGE = """\
 """
 
 DNS_LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
-# A fully qualified host name in lower case: labels of letters, digits and inner hyphens, at least two.
-DOMAIN_PATTERN = re.compile(
-    r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$"
-)
 HOSTED_ZONE_PATTERN = re.compile(r"^Z[A-Z0-9]{1,31}$")
 REPOSITORY_PATTERN = re.compile(r"^https://[A-Za-z0-9.-]+/\S+[^/\s]$")
 # AWS WAF's bounds on a rate-based rule's limit (requests per evaluation window, here 5 minutes).
@@ -102,7 +99,7 @@ class EdgeConfig(ValidatedConfig):
     amplify_domain_prefix: str
     """With `domain_name`: the front end is served at `<prefix>.<domain_name>`. One DNS label."""
     amplify_access_token: pulumi.Output[str] | None
-    """Token Amplify reads the repository with: a stack secret, never echoed (settings.py judges
+    """Token Amplify reads the repository with: a stack secret, never echoed (settings/ judges
     its length and that it was set as a secret). None exactly when `amplify_repository` is None."""
 
     @classmethod
@@ -122,7 +119,7 @@ def _site_problems(values: Mapping[str, Any]) -> list[Problem]:
         ),
         one_of("price_class", values["price_class"], PRICE_CLASSES),
         _unless(
-            domain is None or DOMAIN_PATTERN.match(domain),
+            domain is None or HOST_NAME.match(domain),
             "domain_name",
             domain,
             "expected a lower-case host name such as 'www.example.com' (no scheme, path or trailing dot)",

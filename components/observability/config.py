@@ -1,7 +1,7 @@
 """What an operator sets for observability, its one validator, and the constants every layer shares.
 
 The leaf of the package: it imports nothing from the package and nothing from Pulumi, so the pure
-pieces (alarms, dashboard, topic policies) and the component all build on it. `settings.py` maps the
+pieces (alarms, dashboard, topic policies) and the component all build on it. `settings/` maps the
 stack's keys onto `ObservabilityConfig` and reports the problems `observability_problems` finds;
 the defaults live in Pulumi.yaml alone, so the types here have none.
 """
@@ -102,7 +102,7 @@ def observability_problems(
     *, log_retention_days: int, alarm_email: str | None, alarms: Mapping[str, int]
 ) -> list[Problem]:
     """Every problem with these values (none: they make a valid `ObservabilityConfig`). A function of
-    plain values, so `settings.py` can report each under its key before anything is constructed."""
+    plain values, so `settings/` can report each under its key before anything is constructed."""
     problems = []
     if log_retention_days not in LOG_RETENTION_DAYS:
         allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)

@@ -3,7 +3,7 @@ handle) at the bottom; the pure pieces `policies` (bucket and replication IAM do
 `lifecycle` (lifecycle rules) above it; the `component` that creates resources on top. Lower
 layers never import higher ones.
 
-`Storage` is loaded on first use, so importing the config (as `settings.py` does for
+`Storage` is loaded on first use, so importing the config (as `settings/` does for
 `StorageConfig`, and the edge for `PUBLIC_MEDIA_PATTERN`) does not import pulumi_aws.
 """
 

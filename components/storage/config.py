@@ -1,7 +1,7 @@
 """What an operator sets for storage (`StorageConfig`, its one validator), the constants and
 patterns its values are judged by, and the handle the edge and the web task take for signed media.
 
-The leaf of the package: nothing from pulumi_aws and nothing above it, so `settings.py` can map
+The leaf of the package: nothing from pulumi_aws and nothing above it, so `settings/` can map
 keys onto the config and the edge's config can use `PUBLIC_MEDIA_PATTERN` and `MediaSigning`
 without importing the component. The edge sits above storage (it serves storage's buckets), so the
 public media pattern, which both judge, lives here and the edge imports it.
@@ -108,7 +108,7 @@ class StorageConfig(ValidatedConfig):
     site's own: `https://host[:port]`, or `http://localhost[:port]` / `http://127.0.0.1[:port]`."""
     replication_region: str
     """Region the media bucket is replicated to; '' for no replication. Another region than the
-    stack's own (settings.py checks that, knowing the stack's region)."""
+    stack's own (settings/ checks that, knowing the stack's region)."""
     media_signing_public_key: str | None
     """PEM RSA 2048 public key that signs private media URLs. Given: a CloudFront public key and key
     group (`Storage.media_signing`) and an empty secret for the private key. None: no signing, and
