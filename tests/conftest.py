@@ -11,6 +11,7 @@ import functools
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
@@ -26,6 +27,7 @@ from offline.engine import (
     run_program,
     run_with_config,
 )
+from offline.mocks import AwsMocks
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("staging", "prod")
@@ -99,12 +101,51 @@ def _fingerprint(runs: dict[str, ProgramRun]) -> str:
     )
 
 
+# An invoke the program made (a data-source lookup): its token, its arguments and the region it ran in.
+RecordedInvoke = tuple[str, dict[str, Any], str]
+
+
 @pytest.fixture(scope="session")
-def stack_runs() -> Iterator[dict[str, ProgramRun]]:
+def _stacks_with_invokes() -> tuple[dict[str, ProgramRun], dict[str, list[RecordedInvoke]]]:
+    """Both stacks run once per session, recording every invoke on the way, so that a test of what
+    the program looks up (the CI roles) needs no runs of its own."""
+    original = AwsMocks.call
+    invokes: dict[str, list[RecordedInvoke]] = {stack: [] for stack in STACKS}
+    current: list[RecordedInvoke] = []
+
+    def recording(self: AwsMocks, args: Any) -> dict[str, Any]:
+        region = str(args.args.get("region") or self._provider_region(args.provider) or self._region())
+        current.append((args.token, dict(args.args), region))
+        return original(self, args)
+
+    AwsMocks.call = recording  # type: ignore[method-assign]
+    try:
+        runs = {}
+        for stack in STACKS:
+            current.clear()
+            runs[stack] = run_with_config(stack_config(stack))
+            invokes[stack] = list(current)
+    finally:
+        AwsMocks.call = original  # type: ignore[method-assign]
+    return runs, invokes
+
+
+@pytest.fixture(scope="session")
+def stack_runs(
+    _stacks_with_invokes: tuple[dict[str, ProgramRun], dict[str, list[RecordedInvoke]]],
+) -> Iterator[dict[str, ProgramRun]]:
     """Both stacks run once per session (per worker under xdist). The registrations are plain data
     shared by every test that asks: read them, never change them. A test that does is caught here, at
     the end of the session, instead of silently failing the tests that run after it."""
-    runs = {stack: run_with_config(stack_config(stack)) for stack in STACKS}
+    runs = _stacks_with_invokes[0]
     before = _fingerprint(runs)
     yield runs
     assert _fingerprint(runs) == before, "a test changed the shared stack_runs; copy what you change"
+
+
+@pytest.fixture(scope="session")
+def stack_invokes(
+    _stacks_with_invokes: tuple[dict[str, ProgramRun], dict[str, list[RecordedInvoke]]],
+) -> dict[str, list[RecordedInvoke]]:
+    """Every invoke each stack's `stack_runs` run made, in order (read, never change)."""
+    return _stacks_with_invokes[1]

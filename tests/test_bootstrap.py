@@ -13,7 +13,6 @@ through the same checks and must be reported.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +27,8 @@ from bootstrap.ci_roles import (
     stack_subjects,
 )
 from offline.engine import ProgramRun, RegisteredResource, run_program
-from offline.mocks import ACCOUNT_ID, AwsMocks
-from tests.conftest import ROOT, STACKS
+from offline.mocks import ACCOUNT_ID
+from tests.conftest import ROOT, STACKS, RecordedInvoke
 from tests.iam_simulation import decision
 
 APP = "epicvibe"
@@ -60,26 +59,13 @@ class RecordedRun:
 
 
 @pytest.fixture(scope="module")
-def recorded() -> Iterator[dict[str, RecordedRun]]:
-    """Both stacks previewed once, with every invoke the program made."""
-    original = AwsMocks.call
-    invokes: list[Invoke] = []
-
-    def recording(self: AwsMocks, args: Any) -> dict[str, Any]:
-        region = str(args.args.get("region") or self._provider_region(args.provider) or self._region())
-        invokes.append(Invoke(args.token, dict(args.args), region))
-        return original(self, args)
-
-    AwsMocks.call = recording  # type: ignore[method-assign]
-    try:
-        runs = {}
-        for stack in STACKS:
-            invokes.clear()
-            run = run_program(ROOT, stack, preview=True)
-            runs[stack] = RecordedRun(run, list(invokes))
-        yield runs
-    finally:
-        AwsMocks.call = original  # type: ignore[method-assign]
+def recorded(
+    stack_runs: dict[str, ProgramRun], stack_invokes: dict[str, list[RecordedInvoke]]
+) -> dict[str, RecordedRun]:
+    """Both stacks previewed (the session's shared runs), with every invoke the program made."""
+    return {
+        stack: RecordedRun(stack_runs[stack], [Invoke(*i) for i in stack_invokes[stack]]) for stack in STACKS
+    }
 
 
 # --- the preview role ---------------------------------------------------------------------------

@@ -316,6 +316,7 @@ def test_settings_and_pack_agree_on_production_backup_retention() -> None:
     assert _settings_error("prod", {"dbBackupRetentionDays": str(minimum)}) is None
 
 
+@pytest.mark.subprocess
 def test_the_plan_stops_with_exit_2_one_line_per_mistake_and_nothing_registered() -> None:
     mistakes = {
         "aws:region": "eu-wset-1",

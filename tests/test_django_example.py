@@ -157,6 +157,7 @@ def test_every_task_is_told_the_image_it_runs(stack_runs: dict[str, ProgramRun])
         assert environment["APP_IMAGE"] == container["image"] == image, role
 
 
+@pytest.mark.subprocess
 @pytest.mark.skipif(
     importlib.util.find_spec("django") is None or importlib.util.find_spec("storages") is None,
     reason="django and django-storages are not installed (pip install -e '.[dev]' installs them)",

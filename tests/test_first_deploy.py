@@ -162,6 +162,7 @@ def test_production_refuses_an_origin_without_tls() -> None:
 # --- 5: one cross-region mechanism -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_us_east_1_resources_use_the_stacks_provider_and_its_config() -> None:
     run = run_program(ROOT, "prod", overrides={"aws:profile": "deployer"})
     assert not run.of_type(PROVIDER), "explicit providers ignore the stack's aws:* config"
@@ -303,6 +304,7 @@ def test_placeholders_refuse_a_real_update_naming_the_keys() -> None:
         assert f"django-platform:{key}" in message
 
 
+@pytest.mark.slow
 def test_placeholders_only_warn_in_a_preview(monkeypatch: pytest.MonkeyPatch) -> None:
     warnings: list[str] = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
@@ -361,6 +363,7 @@ def test_the_no_healthy_hosts_alarm_knows_the_schedule_where_tasks_scale_to_zero
     assert prod.inputs["metricName"] == "HealthyHostCount"
 
 
+@pytest.mark.slow
 def test_a_schedule_the_alarm_cannot_read_needs_container_insights() -> None:
     with pytest.raises(pulumi.RunError, match=r"containerInsights.*cannot turn into hours"):
         run_program(ROOT, "staging", overrides={"nightlyScaleUpCron": "rate(1 day)"})
@@ -430,6 +433,7 @@ def test_workloads_send_https_the_data_tier_and_listed_extras_only(
         assert {(443, False), (5432, True), (6379, True)} <= ports
 
 
+@pytest.mark.slow
 def test_extra_egress_destinations_are_configurable() -> None:
     run = run_program(ROOT, "staging", overrides={"appExtraEgress": '["0.0.0.0/0:587"]'})
     assert any(r.inputs["fromPort"] == 587 for r in run.of_type(EGRESS_RULE))

@@ -51,6 +51,7 @@ def test_help_explains_exit_codes_and_the_override_flag(help_text: str) -> None:
     assert all(len(line) <= 100 for line in help_text.splitlines())
 
 
+@pytest.mark.subprocess
 def test_plan_json_through_make_is_one_json_document() -> None:
     result = make("plan", "PLAN_ARGS=--json")
     assert result.returncode == 0, result.stderr
@@ -58,6 +59,7 @@ def test_plan_json_through_make_is_one_json_document() -> None:
     assert document["stack"] == "staging" and document["resources"]
 
 
+@pytest.mark.subprocess
 def test_make_reports_its_own_exit_code_and_names_the_plans() -> None:
     """A mandatory violation is the plan's 1; through make it is 2, with the 1 in make's message."""
     result = make("plan", "PROGRAM=examples/maple_quest_current", "STACK=dev")

@@ -32,6 +32,8 @@ from scripts._aws import (
 from scripts.copy_media import main
 from tests.conftest import use_fake_aws_credentials
 
+pytestmark = pytest.mark.moto
+
 OLD_REGION = "us-west-2"
 STACK_REGION = "eu-west-1"
 OLD_BUCKET = "maple-quest-images-123456789012-us-west-2"

@@ -56,6 +56,7 @@ def findings(out: str) -> list[dict[str, Any]]:
     return json.loads(out)["policy"]["findings"]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("stack", STACKS)
 def test_our_stacks_pass_the_pack(stack: str) -> None:
     code, out, err = cached_plan("--stack", stack, "--json")
@@ -64,6 +65,7 @@ def test_our_stacks_pass_the_pack(stack: str) -> None:
     assert json.loads(out)["policy"]["pack"]["name"] == "django-platform-policies"
 
 
+@pytest.mark.subprocess
 def test_the_example_is_rejected_with_each_seed_risk() -> None:
     code, out, _ = cached_plan("--program", str(EXAMPLE), "--stack", "dev", "--json")
     assert code == 1
@@ -72,6 +74,7 @@ def test_the_example_is_rejected_with_each_seed_risk() -> None:
     assert not [f for f in findings(out) if f["notJudged"]]
 
 
+@pytest.mark.subprocess
 def test_the_human_output_groups_findings_by_level() -> None:
     code, out, err = cached_plan("--program", str(EXAMPLE), "--stack", "dev")
     assert code == 1
@@ -88,6 +91,7 @@ def test_the_human_output_groups_findings_by_level() -> None:
     assert "Policy summary: " in out
 
 
+@pytest.mark.subprocess
 def test_levels_can_be_overridden_with_a_policy_pack_config(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -122,6 +126,7 @@ def test_invalid_policy_pack_config_is_one_clear_error(
     assert "'sometimes' is not an enforcement level" in err
 
 
+@pytest.mark.subprocess
 def test_a_pack_that_fails_to_start_is_reported_with_its_stderr(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -135,6 +140,7 @@ def test_a_pack_that_fails_to_start_is_reported_with_its_stderr(
     assert "No module named 'platform_guard_missing'" in err
 
 
+@pytest.mark.subprocess
 def test_the_pack_is_stopped_when_the_program_fails(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -178,6 +184,7 @@ def test_findings_not_judged_yet_are_listed_apart_and_do_not_fail_the_plan() -> 
 # --- text output: 100 columns, mock values marked; --json for the full data -----------------------
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     "args", [("--stack", "staging"), ("--stack", "prod"), ("--program", str(EXAMPLE), "--stack", "dev")]
 )
@@ -188,6 +195,7 @@ def test_every_line_fits_a_100_column_terminal(args: tuple[str, ...]) -> None:
     assert "Resources:" in out
 
 
+@pytest.mark.subprocess
 def test_long_values_are_cut_in_the_middle_and_the_full_ones_are_in_json() -> None:
     _, out, _ = cached_plan("--stack", "staging")
     [line] = [line for line in out.splitlines() if line.startswith("    bastionPortForwardCommand: ")]
@@ -199,6 +207,7 @@ def test_long_values_are_cut_in_the_middle_and_the_full_ones_are_in_json() -> No
     assert "AWS-StartPortForwardingSessionToRemoteHost" in command and plan.ELLIPSIS not in command
 
 
+@pytest.mark.subprocess
 def test_outputs_the_mock_engine_made_up_are_marked() -> None:
     _, out, _ = cached_plan("--stack", "staging")
     outputs = dict(
@@ -288,6 +297,7 @@ def test_a_usage_error_in_json_mode_is_a_json_document(capsys: pytest.CaptureFix
 POLICY_CONFIG = ROOT / "examples" / "policy-config.json"
 
 
+@pytest.mark.subprocess
 def test_the_example_policy_config_turns_one_rule_advisory_and_sets_one_setting() -> None:
     shipped = json.loads(POLICY_CONFIG.read_text())
     assert shipped == {
@@ -317,6 +327,7 @@ def test_the_example_policy_config_turns_one_rule_advisory_and_sets_one_setting(
     assert json.loads(out)["policy"]["warnings"] == []  # every name in it is one of the pack's
 
 
+@pytest.mark.subprocess
 def test_the_example_policy_config_leaves_our_stacks_passing() -> None:
     code, out, _ = cached_plan("--stack", "staging", "--json", "--policy-pack-config", str(POLICY_CONFIG))
     assert code == 0 and not [f for f in findings(out) if f["level"] == "mandatory"]

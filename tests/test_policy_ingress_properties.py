@@ -203,7 +203,7 @@ def ingress(draw: Any) -> tuple[str, dict[str, Any], str, int | None, int | None
     return kind, props, vpc_protocol, from_port, to_port, cidrs
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ingress())
 def test_flags_exactly_the_rules_exposing_a_database_port(
     example: tuple[str, dict[str, Any], str, int | None, int | None, list[str]],
@@ -214,7 +214,7 @@ def test_flags_exactly_the_rules_exposing_a_database_port(
     assert bool(outcome.violations) == _exposes(protocol, from_port, to_port, cidrs), (props, outcome)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(ingress().filter(lambda e: e[0] == SG), min_size=1, max_size=4))
 def test_a_group_is_flagged_once_per_exposing_rule(examples: list[Any]) -> None:
     rules = [e[1]["ingress"][0] for e in examples]
@@ -223,7 +223,7 @@ def test_a_group_is_flagged_once_per_exposing_rule(examples: list[Any]) -> None:
     assert [m.split(" ", 1)[0] for m in outcome.messages] == [f"ingress[{i}]" for i in exposing]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_private_cidrs_agree_with_the_oracle(data: st.DataObject) -> None:
     family = data.draw(st.sampled_from(["v4", "v6"]))

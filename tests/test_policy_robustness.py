@@ -132,7 +132,7 @@ def props_for(type_: str) -> st.SearchStrategy[dict[str, Any]]:
 
 RESOURCE_POLICIES = [p for p in POLICIES if isinstance(p, ResourceValidationPolicy)]
 STACK_POLICIES = [p for p in POLICIES if isinstance(p, StackValidationPolicy)]
-FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.mark.parametrize("type_", TYPES)
@@ -173,7 +173,7 @@ def stacks(draw: Any) -> list[Res]:
     return resources
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(resources=stacks(), profile=st.sampled_from(["development", "production"]))
 def test_stack_rules_never_crash(resources: list[Res], profile: str) -> None:
     for policy in STACK_POLICIES:

@@ -97,7 +97,7 @@ def test_lambda_environment_is_judged_like_a_task() -> None:
 _word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     scheme=st.sampled_from(
         ["postgres", "postgresql", "mysql", "redis", "rediss", "amqp", "mongodb+srv", "https"]
@@ -187,7 +187,7 @@ def test_non_internet_ranges_are_not_public(cidr: str) -> None:
     assert is_private_cidr(cidr)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(0, 32))
 def test_a_range_called_private_holds_no_global_address(address: int, prefix: int) -> None:
     network = ipaddress.ip_network((address, prefix), strict=False)
@@ -267,7 +267,7 @@ def test_added_capabilities(caps: list[str], bad: bool) -> None:
     assert bool(check_resource(BY_NAME["ecs-no-privileged-containers"], TASK, props).violations) is bad
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     st.sampled_from(["TLS", "TLS13", "FS"]),
     st.sampled_from(["1-0", "1-1", "1-2", "1-3"]),
@@ -582,7 +582,7 @@ def _name(parts: list[str]) -> str:
     return "_".join(parts)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     _prefix,
     _secret_word,
@@ -596,7 +596,7 @@ def test_a_literal_under_a_secret_name_is_always_a_secret(prefix: list[str], wor
     assert judge_pair(_name([*prefix, word]), value) is not None
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     _prefix,
     _secret_word,
@@ -613,7 +613,7 @@ def test_pointers_urls_numbers_and_references_are_never_secrets(
     assert judge_pair(_name([*prefix, word]), value) is None
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     _prefix,
     _secret_word,

@@ -53,6 +53,7 @@ def test_a_first_preview_keeps_inputs_and_autonamed_names_and_hides_what_aws_com
     assert planned["address"] == planned["arn"] == rpc.UNKNOWN
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("stack", STACKS)
 def test_task_definitions_are_known_and_judged_in_a_first_preview(stack: str) -> None:
     planned = document(stack)
@@ -77,6 +78,7 @@ def test_task_definitions_are_known_and_judged_in_a_first_preview(stack: str) ->
     assert not {p for p, t in not_judged if t == TASK_DEFINITION}
 
 
+@pytest.mark.subprocess
 def test_the_text_preview_says_how_many_resources_wait_and_for_which_properties() -> None:
     _, out = preview("--stack", "staging")
     count = document("staging")["previewCoverage"]["unjudgedCount"]
@@ -86,6 +88,7 @@ def test_the_text_preview_says_how_many_resources_wait_and_for_which_properties(
     assert max(len(line) for line in out.splitlines()) <= plan.WIDTH
 
 
+@pytest.mark.subprocess
 def test_a_plan_without_unknowns_reports_nothing_unjudged() -> None:
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
@@ -95,6 +98,7 @@ def test_a_plan_without_unknowns_reports_nothing_unjudged() -> None:
     assert json.loads(out)["previewCoverage"] == {"unjudgedCount": 0, "unjudged": []}
 
 
+@pytest.mark.subprocess
 def test_the_preview_mode_still_runs_invokes() -> None:
     # Region, account and partition come from invokes, which a preview runs: the parameter ARNs in
     # `valueFrom` are built from them and must be known.

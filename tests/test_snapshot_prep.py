@@ -30,6 +30,8 @@ from scripts._aws import (
 from scripts.prepare_db_snapshot import main
 from tests.conftest import use_fake_aws_credentials
 
+pytestmark = pytest.mark.moto
+
 OLD_REGION = "us-west-2"
 STACK_REGION = "eu-west-1"
 OLD_DB = "maple-quest-db"
