@@ -336,7 +336,7 @@ class DjangoServicesArgs:
     by its ARN). Default: none (plain string)."""
     secret_recovery_window_days: int = 30
     """Days a deleted SECRET_KEY secret can still be restored. Default: 30."""
-    discovery: DiscoveryConfig = DiscoveryConfig(namespace=None)
+    discovery: DiscoveryConfig = field(default_factory=lambda: DiscoveryConfig(namespace=None))
     """Service discovery: with a `namespace`, a private DNS namespace (Cloud Map) in the placement's
     VPC where the web tasks register as `web.<namespace>`, and worker and beat tasks may call them there
     on `container_port` without leaving the VPC. Default: no namespace (no service discovery)."""

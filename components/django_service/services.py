@@ -134,7 +134,9 @@ class Services:
             ]
             extra["health_check_grace_period_seconds"] = args.config.health_check_grace_period_seconds
         security_group = (
-            args.workloads.web_security_group_id if workload.security_group == "web" else args.workloads.worker_security_group_id
+            args.workloads.web_security_group_id
+            if workload.security_group == "web"
+            else args.workloads.worker_security_group_id
         )
         return aws.ecs.Service(
             f"{self._name}-{role}",
