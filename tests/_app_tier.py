@@ -10,6 +10,15 @@ from typing import Any
 import pulumi
 
 from components.django_service import DjangoServicesArgs, ServicesConfig
+from components.handles import (
+    AlbTarget,
+    Buckets,
+    CacheEndpoint,
+    DatabaseEndpoint,
+    Placement,
+    Site,
+    WorkloadGroups,
+)
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, LoadBalancerConfig
 from offline.engine import RegisteredResource, Registrations
 
@@ -112,36 +121,104 @@ def split_config(changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     }
 
 
+ALB_DNS = "internal-epicvibe-alb-1.eu-west-1.elb.amazonaws.com"
+SITE_HOST = "www.epicvibe.example"
+
+
+def placement(**changes: Any) -> Placement:
+    values: dict[str, Any] = {
+        "vpc_id": VPC_ID,
+        "vpc_cidr": "10.20.0.0/16",
+        "app_subnet_ids": APP_SUBNETS,
+        "data_subnet_ids": ["subnet-0eee5555ffff66667", "subnet-0ggg7777hhhh88889"],
+    }
+    return Placement(**{**values, **changes})
+
+
+def alb_target(lb: LoadBalancer | None = None, /, **changes: Any) -> AlbTarget:
+    """The load balancer's handle: `lb`'s own when given, else stand-ins."""
+    if lb is not None:
+        return replace(lb.target, **changes)
+    values: dict[str, Any] = {
+        "arn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/epicvibe-alb/0123456789abcdef",
+        "arn_suffix": "app/epicvibe-alb/0123456789abcdef",
+        "dns_name": ALB_DNS,
+        "https": False,
+        "origin_domain_name": None,
+        "idle_timeout_seconds": 60,
+        "target_group_arn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/web/0123456789abcdef",
+        "target_group_arn_suffix": "targetgroup/web/0123456789abcdef",
+    }
+    return AlbTarget(**{**values, **changes})
+
+
+def site(lb: LoadBalancer | None = None, /, **changes: Any) -> Site:
+    """The public site; behind `lb` when given (its DNS name is the origin host)."""
+    values: dict[str, Any] = {
+        "url": SITE_URL,
+        "host": SITE_HOST,
+        "origin_host": lb.dns_name if lb else ALB_DNS,
+        "distribution_id": "E2QWRUHAPOMQZL",
+        "distribution_arn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/E2QWRUHAPOMQZL",
+        "waf_metric_name": None,
+    }
+    return Site(**{**values, **changes})
+
+
+def database_endpoint(**changes: Any) -> DatabaseEndpoint:
+    values: dict[str, Any] = {
+        "address": "epicvibe-db.c0a1b2c3d4e5.eu-west-1.rds.amazonaws.com",
+        "port": 5432,
+        "name": "epicvibe",
+        "reader_addresses": ["epicvibe-db-replica-0.c0a1b2c3d4e5.eu-west-1.rds.amazonaws.com"],
+        "resource_ids": [DB_RESOURCE_ID],
+        "app_username": "app",
+        "instance_identifier": "epicvibe-db",
+        "replica_identifiers": ["epicvibe-db-replica-0"],
+    }
+    return DatabaseEndpoint(**{**values, **changes})
+
+
+def cache_endpoint(**changes: Any) -> CacheEndpoint:
+    values: dict[str, Any] = {
+        "primary_address": "master.epicvibe-redis.abc123.euw1.cache.amazonaws.com",
+        "reader_address": "replica.epicvibe-redis.abc123.euw1.cache.amazonaws.com",
+        "port": 6379,
+        "auth_secret_arn": CACHE_SECRET,
+        "auth_secret_name": CACHE_SECRET_NAME,
+        "replication_group_id": "epicvibe-redis",
+        "node_count": 2,
+    }
+    return CacheEndpoint(**{**values, **changes})
+
+
+def buckets(**changes: Any) -> Buckets:
+    values: dict[str, Any] = {
+        "media_name": MEDIA_BUCKET,
+        "media_arn": MEDIA_ARN,
+        "media_regional_domain_name": f"{MEDIA_BUCKET}.s3.{REGION}.amazonaws.com",
+        "static_name": STATIC_BUCKET,
+        "static_regional_domain_name": f"{STATIC_BUCKET}.s3.{REGION}.amazonaws.com",
+        "log_name": LOG_BUCKET,
+        "media_signing": None,
+    }
+    return Buckets(**{**values, **changes})
+
+
 def services_args(lb: LoadBalancer | None = None, **changes: Any) -> DjangoServicesArgs:
-    """DjangoServicesArgs with stand-ins; `lb` supplies the load balancer's outputs when given.
-    Changes to config fields go into its config."""
+    """DjangoServicesArgs with stand-ins; `lb` supplies the load balancer's handle (and the site's origin
+    host) when given. Changes to config fields go into its config."""
     config_changes, changes = split_config(changes)
     args = DjangoServicesArgs(
         config=services_config(**config_changes),
-        subnet_ids=APP_SUBNETS,
-        web_security_group_id=WEB_SG,
-        worker_security_group_id=WORKER_SG,
-        target_group_arn=lb.target_group_arn
-        if lb
-        else f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/web/0123456789abcdef",
-        load_balancer_arn_suffix=lb.arn_suffix if lb else "app/epicvibe-alb/0123456789abcdef",
-        target_group_arn_suffix=lb.target_group_arn_suffix if lb else "targetgroup/web/0123456789abcdef",
-        allowed_hosts=[lb.dns_name] if lb else ["internal-epicvibe-alb-1.eu-west-1.elb.amazonaws.com"],
-        csrf_trusted_origins=[SITE_URL],
+        placement=placement(),
+        workloads=WorkloadGroups(web_security_group_id=WEB_SG, worker_security_group_id=WORKER_SG),
+        load_balancer=alb_target(lb),
+        site=site(lb),
         kms_key_arn=KMS_KEY,
-        database_address="epicvibe-db.c0a1b2c3d4e5.eu-west-1.rds.amazonaws.com",
-        database_port=5432,
-        database_name="epicvibe",
-        database_reader_addresses=["epicvibe-db-replica-0.c0a1b2c3d4e5.eu-west-1.rds.amazonaws.com"],
-        database_resource_ids=[DB_RESOURCE_ID],
-        cache_address="master.epicvibe-redis.abc123.euw1.cache.amazonaws.com",
-        cache_reader_address="replica.epicvibe-redis.abc123.euw1.cache.amazonaws.com",
-        cache_port=6379,
-        cache_auth_secret_arn=CACHE_SECRET,
-        cache_auth_secret_name=CACHE_SECRET_NAME,
-        media_bucket_name=MEDIA_BUCKET,
-        media_bucket_arn=MEDIA_ARN,
-        static_bucket_name=STATIC_BUCKET,
+        database=database_endpoint(),
+        cache=cache_endpoint(),
+        buckets=buckets(),
         tags={"Stack": "test"},
     )
     return replace(args, **changes)

@@ -30,7 +30,17 @@ from components.django_service.documents import (
     task_role_policy,
 )
 from components.django_service.workloads import rebalancing_for
-from tests._app_tier import services_config, split_config
+from components.handles import WorkloadGroups
+from tests._app_tier import (
+    alb_target,
+    buckets,
+    cache_endpoint,
+    database_endpoint,
+    placement,
+    services_config,
+    site,
+    split_config,
+)
 
 REGION = "eu-west-1"
 ACCOUNT = "111122223333"
@@ -50,26 +60,28 @@ def args(**changes: Any) -> DjangoServicesArgs:
     }
     base = DjangoServicesArgs(
         config=services_config(**{**config, **config_changes}),
-        subnet_ids=["subnet-1"],
-        web_security_group_id="sg-web",
-        worker_security_group_id="sg-worker",
-        target_group_arn="arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123",
-        load_balancer_arn_suffix="app/alb/0123",
-        target_group_arn_suffix="targetgroup/web/0123",
-        allowed_hosts=["internal-alb.eu-west-1.elb.amazonaws.com"],
+        placement=placement(app_subnet_ids=["subnet-1"]),
+        workloads=WorkloadGroups(web_security_group_id="sg-web", worker_security_group_id="sg-worker"),
+        load_balancer=alb_target(
+            target_group_arn="arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/0123",
+            arn_suffix="app/alb/0123",
+            target_group_arn_suffix="targetgroup/web/0123",
+        ),
+        site=site(origin_host="internal-alb.eu-west-1.elb.amazonaws.com"),
         kms_key_arn=KMS,
-        database_address="db.example.internal",
-        database_port=5432,
-        database_name="app",
-        database_reader_addresses=[],
-        database_resource_ids=["db-ABC"],
-        cache_address="cache.example.internal",
-        cache_reader_address="cache-ro.example.internal",
-        cache_port=6379,
-        cache_auth_secret_arn=CACHE_SECRET,
-        media_bucket_name="media",
-        media_bucket_arn="arn:aws:s3:::media",
-        static_bucket_name="static",
+        database=database_endpoint(
+            address="db.example.internal",
+            name="app",
+            reader_addresses=[],
+            replica_identifiers=[],
+            resource_ids=["db-ABC"],
+        ),
+        cache=cache_endpoint(
+            primary_address="cache.example.internal",
+            reader_address="cache-ro.example.internal",
+            auth_secret_arn=CACHE_SECRET,
+        ),
+        buckets=buckets(media_name="media", media_arn="arn:aws:s3:::media", static_name="static"),
     )
     return replace(base, **changes)
 
@@ -97,12 +109,12 @@ def test_the_worker_gets_at_least_the_webs_time_to_stop_and_fargate_allows_both(
 
 
 def test_gunicorn_drains_requests_before_ecs_kills_it_and_outlives_the_alb_idle_timeout() -> None:
-    config = args(load_balancer_idle_timeout=90)
+    config = args(load_balancer=alb_target(idle_timeout_seconds=90))
     command = BY_ROLE["web"].command(config)
     graceful = int(command[command.index("--graceful-timeout") + 1])
     keep_alive = int(command[command.index("--keep-alive") + 1])
     assert graceful < BY_ROLE["web"].stop_timeout_seconds
-    assert keep_alive > config.load_balancer_idle_timeout
+    assert keep_alive > config.load_balancer.idle_timeout_seconds
 
 
 def test_only_the_web_serves_http_reads_the_signing_key_and_sits_in_the_web_group() -> None:
@@ -147,8 +159,8 @@ def test_every_problem_is_reported_at_once_with_field_value_and_fix() -> None:
 
 
 def test_construction_refuses_bad_inputs_in_one_error() -> None:
-    with pytest.raises(ValueError, match=r"fargate_base_tasks -1.*; .*load_balancer_idle_timeout 0"):
-        args(fargate_base_tasks=-1, load_balancer_idle_timeout=0)
+    with pytest.raises(ValueError, match=r"fargate_base_tasks -1.*; .*load_balancer.idle_timeout_seconds 0"):
+        args(fargate_base_tasks=-1, load_balancer=alb_target(idle_timeout_seconds=0))
 
 
 # --- IAM documents ----------------------------------------------------------------------------

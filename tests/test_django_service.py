@@ -28,17 +28,21 @@ from tests._app_tier import (
     MEDIA_ARN,
     MEDIA_BUCKET,
     SECRET_KEY_VALUE,
+    SITE_HOST,
     SITE_URL,
     SSM_PARAMETER,
     STATIC_BUCKET,
     WEB_SG,
     WORKER_SG,
+    alb_target,
     app_container,
     containers,
+    database_endpoint,
     environment,
     load_balancer_args,
     policy,
     services_args,
+    site,
     task_settings,
     unwrapped,
 )
@@ -136,6 +140,9 @@ def test_only_web_is_registered_with_the_load_balancer_after_its_listener_exists
     (registration,) = found["web"]["loadBalancers"]
     assert registration["containerName"] == "web"
     assert registration["containerPort"] == 8000
+    # The load balancer's handle carries its own target group: the one the web tasks register in.
+    (target_group,) = default_tier.of_type("aws:lb/targetGroup:TargetGroup")
+    assert registration["targetGroupArn"] == target_group.outputs["arn"]
     assert registration["targetGroupArn"].startswith("arn:aws:elasticloadbalancing:")
     assert "loadBalancers" not in found["worker"] and "loadBalancers" not in found["beat"]
     web = default_tier.named("app-web")
@@ -197,7 +204,7 @@ def test_late_settings_come_from_string_parameters_named_for_the_stack(default_t
 
 
 def test_no_replicas_means_an_empty_reader_list_and_no_parameter(build: Build) -> None:
-    built = build_services(build, database_reader_addresses=[])
+    built = build_services(build, database=database_endpoint(reader_addresses=[], replica_identifiers=[]))
     names = {p.inputs["name"] for p in built.of_type(SSM_PARAMETER)}
     assert "/app-test/DATABASE_READER_HOSTS" not in names
     for role, definition in task_definitions(built).items():
@@ -206,8 +213,8 @@ def test_no_replicas_means_an_empty_reader_list_and_no_parameter(build: Build) -
 
 @pytest.mark.parametrize("value", [pulumi.Output.from_input(["a.example"]), "a.example"])
 def test_reader_addresses_must_be_a_list_so_their_count_is_known(value: Any) -> None:
-    with pytest.raises(ValueError, match="database_reader_addresses"):
-        services_args(database_reader_addresses=value)
+    with pytest.raises(ValueError, match=r"database\.reader_addresses"):
+        services_args(database=database_endpoint(reader_addresses=value))
 
 
 def test_a_name_ssm_refuses_as_parameter_prefix_is_refused(build: Build) -> None:
@@ -231,7 +238,7 @@ def test_environment_is_production_django_with_real_hosts(default_tier: Registra
     for role, definition in task_definitions(default_tier).items():
         env = task_settings(default_tier, app_container(definition))
         assert env["DEBUG"] == "False", role
-        assert env["ALLOWED_HOSTS"] == alb_dns, role
+        assert env["ALLOWED_HOSTS"] == f"{alb_dns},{SITE_HOST}", role
         assert "*" not in env["ALLOWED_HOSTS"]
         assert env["CSRF_TRUSTED_ORIGINS"] == SITE_URL
         assert env["MEDIA_BUCKET_NAME"] == MEDIA_BUCKET
@@ -254,10 +261,13 @@ def test_secret_key_is_stored_encrypted_under_the_stack_key(default_tier: Regist
         assert version.urn in definition.dependencies, "tasks must not start before the secret has a value"
 
 
-@pytest.mark.parametrize("hosts", [["*"], [".*"], []])
-def test_wildcard_or_missing_allowed_hosts_are_refused(hosts: list[str]) -> None:
-    with pytest.raises(ValueError, match="allowed_hosts"):
-        services_args(allowed_hosts=hosts)
+@pytest.mark.parametrize(
+    "hosts", [{"host": "*"}, {"origin_host": ".*"}, {"host": ""}, {"origin_host": " ", "host": "*.example"}]
+)
+def test_wildcard_or_missing_allowed_hosts_are_refused(hosts: dict[str, str]) -> None:
+    # ALLOWED_HOSTS is the site's origin host and host: a site naming no real host is refused.
+    with pytest.raises(ValueError, match="ALLOWED_HOSTS"):
+        services_args(site=site(**hosts))
 
 
 # --- IAM ------------------------------------------------------------------------------------------
@@ -389,7 +399,7 @@ def test_commands_web_worker_beat_and_migrations_share_one_image(default_tier: R
 
 
 def test_gunicorn_outlives_the_load_balancers_idle_connections(build: Build) -> None:
-    built = build_services(build, load_balancer_idle_timeout=120)
+    built = build_services(build, load_balancer=alb_target(idle_timeout_seconds=120))
     command = app_container(task_definitions(built)["web"])["command"]
     assert int(command[command.index("--keep-alive") + 1]) > 120
 

@@ -16,9 +16,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from components.django_service import DjangoServices
 from components.storage import MediaSigning, media_signing_key_problem
 from offline.engine import ProgramRun, Registrations
 from platform_guard.edge import cloudfront_private_media_signed
+from tests._app_tier import buckets, services_args
 from tests.policy_harness import check_resource, engine_props
 from tests.test_edge import build_edge, distribution, edge_args
 from tests.test_settings import refusal
@@ -253,3 +255,21 @@ def test_the_pack_finds_no_unsigned_private_media_in_our_stacks(
     (cdn,) = stack_runs[stack].of_type(DISTRIBUTION)
     outcome = check_resource(cloudfront_private_media_signed, DISTRIBUTION, engine_props(cdn))
     assert outcome.passed, outcome
+
+
+def test_the_signing_key_reaches_the_web_task_through_the_buckets_handle(
+    build: Callable[..., Registrations],
+) -> None:
+    built = build(lambda: DjangoServices("app", services_args(buckets=buckets(media_signing=signing()))))
+    secrets = {
+        d.name.removeprefix("app-").removesuffix("-task"): {
+            s["name"]: s["valueFrom"] for s in json.loads(d.inputs["containerDefinitions"])[0]["secrets"]
+        }
+        for d in built.of_type(TASK_DEFINITION)
+    }
+    web = secrets.pop("web")
+    assert web["MEDIA_SIGNING_PRIVATE_KEY"].endswith(":parameter/aws/reference/secretsmanager/media-signing")
+    assert "MEDIA_SIGNING_KEY_ID" in web
+    assert secrets, "the other workloads' task definitions"
+    for role, found in secrets.items():
+        assert "MEDIA_SIGNING_PRIVATE_KEY" not in found and "MEDIA_SIGNING_KEY_ID" not in found, role

@@ -3,14 +3,14 @@ memory as well as CPU and requests, and internal callers find the web tasks by n
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import pytest
 
-from components.django_service import ServiceScaling
-from offline.engine import ProgramRun
-from tests._app_tier import services_args
+from components.discovery import DiscoveryConfig
+from components.django_service import DjangoServices, ServiceScaling
+from offline.engine import ProgramRun, Registrations
+from tests._app_tier import VPC_ID, services_args
 from tests.test_settings import KEY, refusal
 
 SERVICE = "aws:ecs/service:Service"
@@ -82,9 +82,12 @@ def test_a_bad_namespace_is_refused() -> None:
     assert f"{KEY}serviceDiscoveryNamespace: " in message and "epicvibe-staging.internal" in message
 
 
-def test_a_namespace_needs_the_vpc() -> None:
-    args = services_args()
-    with pytest.raises(ValueError, match="needs vpc_id"):
-        dataclasses.replace(args, service_discovery_namespace="epicvibe.internal", vpc_id=None)
+def test_the_namespace_is_a_private_zone_of_the_tasks_vpc(build: Callable[..., Registrations]) -> None:
+    # The VPC comes with the placement the tasks run in, so a namespace can no longer lack one.
+    built = build(
+        lambda: DjangoServices("app", services_args(discovery=DiscoveryConfig(namespace="epicvibe.internal")))
+    )
+    (namespace,) = built.of_type("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace")
+    assert (namespace.inputs["name"], namespace.inputs["vpc"]) == ("epicvibe.internal", VPC_ID)
     with pytest.raises(ValueError, match="'Not A Name'"):
-        dataclasses.replace(args, service_discovery_namespace="Not A Name", vpc_id="vpc-1")
+        DiscoveryConfig(namespace="Not A Name")

@@ -166,10 +166,10 @@ class DjangoServices(pulumi.ComponentResource):
         self.collectstatic_task_definition_arn = task_defs["collectstatic"].arn
         # The deploy registers these first (`pulumi up --target`), runs them, then rolls the services.
         self.release_task_urns = pulumi.Output.all(*[task_defs[role].urn for role in RELEASE_TASKS])
-        self.task_subnet_ids = pulumi.Output.from_input(args.subnet_ids).apply(
+        self.task_subnet_ids = pulumi.Output.from_input(args.placement.app_subnet_ids).apply(
             lambda ids: [str(i) for i in ids]
         )
-        self.task_security_group_ids = pulumi.Output.all(args.worker_security_group_id)
+        self.task_security_group_ids = pulumi.Output.all(args.workloads.worker_security_group_id)
         self.log_group_names = pulumi.Output.all(
             *[group.name for group in log_groups.values()], exec_log_group.name
         )
@@ -277,7 +277,7 @@ class DjangoServices(pulumi.ComponentResource):
             f"{self._name}-{role_name}-policy",
             role=role.id,
             policy=pulumi.Output.all(
-                cache=args.cache_auth_secret_arn,
+                cache=args.cache.auth_secret_arn,
                 key=secret_key.arn,
                 media=pulumi.Output.all(*([media_secret_arn] if media_secret_arn is not None else [])),
                 kms=args.kms_key_arn,
@@ -307,12 +307,12 @@ class DjangoServices(pulumi.ComponentResource):
             f"{self._name}-task-policy",
             role=role.id,
             policy=pulumi.Output.all(
-                bucket=args.media_bucket_arn,
+                bucket=args.buckets.media_arn,
                 kms=args.kms_key_arn,
                 region=self._region,
                 account=self._account,
                 exec_logs=exec_log_group.arn,
-                db_resources=pulumi.Output.from_input(args.database_resource_ids),
+                db_resources=pulumi.Output.from_input(args.database.resource_ids),
             ).apply(
                 lambda v: documents.task_role_policy(
                     media_bucket_arn=v["bucket"],
@@ -320,7 +320,7 @@ class DjangoServices(pulumi.ComponentResource):
                     region=v["region"],
                     account=v["account"],
                     database_resource_ids=v["db_resources"],
-                    database_user=args.database_user,
+                    database_user=args.database.app_username,
                     exec_log_group_arn=v["exec_logs"],
                     exec_enabled=args.config.ecs_exec_enabled,
                     xray_enabled=args.config.xray_enabled,
@@ -340,7 +340,7 @@ class DjangoServices(pulumi.ComponentResource):
             f"{self._name}-static-writer-policy",
             role=role.id,
             policy=pulumi.Output.all(
-                self._partition, args.static_bucket_name, args.kms_key_arn, self._region
+                self._partition, args.buckets.static_name, args.kms_key_arn, self._region
             ).apply(lambda v: documents.static_writer_policy(f"arn:{v[0]}:s3:::{v[1]}", v[2], v[3])),
             opts=self._child,
         )

@@ -19,7 +19,6 @@ from ..app_values import (
     CONTAINER_INSIGHTS,
     CPU_ARCHITECTURES,
     FARGATE_SIZES,
-    HOST_NAME,
     PYTHON_MODULE,
     WSGI_CALLABLE,
     fargate_size_problem,
@@ -27,6 +26,8 @@ from ..app_values import (
     schedule_problem,
 )
 from ..config_base import Problem, ValidatedConfig, between, collect, one_of
+from ..discovery import DiscoveryConfig
+from ..handles import AlbTarget, Buckets, CacheEndpoint, DatabaseEndpoint, Placement, Site, WorkloadGroups
 from ..observability.schedule_window import wanted_slots
 from ..storage import MediaSigning
 
@@ -290,84 +291,55 @@ class ServicesConfig(ValidatedConfig):
 class DjangoServicesArgs:
     config: ServicesConfig
     """What the operator set: image, entry points, sizes, scaling, schedules, X-Ray, ECS Exec. Required."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Private app subnets the tasks run in (never public ones). Required."""
-    web_security_group_id: pulumi.Input[str]
-    """Security group of the web tasks (the load balancer admits itself into it). Required."""
-    worker_security_group_id: pulumi.Input[str]
-    """Security group of the worker, beat and one-off tasks such as migrations. Required."""
-    target_group_arn: pulumi.Input[str]
-    """The load balancer's web target group (`LoadBalancer.target_group_arn`). Required."""
-    load_balancer_arn_suffix: pulumi.Input[str]
-    """`LoadBalancer.arn_suffix`, for the requests-per-target scaling metric. Required."""
-    target_group_arn_suffix: pulumi.Input[str]
-    """`LoadBalancer.target_group_arn_suffix`, for the requests-per-target scaling metric. Required."""
-    allowed_hosts: Sequence[pulumi.Input[str]]
-    """Host names Django accepts (ALLOWED_HOSTS): behind CloudFront's AllViewerExceptHostHeader policy,
-    the ALB's DNS name (`Edge.origin_host`). Never `*`. Required."""
+    placement: Placement
+    """The network (`Network.placement`): the tasks run in its private app subnets (never public
+    ones), and the service discovery namespace is a private zone of its VPC. Required."""
+    workloads: WorkloadGroups
+    """The tasks' security groups (`WorkloadSecurityGroups.groups`): web tasks in the web group (the
+    load balancer admits itself into it); worker, beat and one-off tasks such as migrations in the
+    worker group. Required."""
+    load_balancer: AlbTarget
+    """The load balancer (`LoadBalancer.target`): web tasks register in its target group; its ARN
+    suffixes name the requests-per-target scaling metric; gunicorn keeps idle connections open longer
+    than its idle timeout, so it never reuses a closed one (which would surface as 502s). Required."""
+    site: Site
+    """The public site (`Edge.site`). Django accepts exactly its `origin_host` (the ALB's name, the Host
+    CloudFront's AllViewerExceptHostHeader policy sends) and its `host` (X-Forwarded-Host) as
+    ALLOWED_HOSTS, never `*`; and trusts its `url` for CSRF, since the Host Django sees is the ALB's.
+    Required."""
     kms_key_arn: pulumi.Input[str]
     """Stack KMS key: encrypts the secret and the log groups; decrypts via Secrets Manager and S3. Required."""
-    database_address: pulumi.Input[str]
-    """PostgreSQL primary host name. Required."""
-    database_port: pulumi.Input[int]
-    """PostgreSQL port. Required."""
-    database_name: pulumi.Input[str]
-    """Name of the application database. Required."""
-    database_reader_addresses: Sequence[pulumi.Input[str]]
-    """Read replica host names, one per replica (may be empty): a list, since whether an SSM
-    parameter carries them depends on its length (`Database.replica_addresses`). Required."""
-    database_resource_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """DbiResourceId of the primary and each replica (`Database.resource_ids`): the task role may
-    log in to exactly these as `database_user` with IAM tokens. Required."""
-    cache_address: pulumi.Input[str]
-    """Redis primary endpoint. Required."""
-    cache_reader_address: pulumi.Input[str]
-    """Redis reader endpoint. Required."""
-    cache_port: pulumi.Input[int]
-    """Redis port. Required."""
-    cache_auth_secret_arn: pulumi.Input[str]
-    """Secret holding the Redis AUTH token. Required."""
-    media_bucket_name: pulumi.Input[str]
-    """Bucket for user uploads (presigned PUT and GET). Required."""
-    media_bucket_arn: pulumi.Input[str]
-    """ARN of the media bucket; the only bucket the task role may touch. Required."""
-    static_bucket_name: pulumi.Input[str]
-    """Bucket CloudFront serves static files from (its name is passed to Django). Required."""
+    database: DatabaseEndpoint
+    """PostgreSQL (`Database.connection`): primary and replica host names (a list, since whether an SSM
+    parameter carries them depends on its length), port, database name; and the DbiResourceIds the
+    task role may log in to as its `app_username` with IAM tokens. Required."""
+    cache: CacheEndpoint
+    """Redis (`Cache.endpoint`): primary and reader endpoints, port, and the AUTH token's secret, which
+    the tasks read through Parameter Store's reference by its name (known in a preview). Required."""
+    buckets: Buckets
+    """The buckets (`Storage.buckets`): media for user uploads (presigned PUT and GET; the only bucket
+    the task role may touch), static (its name is passed to Django). With `media_signing` (private
+    media), the web container alone gets MEDIA_SIGNING_KEY_ID (an SSM parameter) and
+    MEDIA_SIGNING_PRIVATE_KEY (its secret), and the web task alone has an execution role that may read
+    that secret. Required."""
     dockerfile: str | None = None
     """Dockerfile path when it is not `<config.docker_context>/Dockerfile`. Default: none."""
-    csrf_trusted_origins: Sequence[pulumi.Input[str]] = ()
-    """Origins (`https://host`) Django trusts for CSRF: the public site URL, since the Host Django
-    sees is the ALB's. Default: none."""
     fargate_base_tasks: int = 1
     """Tasks of each service that always run on on-demand FARGATE. Default: 1."""
-    load_balancer_idle_timeout: int = 60
-    """The ALB's idle timeout; gunicorn keeps connections open longer so the ALB never reuses a
-    closed one (which would surface as 502s). Default: 60."""
     log_retention_days: int = 30
     """Days CloudWatch keeps the task and ECS Exec logs. Default: 30."""
     exec_log_retention_days: int = 365
     """Days the ECS Exec audit log is kept (at least 365: who ran what stays answerable for a year).
     Default: 365."""
-    database_user: str = "app"
-    """Database user the tasks log in as with IAM tokens (`Database.app_username`). Default: "app"."""
     cache_auth_secret_json_key: str | None = None
-    """JSON key of the token when the Redis secret is a JSON document. Default: none (plain string)."""
-    cache_auth_secret_name: pulumi.Input[str] | None = None
-    """Name of that secret (`Cache.auth_secret_name`): the tasks read it through Parameter Store's
-    reference by name, known in a preview. Default: none (then `valueFrom` is the secret's ARN, and
-    the task definitions can't be judged in a first preview)."""
+    """JSON key of the token when the Redis secret is a JSON document (the tasks then read the secret
+    by its ARN). Default: none (plain string)."""
     secret_recovery_window_days: int = 30
     """Days a deleted SECRET_KEY secret can still be restored. Default: 30."""
-    service_discovery_namespace: str | None = None
-    """Private DNS namespace (Cloud Map) in `vpc_id`: the web tasks register as `web.<namespace>`,
-    and worker and beat tasks may call them there on `container_port` without leaving the VPC.
-    Default: none (no service discovery)."""
-    vpc_id: pulumi.Input[str] | None = None
-    """VPC of the tasks; required with `service_discovery_namespace`. Default: none."""
-    media_signing: MediaSigning | None = None
-    """Signing key of private media (`Storage.media_signing`). Given, the web container alone gets
-    MEDIA_SIGNING_KEY_ID (an SSM parameter) and MEDIA_SIGNING_PRIVATE_KEY (its secret), and the web task
-    alone has an execution role that may read that secret. Default: None (no signing)."""
+    discovery: DiscoveryConfig = field(default_factory=lambda: DiscoveryConfig(namespace=None))
+    """Service discovery: with a `namespace`, a private DNS namespace (Cloud Map) in the placement's
+    VPC where the web tasks register as `web.<namespace>`, and worker and beat tasks may call them there
+    on `container_port` without leaving the VPC. Default: no namespace (no service discovery)."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
@@ -375,6 +347,22 @@ class DjangoServicesArgs:
         problems = django_services_problems(self)
         if problems:
             raise ValueError("; ".join(problems))
+
+    @property
+    def allowed_hosts(self) -> list[pulumi.Input[str]]:
+        """ALLOWED_HOSTS: the Host the ALB forwards (its own name, behind CloudFront) and the site's."""
+        return [self.site.origin_host, self.site.host]
+
+    @property
+    def csrf_trusted_origins(self) -> list[pulumi.Input[str]]:
+        """CSRF_TRUSTED_ORIGINS: the public site's URL."""
+        return [self.site.url]
+
+    @property
+    def media_signing(self) -> MediaSigning | None:
+        """Private media's signing key (`Storage.media_signing`), or None."""
+        signing: MediaSigning | None = self.buckets.media_signing
+        return signing
 
 
 def django_services_problems(args: DjangoServicesArgs) -> list[str]:
@@ -385,28 +373,19 @@ def django_services_problems(args: DjangoServicesArgs) -> list[str]:
 
 def _wiring_problems(args: DjangoServicesArgs) -> list[str]:
     problems = []
-    if args.service_discovery_namespace is not None:
-        if not HOST_NAME.match(args.service_discovery_namespace):
-            problems.append(
-                f"service_discovery_namespace {args.service_discovery_namespace!r}: use a private "
-                "DNS name such as 'epicvibe-staging.internal'"
-            )
-        if args.vpc_id is None:
-            problems.append(
-                "service_discovery_namespace needs vpc_id: the namespace is a private zone of the VPC"
-            )
-    if isinstance(args.database_reader_addresses, (pulumi.Output, str)) or not isinstance(
-        args.database_reader_addresses, Sequence
-    ):
+    readers = args.database.reader_addresses
+    if isinstance(readers, (pulumi.Output, str)) or not isinstance(readers, Sequence):
         problems.append(
-            f"database_reader_addresses {args.database_reader_addresses!r}: pass a list with one "
-            "address per replica (Database.replica_addresses), not one Output of a list"
+            f"database.reader_addresses {readers!r}: pass a list with one address per replica "
+            "(Database.replica_addresses), not one Output of a list"
         )
-    plain_hosts = [h for h in args.allowed_hosts if isinstance(h, str)]
-    if not args.allowed_hosts or any(not h.strip() or "*" in h for h in plain_hosts):
+    hosts = args.allowed_hosts
+    plain_hosts = [h for h in hosts if isinstance(h, str)]
+    if any(not h.strip() or "*" in h for h in plain_hosts):
         problems.append(
-            f"allowed_hosts {list(args.allowed_hosts)!r}: name the host names Django receives "
-            "(the ALB DNS name behind CloudFront); '*' and empty names are refused"
+            f"site hosts {plain_hosts!r}: ALLOWED_HOSTS takes the site's origin_host and host, which "
+            "must name the hosts Django receives (the ALB DNS name behind CloudFront, the public "
+            "host); '*' and empty names are refused"
         )
     return problems
 
@@ -414,15 +393,22 @@ def _wiring_problems(args: DjangoServicesArgs) -> list[str]:
 # Field: (lowest, highest, the fix). Ranges are the services' own (ECS, ALB and Secrets Manager limits).
 _RANGES: Mapping[str, tuple[int, int, str]] = {
     "fargate_base_tasks": (0, 100_000, "use 0 or more"),
-    "load_balancer_idle_timeout": (1, 4000, "use 1 to 4000 seconds"),
+    "load_balancer.idle_timeout_seconds": (1, 4000, "use 1 to 4000 seconds"),
 }
+
+
+def _field(args: DjangoServicesArgs, dotted: str) -> Any:
+    value: Any = args
+    for name in dotted.split("."):
+        value = getattr(value, name)
+    return value
 
 
 def _range_problems(args: DjangoServicesArgs) -> list[str]:
     problems = [
-        f"{name} {getattr(args, name)}: {fix}"
+        f"{name} {_field(args, name)}: {fix}"
         for name, (low, high, fix) in _RANGES.items()
-        if not low <= getattr(args, name) <= high
+        if not low <= _field(args, name) <= high
     ]
     if args.exec_log_retention_days < 365:
         problems.append(

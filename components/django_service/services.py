@@ -62,12 +62,12 @@ class Services:
     def _service_discovery(self) -> pulumi.Output[str] | None:
         """Cloud Map: `web.<namespace>` resolves to the running web tasks' private IPs."""
         args = self._args
-        if args.service_discovery_namespace is None:
+        if args.discovery.namespace is None:
             return None
         namespace = aws.servicediscovery.PrivateDnsNamespace(
             f"{self._name}-namespace",
-            name=args.service_discovery_namespace,
-            vpc=args.vpc_id,
+            name=args.discovery.namespace,
+            vpc=args.placement.vpc_id,
             description=f"{self._name}: internal names of the Django services",
             tags=merge_tags(args.tags, Name=f"{self._name}-namespace"),
             opts=self._child,
@@ -88,8 +88,8 @@ class Services:
         # Internal callers are the worker and beat tasks; they reach gunicorn directly.
         aws.vpc.SecurityGroupIngressRule(
             f"{self._name}-web-from-workers",
-            security_group_id=args.web_security_group_id,
-            referenced_security_group_id=args.worker_security_group_id,
+            security_group_id=args.workloads.web_security_group_id,
+            referenced_security_group_id=args.workloads.worker_security_group_id,
             ip_protocol="tcp",
             from_port=args.config.container_port,
             to_port=args.config.container_port,
@@ -127,14 +127,16 @@ class Services:
         if workload.serves_http:
             extra["load_balancers"] = [
                 {
-                    "target_group_arn": args.target_group_arn,
+                    "target_group_arn": args.load_balancer.target_group_arn,
                     "container_name": role,
                     "container_port": args.config.container_port,
                 }
             ]
             extra["health_check_grace_period_seconds"] = args.config.health_check_grace_period_seconds
         security_group = (
-            args.web_security_group_id if workload.security_group == "web" else args.worker_security_group_id
+            args.workloads.web_security_group_id
+            if workload.security_group == "web"
+            else args.workloads.worker_security_group_id
         )
         return aws.ecs.Service(
             f"{self._name}-{role}",
@@ -144,7 +146,7 @@ class Services:
             capacity_provider_strategies=self._capacity_strategy(spot=workload.spot_allowed),
             platform_version="LATEST",
             network_configuration={
-                "subnets": args.subnet_ids,
+                "subnets": args.placement.app_subnet_ids,
                 "security_groups": [security_group],
                 "assign_public_ip": False,
             },
@@ -218,7 +220,7 @@ class Services:
                 args.config.web_requests_per_target,
                 "ALBRequestCountPerTarget",
                 resource_label=pulumi.Output.concat(
-                    args.load_balancer_arn_suffix, "/", args.target_group_arn_suffix
+                    args.load_balancer.arn_suffix, "/", args.load_balancer.target_group_arn_suffix
                 ),
             )
         self._target_tracking(

@@ -70,19 +70,19 @@ class TaskSettings:
             "DEBUG": "False",
             "DJANGO_SETTINGS_MODULE": args.config.django_settings_module,
             "AWS_REGION": self.region,
-            "MEDIA_BUCKET_NAME": args.media_bucket_name,
-            "STATIC_BUCKET_NAME": args.static_bucket_name,
-            "DATABASE_PORT": pulumi.Output.from_input(args.database_port).apply(str),
-            "DATABASE_NAME": args.database_name,
-            "DATABASE_USER": args.database_user,
+            "MEDIA_BUCKET_NAME": args.buckets.media_name,
+            "STATIC_BUCKET_NAME": args.buckets.static_name,
+            "DATABASE_PORT": pulumi.Output.from_input(args.database.port).apply(str),
+            "DATABASE_NAME": args.database.name,
+            "DATABASE_USER": args.database.app_username,
             # The contract with the image (README, "Database credentials"): every new connection uses
             # a token from rds.generate_db_auth_token for this user, host and port, in AWS_REGION.
             "DATABASE_AUTH": "iam",
             # No replicas: nothing to wait for, and SSM refuses an empty parameter value.
-            **({} if args.database_reader_addresses else {"DATABASE_READER_HOSTS": ""}),
+            **({} if args.database.reader_addresses else {"DATABASE_READER_HOSTS": ""}),
             # libpq reads this: connections to RDS are encrypted even if the app forgets to ask.
             "PGSSLMODE": "require",
-            "REDIS_PORT": pulumi.Output.from_input(args.cache_port).apply(str),
+            "REDIS_PORT": pulumi.Output.from_input(args.cache.port).apply(str),
             "REDIS_TLS": "true",
             "PYTHONUNBUFFERED": "1",
             "PYTHONDONTWRITEBYTECODE": "1",
@@ -97,16 +97,15 @@ class TaskSettings:
         args = self.args
         values: dict[str, pulumi.Input[str]] = {
             "ALLOWED_HOSTS": pulumi.Output.all(*args.allowed_hosts).apply(containers.allowed_hosts_value),
-            "DATABASE_HOST": args.database_address,
-            "REDIS_HOST": args.cache_address,
-            "REDIS_READER_HOST": args.cache_reader_address,
-        }
-        if args.csrf_trusted_origins:
-            values["CSRF_TRUSTED_ORIGINS"] = pulumi.Output.all(*args.csrf_trusted_origins).apply(
+            "DATABASE_HOST": args.database.address,
+            "REDIS_HOST": args.cache.primary_address,
+            "REDIS_READER_HOST": args.cache.reader_address,
+            "CSRF_TRUSTED_ORIGINS": pulumi.Output.all(*args.csrf_trusted_origins).apply(
                 lambda origins: ",".join(str(o) for o in origins)
-            )
-        if args.database_reader_addresses:
-            values["DATABASE_READER_HOSTS"] = pulumi.Output.all(*args.database_reader_addresses).apply(
+            ),
+        }
+        if args.database.reader_addresses:
+            values["DATABASE_READER_HOSTS"] = pulumi.Output.all(*args.database.reader_addresses).apply(
                 lambda hosts: ",".join(str(h) for h in hosts)
             )
         settings = {}
@@ -150,9 +149,7 @@ class TaskSettings:
         # A JSON key can only be selected with the secret's ARN (`<arn>:<json key>::`), which is unknown
         # until the secret exists; Parameter Store's reference serves the whole secret, by name.
         cache_secret = (
-            self.secret_reference(args.cache_auth_secret_name)
-            if args.cache_auth_secret_name is not None and not json_key
-            else args.cache_auth_secret_arn
+            args.cache.auth_secret_arn if json_key else self.secret_reference(args.cache.auth_secret_name)
         )
         return pulumi.Output.all(cache_secret, secret_key.value_from).apply(
             lambda arns: containers.credential_secrets(

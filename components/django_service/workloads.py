@@ -26,7 +26,7 @@ def web_command(args: DjangoServicesArgs) -> list[str]:
         "--worker-tmp-dir",
         "/tmp",
         "--keep-alive",
-        str(args.load_balancer_idle_timeout + 5),
+        str(args.load_balancer.idle_timeout_seconds + 5),
         "--graceful-timeout",
         str(WEB_STOP_TIMEOUT - 5),
         "--access-logfile",
