@@ -64,7 +64,9 @@ network = Network(
 
 workloads = WorkloadSecurityGroups(
     f"{prefix}-workloads",
-    WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, config=settings.workload_security_groups, tags=tags),
+    WorkloadSecurityGroupsArgs(
+        placement=network.placement, config=settings.workload_security_groups, tags=tags
+    ),
 )
 
 # The distribution needs the buckets as origins, and the content buckets' policies must name the
