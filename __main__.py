@@ -87,13 +87,9 @@ database = Database(
     f"{prefix}-database",
     DatabaseArgs(
         identifier=stack_id,
-        subnet_ids=network.data_subnet_ids,
-        vpc_id=network.vpc_id,
+        placement=network.placement,
         kms_key_arn=kms.key_arn,
-        client_security_group_ids=[
-            workloads.web_security_group_id,
-            workloads.worker_security_group_id,
-        ],
+        clients=workloads.groups,
         config=settings.database,
         # A restored primary keeps the snapshot's databases; RDS cannot name one on restore.
         database_name=None if settings.database.restores else prefix.replace("-", "_"),
@@ -128,10 +124,9 @@ cache = Cache(
     CacheArgs(
         config=settings.cache,
         replication_group_id=stack_id,
-        subnet_ids=network.data_subnet_ids,
-        vpc_id=network.vpc_id,
+        placement=network.placement,
         kms_key_arn=kms.key_arn,
-        client_security_group_ids=[workloads.web_security_group_id, workloads.worker_security_group_id],
+        clients=workloads.groups,
         log_retention_days=settings.observability.log_retention_days,
         keep_data=settings.data.keep_data,
         tags=tags,
