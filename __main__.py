@@ -104,11 +104,9 @@ bastion = (
     Bastion(
         f"{prefix}-bastion",
         BastionArgs(
-            vpc_id=network.vpc_id,
-            vpc_cidr=network.vpc_cidr,
-            subnet_id=network.app_subnet_ids.apply(lambda ids: ids[0]),
+            placement=network.placement,
             kms_key_arn=kms.key_arn,
-            database_address=database.address,
+            database=database.connection,
             config=settings.bastion,
             tags=tags,
         ),
