@@ -145,13 +145,12 @@ load_balancer = LoadBalancer(
     f"{prefix}-lb",
     LoadBalancerArgs(
         config=settings.load_balancer,
-        vpc_id=network.vpc_id,
-        subnet_ids=network.app_subnet_ids,
-        web_security_group_id=workloads.web_security_group_id,
+        placement=network.placement,
+        workloads=workloads.groups,
+        buckets=storage.buckets,
         container_port=app.container_port,
         origin_domain_name=origin_domain_name,
         hosted_zone_id=edge_settings.hosted_zone_id,
-        log_bucket_name=storage.log_bucket_name,
         tags=tags,
     ),
     # ELB checks that it may write access logs when the ALB is created: the log bucket policy first.

@@ -12,6 +12,7 @@ import pulumi
 from components.django_service import DjangoServicesArgs, ServicesConfig
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, LoadBalancerConfig
 from offline.engine import RegisteredResource, Registrations
+from tests._handles import buckets, placement, workload_groups
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -56,10 +57,9 @@ def load_balancer_args(**changes: Any) -> LoadBalancerArgs:
     changes = {k: v for k, v in changes.items() if k not in names or k == "origin_domain_name"}
     args = LoadBalancerArgs(
         config=config,
-        vpc_id=VPC_ID,
-        subnet_ids=APP_SUBNETS,
-        web_security_group_id=WEB_SG,
-        log_bucket_name=LOG_BUCKET,
+        placement=placement(vpc_id=VPC_ID, app_subnet_ids=APP_SUBNETS),
+        workloads=workload_groups(web_security_group_id=WEB_SG, worker_security_group_id=WORKER_SG),
+        buckets=buckets(log_name=LOG_BUCKET),
         tags={"Stack": "test"},
     )
     return replace(args, **changes)
