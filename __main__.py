@@ -219,22 +219,13 @@ observability = Observability(
     ObservabilityArgs(
         config=settings.observability,
         kms_key_arn=kms.key_arn,
-        alb_arn_suffix=load_balancer.arn_suffix,
-        target_group_arn_suffix=load_balancer.target_group_arn_suffix,
-        cluster_name=services.cluster_name,
-        web_service_name=services.web_service_name,
-        worker_service_name=services.worker_service_name,
-        db_instance_identifier=database.instance_identifier,
-        # One lag alarm per replica: the count is a setting, so it is known before deployment.
-        db_replica_identifiers=[
-            database.replica_identifiers[index] for index in range(settings.database.read_replica_count)
-        ],
-        cache_replication_group_id=cache.replication_group_id,
-        cache_node_count=1 + settings.cache.replica_count,
+        load_balancer=load_balancer.target,
+        services=services.running,
+        database=database.connection,
+        cache=cache.endpoint,
+        site=edge.site,
         web_scales_to_zero=settings.app.nightly_scale_down,
         web_wanted_slots=settings.app.web_wanted_slots,
-        waf_metric_name=edge.waf_metric_name,
-        distribution_id=edge.distribution_id,
         keep_data=settings.data.keep_data,
         tags=tags,
     ),
