@@ -13,6 +13,7 @@ import pytest
 from components.handles import CacheEndpoint, DatabaseEndpoint, Site
 from components.observability import AlarmThresholds, Observability, ObservabilityArgs, ObservabilityConfig
 from offline.engine import (
+    ProgramRun,
     RegisteredResource,
     Registrations,
     activate_mocks,
@@ -366,3 +367,24 @@ def test_thresholds_come_from_the_stack_settings(stack: str) -> None:
     assert {role: found[role].inputs["threshold"] for role in expected} == expected
     # Production pages someone; staging may leave the topic without subscribers.
     assert bool(built.of_type(SUBSCRIPTION)) == (stack == "prod")
+
+
+def test_in_the_prod_stack_the_alarms_watch_the_stacks_own_database_and_cache(
+    stack_runs: dict[str, ProgramRun],
+) -> None:
+    """The handles carry the producers' identifiers: no alarm watches a stand-in or a stale name."""
+    run = stack_runs["prod"]
+    found = {r.name.removeprefix("epicvibe-ops-"): r for r in run.of_type(ALARM)}
+    instances = {i.inputs["identifier"] for i in run.of_type("aws:rds/instance:Instance")}
+    replicas = sorted(role for role in found if role.startswith("rds-replica-"))
+    assert len(replicas) == len(instances) - 1 >= 1
+    watched_instances = {
+        dims["DBInstanceIdentifier"] for role in replicas for _, _, dims in watched(found[role])
+    }
+    assert (
+        watched_instances | {d["DBInstanceIdentifier"] for _, _, d in watched(found["rds-cpu"])} == instances
+    )
+    (group,) = run.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    nodes = [dims["CacheClusterId"] for _, _, dims in watched(found["redis-cpu"])]
+    assert len(nodes) == group.inputs["numCacheClusters"]
+    assert all(node.startswith(f"{group.inputs['replicationGroupId']}-") for node in nodes)
