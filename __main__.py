@@ -64,7 +64,9 @@ network = Network(
 
 workloads = WorkloadSecurityGroups(
     f"{prefix}-workloads",
-    WorkloadSecurityGroupsArgs(vpc_id=network.vpc_id, config=settings.workload_security_groups, tags=tags),
+    WorkloadSecurityGroupsArgs(
+        placement=network.placement, config=settings.workload_security_groups, tags=tags
+    ),
 )
 
 # The distribution needs the buckets as origins, and the content buckets' policies must name the
@@ -85,13 +87,9 @@ database = Database(
     f"{prefix}-database",
     DatabaseArgs(
         identifier=stack_id,
-        subnet_ids=network.data_subnet_ids,
-        vpc_id=network.vpc_id,
+        placement=network.placement,
         kms_key_arn=kms.key_arn,
-        client_security_group_ids=[
-            workloads.web_security_group_id,
-            workloads.worker_security_group_id,
-        ],
+        clients=workloads.groups,
         config=settings.database,
         # A restored primary keeps the snapshot's databases; RDS cannot name one on restore.
         database_name=None if settings.database.restores else prefix.replace("-", "_"),
@@ -106,11 +104,9 @@ bastion = (
     Bastion(
         f"{prefix}-bastion",
         BastionArgs(
-            vpc_id=network.vpc_id,
-            vpc_cidr=network.vpc_cidr,
-            subnet_id=network.app_subnet_ids.apply(lambda ids: ids[0]),
+            placement=network.placement,
             kms_key_arn=kms.key_arn,
-            database_address=database.address,
+            database=database.connection,
             config=settings.bastion,
             tags=tags,
         ),
@@ -126,10 +122,9 @@ cache = Cache(
     CacheArgs(
         config=settings.cache,
         replication_group_id=stack_id,
-        subnet_ids=network.data_subnet_ids,
-        vpc_id=network.vpc_id,
+        placement=network.placement,
         kms_key_arn=kms.key_arn,
-        client_security_group_ids=[workloads.web_security_group_id, workloads.worker_security_group_id],
+        clients=workloads.groups,
         log_retention_days=settings.observability.log_retention_days,
         keep_data=settings.data.keep_data,
         tags=tags,
@@ -150,13 +145,12 @@ load_balancer = LoadBalancer(
     f"{prefix}-lb",
     LoadBalancerArgs(
         config=settings.load_balancer,
-        vpc_id=network.vpc_id,
-        subnet_ids=network.app_subnet_ids,
-        web_security_group_id=workloads.web_security_group_id,
+        placement=network.placement,
+        workloads=workloads.groups,
+        buckets=storage.buckets,
         container_port=app.container_port,
         origin_domain_name=origin_domain_name,
         hosted_zone_id=edge_settings.hosted_zone_id,
-        log_bucket_name=storage.log_bucket_name,
         tags=tags,
     ),
     # ELB checks that it may write access logs when the ALB is created: the log bucket policy first.
@@ -168,15 +162,8 @@ edge = Edge(
     f"{prefix}-edge",
     EdgeArgs(
         config=edge_settings,
-        alb_arn=load_balancer.arn,
-        alb_dns_name=load_balancer.dns_name,
-        alb_https=load_balancer.https,
-        origin_domain_name=origin_domain_name if load_balancer.https else None,
-        static_bucket_regional_domain_name=storage.static_bucket_regional_domain_name,
-        media_bucket_regional_domain_name=storage.media_bucket_regional_domain_name,
-        static_bucket_name=storage.static_bucket_name,
-        log_bucket_name=storage.log_bucket_name,
-        media_signing=storage.media_signing,
+        load_balancer=load_balancer.target,
+        buckets=storage.buckets,
         media_public_path_pattern=settings.storage.media_public_path_pattern,
         amplify_stage="PRODUCTION" if settings.stack.is_production else "DEVELOPMENT",
         waf_log_retention_days=settings.observability.log_retention_days,
@@ -214,22 +201,13 @@ observability = Observability(
     ObservabilityArgs(
         config=settings.observability,
         kms_key_arn=kms.key_arn,
-        alb_arn_suffix=load_balancer.arn_suffix,
-        target_group_arn_suffix=load_balancer.target_group_arn_suffix,
-        cluster_name=services.cluster_name,
-        web_service_name=services.web_service_name,
-        worker_service_name=services.worker_service_name,
-        db_instance_identifier=database.instance_identifier,
-        # One lag alarm per replica: the count is a setting, so it is known before deployment.
-        db_replica_identifiers=[
-            database.replica_identifiers[index] for index in range(settings.database.read_replica_count)
-        ],
-        cache_replication_group_id=cache.replication_group_id,
-        cache_node_count=1 + settings.cache.replica_count,
+        load_balancer=load_balancer.target,
+        services=services.running,
+        database=database.connection,
+        cache=cache.endpoint,
+        site=edge.site,
         web_scales_to_zero=settings.app.nightly_scale_down,
         web_wanted_slots=settings.app.web_wanted_slots,
-        waf_metric_name=edge.waf_metric_name,
-        distribution_id=edge.distribution_id,
         keep_data=settings.data.keep_data,
         tags=tags,
     ),

@@ -8,6 +8,14 @@ import pulumi
 import pulumi_aws as aws
 
 from ._base import merge_tags
+from .handles import WorkloadGroups
+
+
+def client_group_ids(clients: WorkloadGroups | None) -> list[pulumi.Input[str]]:
+    """The workloads' groups in the order their ingress rules are numbered: web, then worker."""
+    if clients is None:
+        return []
+    return [clients.web_security_group_id, clients.worker_security_group_id]
 
 
 def client_only_security_group(

@@ -22,6 +22,7 @@ import pulumi_aws as aws
 
 from ._base import merge_tags, service_trust_policy, type_token
 from .config_base import Problem, ValidatedConfig
+from .handles import DatabaseEndpoint, Placement
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 PORT_FORWARD_DOCUMENT = "AWS-StartPortForwardingSessionToRemoteHost"
@@ -56,18 +57,17 @@ class BastionConfig(ValidatedConfig):
 class BastionArgs:
     config: BastionConfig
     """What the operator set. Required."""
-    vpc_id: pulumi.Input[str]
-    """VPC of the subnet. Required."""
-    vpc_cidr: pulumi.Input[str]
-    """VPC range: the bastion may open connections to the database port inside it. Required."""
-    subnet_id: pulumi.Input[str]
-    """A private app subnet (egress through NAT or VPC endpoints for the SSM agent). Required."""
+    placement: Placement
+    """The network's placement: the bastion goes into its first app subnet (egress through NAT or VPC
+    endpoints for the SSM agent) and may open connections to the database port inside its VPC range.
+    Required."""
     kms_key_arn: pulumi.Input[str]
     """Stack KMS key for the root volume. Required."""
-    database_address: pulumi.Input[str]
-    """Host name the port forwarding targets (the database primary). Required."""
+    database: DatabaseEndpoint
+    """The database: port forwarding targets its primary's address. Required."""
     database_port: int = 5432
-    """Database port, forwarded to the same local port. Default: 5432."""
+    """Database port, forwarded to the same local port; a plain number because the egress rule is
+    created with it before the database reports its own. Default: 5432."""
     ami_parameter: str = AMI_PARAMETER
     """Public SSM parameter naming the image. Default: the latest Amazon Linux 2023 arm64 image."""
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -133,7 +133,7 @@ class Bastion(pulumi.ComponentResource):
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             description="SSM bastion: no inbound at all; out to AWS APIs and the database port",
-            vpc_id=args.vpc_id,
+            vpc_id=args.placement.vpc_id,
             tags=merge_tags(tags, Name=f"{name}-sg"),
             opts=child,
         )
@@ -154,7 +154,7 @@ class Bastion(pulumi.ComponentResource):
             f"{name}-egress-database",
             security_group_id=security_group.id,
             # The database admits this group; its own group decides, the VPC range only bounds it.
-            cidr_ipv4=args.vpc_cidr,
+            cidr_ipv4=args.placement.vpc_cidr,
             ip_protocol="tcp",
             from_port=args.database_port,
             to_port=args.database_port,
@@ -180,7 +180,7 @@ class Bastion(pulumi.ComponentResource):
             f"{name}-instance",
             ami=image.insecure_value,
             instance_type=args.config.instance_type,
-            subnet_id=args.subnet_id,
+            subnet_id=pulumi.Output.from_input(args.placement.app_subnet_ids).apply(lambda ids: ids[0]),
             vpc_security_group_ids=[security_group.id],
             associate_public_ip_address=False,
             iam_instance_profile=profile.name,
@@ -212,7 +212,7 @@ class Bastion(pulumi.ComponentResource):
 
         self.security_group_id = security_group.id
         self.instance_id = instance.id
-        self.port_forward_command = pulumi.Output.all(instance.id, args.database_address, region).apply(
+        self.port_forward_command = pulumi.Output.all(instance.id, args.database.address, region).apply(
             lambda v: port_forward_command(v[0], v[1], args.database_port, v[2])
         )
         self.session_policy_arn = policy.arn

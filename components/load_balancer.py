@@ -10,7 +10,7 @@ group on the container port. See "Application tier" in the README for why this s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from ._base import merge_tags, type_token
 from .app_values import CERTIFICATE_ARN, HOST_NAME, SECURITY_GROUP_ID
 from .certificates import dns_validated_certificate
 from .config_base import Problem, ValidatedConfig, between, collect
-from .handles import AlbTarget
+from .handles import AlbTarget, Buckets, Placement, WorkloadGroups
 
 # AWS-managed prefix list of the addresses CloudFront uses to reach origins, VPC origins included.
 CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
@@ -115,14 +115,15 @@ class LoadBalancerConfig(ValidatedConfig):
 class LoadBalancerArgs:
     config: LoadBalancerConfig
     """What the operator set. Required."""
-    vpc_id: pulumi.Input[str]
-    """VPC of the load balancer and its target group. Required."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """Private app subnets, one per AZ, where the ALB's interfaces live. Required."""
-    web_security_group_id: pulumi.Input[str]
-    """Security group of the web tasks; this component admits the ALB into it on the container port. Required."""
-    log_bucket_name: pulumi.Input[str]
-    """Bucket that receives the access logs (SSE-S3, ALB delivery allowed under `alb/`). Required."""
+    placement: Placement
+    """The network's placement: the load balancer and its target group belong to its VPC, the ALB's
+    interfaces live in its private app subnets (one per AZ). Required."""
+    workloads: WorkloadGroups
+    """The workloads' groups: this component admits the ALB into the web group on the container
+    port. Required."""
+    buckets: Buckets
+    """The storage's buckets: the log bucket receives the access logs (SSE-S3, ALB delivery allowed
+    under `alb/`). Required."""
     container_port: int = 8000
     """Port gunicorn listens on in the web container (the services' config); the target group
     forwards to it. Default: 8000."""
@@ -185,7 +186,7 @@ class LoadBalancer(pulumi.ComponentResource):
         security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             description="Internal ALB: from CloudFront VPC origins only, to the web tasks only",
-            vpc_id=args.vpc_id,
+            vpc_id=args.placement.vpc_id,
             tags=merge_tags(tags, Name=f"{name}-alb"),
             opts=child,
         )
@@ -197,13 +198,13 @@ class LoadBalancer(pulumi.ComponentResource):
             ip_protocol="tcp",
             from_port=args.container_port,
             to_port=args.container_port,
-            referenced_security_group_id=args.web_security_group_id,
+            referenced_security_group_id=args.workloads.web_security_group_id,
             tags=merge_tags(tags, Name=f"{name}-to-web"),
             opts=child,
         )
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-web-from-alb",
-            security_group_id=args.web_security_group_id,
+            security_group_id=args.workloads.web_security_group_id,
             description="From the internal ALB on the container port",
             ip_protocol="tcp",
             from_port=args.container_port,
@@ -217,12 +218,12 @@ class LoadBalancer(pulumi.ComponentResource):
             f"{name}-alb",
             load_balancer_type="application",
             internal=True,
-            subnets=args.subnet_ids,
+            subnets=args.placement.app_subnet_ids,
             security_groups=[security_group.id],
             drop_invalid_header_fields=True,
             idle_timeout=config.idle_timeout_seconds,
             enable_deletion_protection=config.deletion_protection,
-            access_logs={"bucket": args.log_bucket_name, "prefix": args.access_log_prefix, "enabled": True},
+            access_logs={"bucket": args.buckets.log_name, "prefix": args.access_log_prefix, "enabled": True},
             tags=merge_tags(tags, Name=f"{name}-alb"),
             opts=child,
         )
@@ -230,7 +231,7 @@ class LoadBalancer(pulumi.ComponentResource):
         target_group = aws.lb.TargetGroup(
             f"{name}-web",
             target_type="ip",  # Fargate tasks register by their ENI address
-            vpc_id=args.vpc_id,
+            vpc_id=args.placement.vpc_id,
             port=args.container_port,
             protocol="HTTP",
             protocol_version="HTTP1",

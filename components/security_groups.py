@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from ._base import merge_tags, type_token
 from .config_base import Problem, ValidatedConfig
-from .handles import WorkloadGroups
+from .handles import Placement, WorkloadGroups
 
 
 def egress_destination(entry: str) -> tuple[str, int] | None:
@@ -62,8 +62,8 @@ class WorkloadSecurityGroupsConfig(ValidatedConfig):
 
 @dataclass(frozen=True)
 class WorkloadSecurityGroupsArgs:
-    vpc_id: pulumi.Input[str]
-    """VPC the groups belong to. Required."""
+    placement: Placement
+    """The network's placement; the groups belong to its VPC. Required."""
     config: WorkloadSecurityGroupsConfig = field(
         default_factory=lambda: WorkloadSecurityGroupsConfig(extra_egress=())
     )
@@ -93,7 +93,7 @@ class WorkloadSecurityGroups(pulumi.ComponentResource):
             role: aws.ec2.SecurityGroup(
                 f"{name}-{role}",
                 description=description,
-                vpc_id=args.vpc_id,
+                vpc_id=args.placement.vpc_id,
                 tags=merge_tags(args.tags, Name=f"{name}-{role}", Workload=role),
                 opts=pulumi.ResourceOptions(parent=self),
             )

@@ -21,6 +21,8 @@ from components.handles import (
 )
 from components.load_balancer import LoadBalancer, LoadBalancerArgs, LoadBalancerConfig
 from offline.engine import RegisteredResource, Registrations
+from tests import _handles as stand_in
+from tests._handles import workload_groups
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -65,10 +67,9 @@ def load_balancer_args(**changes: Any) -> LoadBalancerArgs:
     changes = {k: v for k, v in changes.items() if k not in names or k == "origin_domain_name"}
     args = LoadBalancerArgs(
         config=config,
-        vpc_id=VPC_ID,
-        subnet_ids=APP_SUBNETS,
-        web_security_group_id=WEB_SG,
-        log_bucket_name=LOG_BUCKET,
+        placement=placement(vpc_id=VPC_ID, app_subnet_ids=APP_SUBNETS),
+        workloads=workload_groups(web_security_group_id=WEB_SG, worker_security_group_id=WORKER_SG),
+        buckets=buckets(log_name=LOG_BUCKET),
         tags={"Stack": "test"},
     )
     return replace(args, **changes)
@@ -125,84 +126,68 @@ ALB_DNS = "internal-epicvibe-alb-1.eu-west-1.elb.amazonaws.com"
 SITE_HOST = "www.epicvibe.example"
 
 
+# The app tier's stand-ins for other components' handles: tests/_handles.py's records with the
+# values the assertions here name (this module's bucket names, secrets and subnets).
+
+
 def placement(**changes: Any) -> Placement:
-    values: dict[str, Any] = {
-        "vpc_id": VPC_ID,
-        "vpc_cidr": "10.20.0.0/16",
-        "app_subnet_ids": APP_SUBNETS,
-        "data_subnet_ids": ["subnet-0eee5555ffff66667", "subnet-0ggg7777hhhh88889"],
-    }
-    return Placement(**{**values, **changes})
+    return stand_in.placement(
+        **{"vpc_id": VPC_ID, "vpc_cidr": "10.20.0.0/16", "app_subnet_ids": APP_SUBNETS, **changes}
+    )
 
 
 def alb_target(lb: LoadBalancer | None = None, /, **changes: Any) -> AlbTarget:
     """The load balancer's handle: `lb`'s own when given, else stand-ins."""
     if lb is not None:
         return replace(lb.target, **changes)
-    values: dict[str, Any] = {
-        "arn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/epicvibe-alb/0123456789abcdef",
-        "arn_suffix": "app/epicvibe-alb/0123456789abcdef",
-        "dns_name": ALB_DNS,
-        "https": False,
-        "origin_domain_name": None,
-        "idle_timeout_seconds": 60,
-        "target_group_arn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:targetgroup/web/0123456789abcdef",
-        "target_group_arn_suffix": "targetgroup/web/0123456789abcdef",
-    }
-    return AlbTarget(**{**values, **changes})
+    return stand_in.alb_target(
+        **{
+            "arn": f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/epicvibe-alb/0123456789abcdef",
+            "arn_suffix": "app/epicvibe-alb/0123456789abcdef",
+            "dns_name": ALB_DNS,
+            **changes,
+        }
+    )
 
 
 def site(lb: LoadBalancer | None = None, /, **changes: Any) -> Site:
     """The public site; behind `lb` when given (its DNS name is the origin host)."""
-    values: dict[str, Any] = {
-        "url": SITE_URL,
-        "host": SITE_HOST,
-        "origin_host": lb.dns_name if lb else ALB_DNS,
-        "distribution_id": "E2QWRUHAPOMQZL",
-        "distribution_arn": f"arn:aws:cloudfront::{ACCOUNT}:distribution/E2QWRUHAPOMQZL",
-        "waf_metric_name": None,
-    }
-    return Site(**{**values, **changes})
+    return stand_in.site(
+        **{"url": SITE_URL, "host": SITE_HOST, "origin_host": lb.dns_name if lb else ALB_DNS, **changes}
+    )
 
 
 def database_endpoint(**changes: Any) -> DatabaseEndpoint:
-    values: dict[str, Any] = {
-        "address": "epicvibe-db.c0a1b2c3d4e5.eu-west-1.rds.amazonaws.com",
-        "port": 5432,
-        "name": "epicvibe",
-        "reader_addresses": ["epicvibe-db-replica-0.c0a1b2c3d4e5.eu-west-1.rds.amazonaws.com"],
-        "resource_ids": [DB_RESOURCE_ID],
-        "app_username": "app",
-        "instance_identifier": "epicvibe-db",
-        "replica_identifiers": ["epicvibe-db-replica-0"],
-    }
-    return DatabaseEndpoint(**{**values, **changes})
+    return stand_in.database_endpoint(
+        **{
+            "address": "epicvibe-db.c0a1b2c3d4e5.eu-west-1.rds.amazonaws.com",
+            "reader_addresses": ["epicvibe-db-replica-0.c0a1b2c3d4e5.eu-west-1.rds.amazonaws.com"],
+            "resource_ids": [DB_RESOURCE_ID],
+            "instance_identifier": "epicvibe-db",
+            "replica_identifiers": ["epicvibe-db-replica-0"],
+            **changes,
+        }
+    )
 
 
 def cache_endpoint(**changes: Any) -> CacheEndpoint:
-    values: dict[str, Any] = {
-        "primary_address": "master.epicvibe-redis.abc123.euw1.cache.amazonaws.com",
-        "reader_address": "replica.epicvibe-redis.abc123.euw1.cache.amazonaws.com",
-        "port": 6379,
-        "auth_secret_arn": CACHE_SECRET,
-        "auth_secret_name": CACHE_SECRET_NAME,
-        "replication_group_id": "epicvibe-redis",
-        "node_count": 2,
-    }
-    return CacheEndpoint(**{**values, **changes})
+    return stand_in.cache_endpoint(
+        **{"auth_secret_arn": CACHE_SECRET, "auth_secret_name": CACHE_SECRET_NAME, **changes}
+    )
 
 
 def buckets(**changes: Any) -> Buckets:
-    values: dict[str, Any] = {
-        "media_name": MEDIA_BUCKET,
-        "media_arn": MEDIA_ARN,
-        "media_regional_domain_name": f"{MEDIA_BUCKET}.s3.{REGION}.amazonaws.com",
-        "static_name": STATIC_BUCKET,
-        "static_regional_domain_name": f"{STATIC_BUCKET}.s3.{REGION}.amazonaws.com",
-        "log_name": LOG_BUCKET,
-        "media_signing": None,
-    }
-    return Buckets(**{**values, **changes})
+    return stand_in.buckets(
+        **{
+            "media_name": MEDIA_BUCKET,
+            "media_arn": MEDIA_ARN,
+            "media_regional_domain_name": f"{MEDIA_BUCKET}.s3.{REGION}.amazonaws.com",
+            "static_name": STATIC_BUCKET,
+            "static_regional_domain_name": f"{STATIC_BUCKET}.s3.{REGION}.amazonaws.com",
+            "log_name": LOG_BUCKET,
+            **changes,
+        }
+    )
 
 
 def services_args(lb: LoadBalancer | None = None, **changes: Any) -> DjangoServicesArgs:

@@ -11,7 +11,8 @@ from collections.abc import Callable
 import pytest
 
 from components.bastion import BastionArgs, BastionConfig, port_forward_command
-from offline.engine import ProgramRun
+from offline.engine import ProgramRun, Registrations
+from tests._handles import database_endpoint, placement
 
 INSTANCE = "aws:ec2/instance:Instance"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -139,10 +140,31 @@ def test_a_port_that_is_no_tcp_port_is_refused() -> None:
     with pytest.raises(ValueError, match="TCP port"):
         BastionArgs(
             config=BastionConfig(enabled=True, instance_type="t4g.nano"),
-            vpc_id="vpc",
-            vpc_cidr="10.0.0.0/16",
-            subnet_id="subnet",
+            placement=placement(),
             kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/unit",
-            database_address="db",
+            database=database_endpoint(address="db"),
             database_port=0,
         )
+
+
+def test_component_built_directly_goes_into_the_first_app_subnet_of_the_placement(
+    build: Callable[..., Registrations],
+) -> None:
+    from components.bastion import Bastion
+
+    built = build(
+        lambda: Bastion(
+            "unit",
+            BastionArgs(
+                config=BastionConfig(enabled=True, instance_type="t4g.nano"),
+                placement=placement(
+                    vpc_id="vpc-1", vpc_cidr="10.9.0.0/16", app_subnet_ids=["subnet-a", "subnet-b"]
+                ),
+                kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/unit",
+                database=database_endpoint(address="db.example.internal"),
+            ),
+        )
+    )
+    assert built.named("unit-instance").inputs["subnetId"] == "subnet-a"
+    assert built.named("unit-sg").inputs["vpcId"] == "vpc-1"
+    assert built.named("unit-egress-database").inputs["cidrIpv4"] == "10.9.0.0/16"

@@ -11,6 +11,7 @@ from pulumi.runtime import rpc
 
 from components.cache import Cache, CacheArgs, CacheConfig
 from offline.engine import SECRET_PLACEHOLDER, ProgramRun, RegisteredResource, Registrations
+from tests._handles import placement, workload_groups
 from tests.test_cache_config import VALID_CONFIG
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -126,10 +127,9 @@ def test_url_template_points_at_the_primary_over_tls_without_the_token(
             CacheArgs(
                 config=CacheConfig(**{**VALID_CONFIG, "auth_token": "a-token-of-sixteen-or-more"}),
                 replication_group_id="unit-cache",
-                subnet_ids=["subnet-data-a"],
-                vpc_id="vpc-0123",
+                placement=placement(vpc_id="vpc-0123", data_subnet_ids=["subnet-data-a"]),
                 kms_key_arn=KEY_ARN,
-                client_security_group_ids=["sg-app"],
+                clients=workload_groups(web_security_group_id="sg-app", worker_security_group_id="sg-worker"),
             ),
         )
 
@@ -140,7 +140,7 @@ def test_url_template_points_at_the_primary_over_tls_without_the_token(
     primary = group(built).outputs["primaryEndpointAddress"]
     assert url == f"rediss://:{{auth_token}}@{primary}:6379/0"
     assert "a-token-of-sixteen-or-more" not in url
-    assert [r.inputs["referencedSecurityGroupId"] for r in built.of_type(INGRESS)] == ["sg-app"]
+    assert [r.inputs["referencedSecurityGroupId"] for r in built.of_type(INGRESS)] == ["sg-app", "sg-worker"]
     assert group(built).protect is False
 
 
@@ -166,8 +166,7 @@ def test_a_replication_group_id_elasticache_refuses_is_refused_with_the_fix(grou
         CacheArgs(
             config=CacheConfig(**VALID_CONFIG),
             replication_group_id=group_id,
-            subnet_ids=["s"],
-            vpc_id="vpc",
+            placement=placement(),
             kms_key_arn=KEY_ARN,
         )
     assert repr(group_id) in str(caught.value)

@@ -11,6 +11,7 @@ import pytest
 
 from components.database import Database, DatabaseArgs, DatabaseConfig
 from offline.engine import ProgramRun, RegisteredResource, Registrations
+from tests._handles import placement, workload_groups
 
 INSTANCE = "aws:rds/instance:Instance"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -283,11 +284,10 @@ def test_component_built_directly_admits_exactly_the_given_groups(
             "unit",
             DatabaseArgs(
                 identifier="unit-db",
-                subnet_ids=["subnet-data-a", "subnet-data-b"],
-                vpc_id="vpc-0123",
+                placement=placement(vpc_id="vpc-0123", data_subnet_ids=["subnet-data-a", "subnet-data-b"]),
                 kms_key_arn=KEY_ARN,
                 config=database_config(log_exports=()),
-                client_security_group_ids=["sg-app", "sg-ops"],
+                clients=workload_groups(web_security_group_id="sg-app", worker_security_group_id="sg-ops"),
                 tags={"Team": "data"},
             ),
         )
@@ -311,10 +311,9 @@ def test_a_client_admitted_after_construction_gets_the_next_rule(build: Callable
             DatabaseArgs(
                 identifier="unit-db",
                 config=database_config(),
-                subnet_ids=["s-1", "s-2"],
-                vpc_id="vpc-1",
+                placement=placement(vpc_id="vpc-1", data_subnet_ids=["s-1", "s-2"]),
                 kms_key_arn=KEY_ARN,
-                client_security_group_ids=["sg-app", "sg-worker"],
+                clients=workload_groups(web_security_group_id="sg-app", worker_security_group_id="sg-worker"),
             ),
         )
         database.admit("sg-bastion")
@@ -340,8 +339,7 @@ def test_no_clients_means_no_ingress(build: Callable[..., Registrations]) -> Non
             DatabaseArgs(
                 identifier="lonely",
                 config=database_config(),
-                subnet_ids=["s-1", "s-2"],
-                vpc_id="vpc-1",
+                placement=placement(vpc_id="vpc-1", data_subnet_ids=["s-1", "s-2"]),
                 kms_key_arn=KEY_ARN,
             ),
         )
@@ -363,8 +361,7 @@ def test_bad_arguments_are_refused_with_the_fix(kwargs: dict, message: str) -> N
     base = {
         "identifier": "unit",
         "config": database_config(),
-        "subnet_ids": ["s"],
-        "vpc_id": "vpc",
+        "placement": placement(),
         "kms_key_arn": KEY_ARN,
     }
     with pytest.raises(ValueError, match=message):

@@ -10,6 +10,7 @@ import pytest
 
 from components.database import Database, DatabaseArgs, DatabaseConfig
 from offline.engine import ProgramRun, RecordingMonitor, Registrations
+from tests._handles import placement
 from tests.test_database import CONFIG_VALUES, database_config
 from tests.test_settings import KEY, load, refusal
 
@@ -17,8 +18,7 @@ KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/unit"
 SNAPSHOT = "maple-quest-db-cutover-stackkey"
 BASE: dict[str, Any] = {
     "identifier": "unit",
-    "subnet_ids": ["s-1", "s-2"],
-    "vpc_id": "vpc-1",
+    "placement": placement(vpc_id="vpc-1", data_subnet_ids=["s-1", "s-2"]),
     "kms_key_arn": KEY_ARN,
     "config": database_config(),
 }

@@ -16,6 +16,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.sync_await import _sync_await
 
 from components.edge import FORWARDED_HOST_FUNCTION, MANAGED_RULE_GROUPS, Edge, EdgeArgs, EdgeConfig
+from components.handles import AlbTarget, Buckets
 from offline.engine import (
     RegisteredResource,
     Registrations,
@@ -29,6 +30,7 @@ from offline.mocks import (
     MANAGED_ORIGIN_REQUEST_POLICIES,
 )
 from settings import load_settings
+from tests._handles import alb_target, buckets
 from tests.conftest import ROOT, STACKS
 from tests.test_edge_pieces import DEFAULTS as CONFIG_DEFAULTS
 
@@ -57,19 +59,32 @@ ZONE = "Z0000000EXAMPLE0ZONE"
 TOKEN = "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
 
 
+def alb(**changes: Any) -> AlbTarget:
+    """The load balancer's handle: HTTP to its DNS name unless changed."""
+    return alb_target(
+        **{"arn": ALB_ARN, "dns_name": ALB_DNS, "https": False, "origin_domain_name": None, **changes}
+    )
+
+
+def stored(**changes: Any) -> Buckets:
+    """The storage's handle: no media signing unless changed."""
+    values = {
+        "static_regional_domain_name": STATIC_DOMAIN,
+        "media_regional_domain_name": MEDIA_DOMAIN,
+        "log_name": "epicvibe-logs-0a1b2c",
+        "static_name": "epicvibe-static-0a1b2c",
+    }
+    return buckets(**{**values, **changes})
+
+
 def edge_args(**overrides: Any) -> EdgeArgs:
     """Stand-ins shaped like the LoadBalancer and Storage outputs the lead will pass; overrides of
     EdgeConfig's fields go into the config (Pulumi.yaml's defaults otherwise)."""
     config = {name: overrides.pop(name) for name in list(overrides) if name in CONFIG_DEFAULTS}
     values: dict[str, Any] = {
         "config": EdgeConfig(**{**CONFIG_DEFAULTS, **config}),
-        "alb_arn": ALB_ARN,
-        "alb_dns_name": ALB_DNS,
-        "alb_https": False,
-        "static_bucket_regional_domain_name": STATIC_DOMAIN,
-        "media_bucket_regional_domain_name": MEDIA_DOMAIN,
-        "log_bucket_name": "epicvibe-logs-0a1b2c",
-        "static_bucket_name": "epicvibe-static-0a1b2c",
+        "load_balancer": alb(),
+        "buckets": stored(),
         "tags": {"Stack": "test", "Owner": "platform-team"},
     }
     values.update(overrides)
@@ -140,7 +155,7 @@ def test_default_behaviour_reaches_the_alb_through_a_vpc_origin_uncached(
 def test_origin_protocol_follows_the_albs_listener(
     build: Callable[..., Registrations], alb_https: bool, policy: str
 ) -> None:
-    _, built = build_edge(build, alb_https=alb_https)
+    _, built = build_edge(build, load_balancer=alb(https=alb_https))
     (vpc_origin,) = built.of_type(VPC_ORIGIN)
     config = vpc_origin.inputs["vpcOriginEndpointConfig"]
     assert config["originProtocolPolicy"] == policy
@@ -241,8 +256,8 @@ def test_app_outages_show_the_maintenance_page_from_the_static_bucket(
     assert "<html" in page.inputs["content"]
 
 
-def test_without_the_static_bucket_name_no_page_is_uploaded(build: Callable[..., Registrations]) -> None:
-    _, built = build_edge(build, static_bucket_name=None)
+def test_without_the_upload_no_page_is_uploaded(build: Callable[..., Registrations]) -> None:
+    _, built = build_edge(build, upload_maintenance_page=False)
     assert not built.of_type(BUCKET_OBJECT)
     assert distribution(built)["customErrorResponses"]
 
@@ -335,7 +350,7 @@ def test_origin_host_is_the_host_header_django_receives(
     build: Callable[..., Registrations], origin_domain_name: str | None, expected: str
 ) -> None:
     edge, built = build_edge(
-        build, origin_domain_name=origin_domain_name, alb_https=origin_domain_name is not None
+        build, load_balancer=alb(https=origin_domain_name is not None, origin_domain_name=origin_domain_name)
     )
     assert resolve(edge.origin_host) == expected
     # AllViewerExceptHostHeader: CloudFront sends the origin's domain name as Host.

@@ -37,6 +37,7 @@ from components.edge.config import (
 from components.edge.headers import amplify_custom_headers, security_headers_config
 from components.edge.waf import log_key_policy, redacted_fields, web_acl_rules
 from settings import declared_keys
+from tests._handles import alb_target, buckets
 from tests.conftest import ROOT
 
 POLICIES = Policies(
@@ -61,12 +62,8 @@ DEFAULTS: dict[str, Any] = {
 }
 REQUIRED: dict[str, Any] = {
     "config": EdgeConfig(**DEFAULTS),
-    "alb_arn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/lb/1",
-    "alb_dns_name": "internal-lb.eu-west-1.elb.amazonaws.com",
-    "alb_https": True,
-    "static_bucket_regional_domain_name": "static.s3.eu-west-1.amazonaws.com",
-    "media_bucket_regional_domain_name": "media.s3.eu-west-1.amazonaws.com",
-    "log_bucket_name": "logs",
+    "load_balancer": alb_target(https=True, origin_domain_name="origin.epicvibe.example"),
+    "buckets": buckets(),
 }
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from components.database import DatabaseArgs
 from offline.engine import ProgramRun, RegisteredResource, run_program
+from tests._handles import placement
 from tests.conftest import ROOT, STACKS
 from tests.test_database import database_config
 
@@ -75,8 +76,7 @@ def test_the_database_refuses_a_managed_master_password_with_replicas() -> None:
     with pytest.raises(ValueError, match="read replica"):
         DatabaseArgs(
             identifier="epicvibe-prod",
-            subnet_ids=[],
-            vpc_id="vpc-1",
+            placement=placement(vpc_id="vpc-1", data_subnet_ids=[]),
             kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/x",
             config=database_config(read_replica_count=1),
             managed_master_password=True,

@@ -24,6 +24,7 @@ from tests._app_tier import (
     load_balancer_args,
     load_balancer_config,
 )
+from tests._handles import buckets, placement, workload_groups
 
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
@@ -195,10 +196,9 @@ def test_bad_arguments_are_refused_with_the_fix(change: dict[str, object], messa
     with pytest.raises(ValueError, match=message):
         LoadBalancerArgs(
             config=load_balancer_config(),
-            vpc_id=VPC_ID,
-            subnet_ids=APP_SUBNETS,
-            web_security_group_id=WEB_SG,
-            log_bucket_name=LOG_BUCKET,
+            placement=placement(vpc_id=VPC_ID, app_subnet_ids=APP_SUBNETS),
+            workloads=workload_groups(web_security_group_id=WEB_SG),
+            buckets=buckets(log_name=LOG_BUCKET),
             **change,  # type: ignore[arg-type]
         )
 

@@ -10,8 +10,10 @@ from typing import Any
 import pulumi
 import pytest
 
+from components.handles import CacheEndpoint, DatabaseEndpoint, Site
 from components.observability import AlarmThresholds, Observability, ObservabilityArgs, ObservabilityConfig
 from offline.engine import (
+    ProgramRun,
     RegisteredResource,
     Registrations,
     activate_mocks,
@@ -20,6 +22,7 @@ from offline.engine import (
 )
 from settings import declared_keys, load_settings
 from settings.keys import ALARM_THRESHOLD_KEYS
+from tests._handles import alb_target, cache_endpoint, database_endpoint, running_services, site
 from tests.conftest import ROOT, STACKS
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -43,6 +46,18 @@ THRESHOLDS = AlarmThresholds(
 )
 
 
+def watched_database(replicas: list[str] = REPLICAS) -> DatabaseEndpoint:
+    return database_endpoint(instance_identifier="epicvibe-db", replica_identifiers=replicas)
+
+
+def watched_cache(nodes: int = 2) -> CacheEndpoint:
+    return cache_endpoint(replication_group_id="epicvibe-redis", node_count=nodes)
+
+
+def watched_site(waf_metric_name: str | None = WAF_METRIC) -> Site:
+    return site(distribution_id="E2QWRUHAPOMQZL", waf_metric_name=waf_metric_name)
+
+
 def observability_args(
     *,
     alarm_email: str | None = "oncall@epicvibe.example.com",
@@ -54,17 +69,15 @@ def observability_args(
     values: dict[str, Any] = {
         "config": config,
         "kms_key_arn": KMS_KEY_ARN,
-        "alb_arn_suffix": ALB,
-        "target_group_arn_suffix": TARGET_GROUP,
-        "cluster_name": "epicvibe-cluster",
-        "web_service_name": "epicvibe-web",
-        "worker_service_name": "epicvibe-worker",
-        "db_instance_identifier": "epicvibe-db",
-        "db_replica_identifiers": REPLICAS,
-        "cache_replication_group_id": "epicvibe-redis",
-        "cache_node_count": 2,
-        "waf_metric_name": WAF_METRIC,
-        "distribution_id": "E2QWRUHAPOMQZL",
+        "load_balancer": alb_target(arn_suffix=ALB, target_group_arn_suffix=TARGET_GROUP),
+        "services": running_services(
+            cluster_name="epicvibe-cluster",
+            web_service_name="epicvibe-web",
+            worker_service_name="epicvibe-worker",
+        ),
+        "database": watched_database(),
+        "cache": watched_cache(),
+        "site": watched_site(),
         "tags": {"Stack": "test", "Owner": "platform-team"},
     }
     values.update(overrides)
@@ -163,7 +176,7 @@ def test_the_5xx_alarm_compares_a_rate_not_a_count(build: Callable[..., Registra
 def test_redis_alarms_judge_the_worst_node_and_the_total_evictions(
     build: Callable[..., Registrations],
 ) -> None:
-    found = alarms(build_observability(build, cache_node_count=3))
+    found = alarms(build_observability(build, cache=watched_cache(nodes=3)))
     expressions = {
         role: next(q["expression"] for q in found[role].inputs["metricQueries"] if q["returnData"])
         for role in ("redis-cpu", "redis-memory", "redis-evictions")
@@ -177,7 +190,7 @@ def test_redis_alarms_judge_the_worst_node_and_the_total_evictions(
 
 @pytest.mark.parametrize("replicas", [[], ["db-replica-a"], ["r0", "r1", "r2"]])
 def test_one_lag_alarm_per_replica(build: Callable[..., Registrations], replicas: list[str]) -> None:
-    found = alarms(build_observability(build, db_replica_identifiers=replicas))
+    found = alarms(build_observability(build, database=watched_database(replicas)))
     lag = sorted(role for role in found if role.endswith("-lag"))
     assert lag == [f"rds-replica-{i}-lag" for i in range(1, len(replicas) + 1)]
 
@@ -238,7 +251,7 @@ def test_the_waf_alarm_lives_in_us_east_1_with_its_own_topic_and_key(
 
 
 def test_without_waf_there_is_no_us_east_1_part(build: Callable[..., Registrations]) -> None:
-    built = build_observability(build, waf_metric_name=None)
+    built = build_observability(build, site=watched_site(waf_metric_name=None))
     assert "waf-blocked-spike" not in alarms(built)
     assert not built.of_type(PROVIDER, KMS_KEY)
     assert [t.name for t in built.of_type(TOPIC)] == ["ops-alarms"]
@@ -315,8 +328,10 @@ def test_thresholds_out_of_range_are_refused(field: str, value: int) -> None:
 
 
 def test_args_out_of_range_are_refused() -> None:
-    with pytest.raises(ValueError, match="cache_node_count 7"):
-        observability_args(cache_node_count=7)
+    with pytest.raises(ValueError, match=r"cache\.node_count 7"):
+        observability_args(cache=watched_cache(nodes=7))
+    with pytest.raises(ValueError, match=r"site\.waf_metric_name ''"):
+        observability_args(site=watched_site(waf_metric_name=""))
     with pytest.raises(ValueError, match="alarm_email 'oncall'"):
         observability_args(alarm_email="oncall")
 
@@ -353,3 +368,24 @@ def test_thresholds_come_from_the_stack_settings(stack: str) -> None:
     assert {role: found[role].inputs["threshold"] for role in expected} == expected
     # Production pages someone; staging may leave the topic without subscribers.
     assert bool(built.of_type(SUBSCRIPTION)) == (stack == "prod")
+
+
+def test_in_the_prod_stack_the_alarms_watch_the_stacks_own_database_and_cache(
+    stack_runs: dict[str, ProgramRun],
+) -> None:
+    """The handles carry the producers' identifiers: no alarm watches a stand-in or a stale name."""
+    run = stack_runs["prod"]
+    found = {r.name.removeprefix("epicvibe-ops-"): r for r in run.of_type(ALARM)}
+    instances = {i.inputs["identifier"] for i in run.of_type("aws:rds/instance:Instance")}
+    replicas = sorted(role for role in found if role.startswith("rds-replica-"))
+    assert len(replicas) == len(instances) - 1 >= 1
+    watched_instances = {
+        dims["DBInstanceIdentifier"] for role in replicas for _, _, dims in watched(found[role])
+    }
+    assert (
+        watched_instances | {d["DBInstanceIdentifier"] for _, _, d in watched(found["rds-cpu"])} == instances
+    )
+    (group,) = run.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    nodes = [dims["CacheClusterId"] for _, _, dims in watched(found["redis-cpu"])]
+    assert len(nodes) == group.inputs["numCacheClusters"]
+    assert all(node.startswith(f"{group.inputs['replicationGroupId']}-") for node in nodes)

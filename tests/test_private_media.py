@@ -22,7 +22,7 @@ from offline.engine import ProgramRun, Registrations
 from platform_guard.edge import cloudfront_private_media_signed
 from tests._app_tier import buckets, services_args
 from tests.policy_harness import check_resource, engine_props
-from tests.test_edge import build_edge, distribution, edge_args
+from tests.test_edge import build_edge, distribution, edge_args, stored
 from tests.test_settings import refusal
 from tests.test_storage_pieces import storage_config
 
@@ -71,7 +71,7 @@ def bucket_paths(inputs: dict[str, Any]) -> list[str]:
 def test_with_a_key_media_needs_it_and_the_public_prefix_comes_first(
     build: Callable[..., Registrations],
 ) -> None:
-    _, built = build_edge(build, media_signing=signing())
+    _, built = build_edge(build, buckets=stored(media_signing=signing()))
     inputs = distribution(built)
     by_path = {b["pathPattern"]: b for b in inputs["orderedCacheBehaviors"]}
     # CloudFront takes the first behavior whose pattern matches: the public prefix must precede /media/*.
@@ -92,7 +92,9 @@ def test_without_a_key_no_private_media_is_served_from_the_bucket(
 
 
 def test_the_public_prefix_is_configurable(build: Callable[..., Registrations]) -> None:
-    _, built = build_edge(build, media_signing=signing(), media_public_path_pattern="/media/flyers/*")
+    _, built = build_edge(
+        build, buckets=stored(media_signing=signing()), media_public_path_pattern="/media/flyers/*"
+    )
     assert bucket_paths(distribution(built)) == ["/media/flyers/*", "/media/*"]
 
 
@@ -109,7 +111,7 @@ def test_a_public_prefix_that_would_expose_more_is_refused(pattern: str) -> None
 def test_the_pack_passes_our_edge_and_rejects_it_without_the_key_group(
     build: Callable[..., Registrations], signed: bool
 ) -> None:
-    _, built = build_edge(build, media_signing=signing() if signed else None)
+    _, built = build_edge(build, buckets=stored(media_signing=signing() if signed else None))
     (cdn,) = built.of_type(DISTRIBUTION)
     props = engine_props(cdn)
     assert check_resource(cloudfront_private_media_signed, DISTRIBUTION, props).passed

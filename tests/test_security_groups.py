@@ -26,9 +26,12 @@ def test_web_and_worker_groups_have_no_ingress(stack_runs: dict[str, ProgramRun]
 
 def test_component_built_directly_places_groups_in_the_given_vpc(build: Callable[..., Registrations]) -> None:
     from components.security_groups import WorkloadSecurityGroups, WorkloadSecurityGroupsArgs
+    from tests._handles import placement
 
     built = build(
-        lambda: WorkloadSecurityGroups("unit", WorkloadSecurityGroupsArgs(vpc_id="vpc-0abc", tags={"A": "b"}))
+        lambda: WorkloadSecurityGroups(
+            "unit", WorkloadSecurityGroupsArgs(placement=placement(vpc_id="vpc-0abc"), tags={"A": "b"})
+        )
     )
     groups = built.of_type(SECURITY_GROUP)
     assert sorted(g.name for g in groups) == ["unit-web", "unit-worker"]

@@ -10,15 +10,15 @@ key, which is where the app's tasks read it. Data at rest is encrypted with the 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from .._base import merge_tags, type_token
-from .._data_store import client_only_security_group
-from ..handles import CacheEndpoint
+from .._data_store import client_group_ids, client_only_security_group
+from ..handles import CacheEndpoint, Placement, WorkloadGroups
 from .config import CacheConfig
 
 PORT = 6379
@@ -32,14 +32,12 @@ class CacheArgs:
     """What the operator set (engine, size, replicas, windows, the AUTH token). Required."""
     replication_group_id: str
     """Replication group id, unique in the account and region, e.g. `epicvibe-prod`. Required."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """The isolated data subnets. Required."""
-    vpc_id: pulumi.Input[str]
-    """VPC of the subnets. Required."""
+    placement: Placement
+    """The network's placement: the store goes into its isolated data subnets. Required."""
     kms_key_arn: pulumi.Input[str]
     """Stack KMS key: data at rest, the auth secret and the slow-log group. Required."""
-    client_security_group_ids: Sequence[pulumi.Input[str]] = ()
-    """Security groups admitted on 6379 (web, worker). Default: none (nothing can connect)."""
+    clients: WorkloadGroups | None = None
+    """The workloads' groups, admitted on 6379 (web, then worker). Default: none (nothing can connect)."""
     log_retention_days: int = 30
     """Retention of the slow-log group. Default: 30."""
     keep_data: bool = False
@@ -77,9 +75,9 @@ class Cache(pulumi.ComponentResource):
             name,
             service=config.engine,
             description=f"{config.engine} {args.replication_group_id}: {PORT} from the listed client security groups only",
-            vpc_id=args.vpc_id,
+            vpc_id=args.placement.vpc_id,
             port=PORT,
-            client_security_group_ids=args.client_security_group_ids,
+            client_security_group_ids=client_group_ids(args.clients),
             tags=tags,
             parent=self,
         )
@@ -87,7 +85,7 @@ class Cache(pulumi.ComponentResource):
         subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
             description=f"Data subnets of {args.replication_group_id}",
-            subnet_ids=args.subnet_ids,
+            subnet_ids=args.placement.data_subnet_ids,
             tags=merge_tags(tags, Name=f"{name}-subnets"),
             opts=child,
         )

@@ -16,7 +16,7 @@ stack key instead of the never-expiring groups RDS would create on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +24,8 @@ import pulumi
 import pulumi_aws as aws
 
 from .._base import merge_tags, service_trust_policy, type_token
-from .._data_store import admit_client, client_only_security_group
-from ..handles import DatabaseEndpoint
+from .._data_store import admit_client, client_group_ids, client_only_security_group
+from ..handles import DatabaseEndpoint, Placement, WorkloadGroups
 from .config import PORT, DatabaseConfig
 from .values import (
     CA_CERTIFICATE,
@@ -48,15 +48,14 @@ class DatabaseArgs:
     exist before the instance. Required."""
     config: DatabaseConfig
     """What the operator set (engine, class, storage, availability, backups, monitoring, snapshot). Required."""
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
-    """The isolated data subnets (no route to the internet). Required."""
-    vpc_id: pulumi.Input[str]
-    """VPC of the subnets. Required."""
+    placement: Placement
+    """The network's placement: the store goes into its isolated data subnets. Required."""
     kms_key_arn: pulumi.Input[str]
     """Stack KMS key: storage, Performance Insights, the master secret and the log groups. Required."""
-    client_security_group_ids: Sequence[pulumi.Input[str]] = ()
-    """Security groups admitted on 5432 (web, worker). More can be admitted after construction with
-    `Database.admit` (the bastion, which needs the database's address first). Default: none."""
+    clients: WorkloadGroups | None = None
+    """The workloads' groups, admitted on 5432 (web, then worker). More can be admitted after
+    construction with `Database.admit` (the bastion, which needs the database's address first).
+    Default: none."""
     database_name: str | None = None
     """Database created on a new primary. Default: "app". Must stay unset with a snapshot to restore:
     a restored PostgreSQL keeps the snapshot's databases (RDS takes DBName on restore only for Oracle
@@ -133,9 +132,9 @@ class Database(pulumi.ComponentResource):
             name,
             service="PostgreSQL",
             description=f"PostgreSQL {args.identifier}: {PORT} from the listed client security groups only",
-            vpc_id=args.vpc_id,
+            vpc_id=args.placement.vpc_id,
             port=PORT,
-            client_security_group_ids=args.client_security_group_ids,
+            client_security_group_ids=client_group_ids(args.clients),
             tags=tags,
             parent=self,
         )
@@ -143,7 +142,7 @@ class Database(pulumi.ComponentResource):
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
             description=f"Data subnets of {args.identifier}",
-            subnet_ids=args.subnet_ids,
+            subnet_ids=args.placement.data_subnet_ids,
             tags=merge_tags(tags, Name=f"{name}-subnets"),
             opts=child,
         )
@@ -322,7 +321,7 @@ class Database(pulumi.ComponentResource):
         self._name = name
         self._tags = tags
         self._security_group = security_group
-        self._client_count = len(args.client_security_group_ids)
+        self._client_count = len(client_group_ids(args.clients))
         self.register_outputs(
             {
                 "address": self.address,

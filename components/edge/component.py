@@ -80,15 +80,17 @@ class Edge(pulumi.ComponentResource):
         ).id
         cors_s3 = aws.cloudfront.get_origin_request_policy_output(name=CORS_S3_ORIGIN, opts=invoke).id
 
-        origin_host = pulumi.Output.from_input(args.origin_domain_name or args.alb_dns_name)
+        origin_host = pulumi.Output.from_input(
+            args.load_balancer.origin_domain_name or args.load_balancer.dns_name
+        )
         vpc_origin = aws.cloudfront.VpcOrigin(
             f"{name}-alb-origin",
             vpc_origin_endpoint_config={
                 "name": f"{physical}-alb",
-                "arn": args.alb_arn,
+                "arn": args.load_balancer.arn,
                 "http_port": 80,
                 "https_port": 443,
-                "origin_protocol_policy": "https-only" if args.alb_https else "http-only",
+                "origin_protocol_policy": "https-only" if args.load_balancer.https else "http-only",
                 "origin_ssl_protocols": {"items": ["TLSv1.2"], "quantity": 1},
             },
             tags=merge_tags(tags, Name=f"{name}-alb-origin"),
@@ -149,16 +151,16 @@ class Edge(pulumi.ComponentResource):
             origins=origins(
                 alb_host=origin_host,
                 vpc_origin_id=vpc_origin.id,
-                static_domain=args.static_bucket_regional_domain_name,
+                static_domain=args.buckets.static_regional_domain_name,
                 static_access_control_id=access_controls["static"].id,
-                media_domain=args.media_bucket_regional_domain_name,
+                media_domain=args.buckets.media_regional_domain_name,
                 media_access_control_id=access_controls["media"].id,
             ),
             default_cache_behavior=default_behavior(policies, forwarded_host.arn),
             ordered_cache_behaviors=ordered_behaviors(
                 args.media_public_path_pattern,
                 policies,
-                args.media_signing.key_group_id if args.media_signing is not None else None,
+                args.buckets.media_signing.key_group_id if args.buckets.media_signing is not None else None,
             ),
             custom_error_responses=error_responses(args.maintenance_page_path, args.error_caching_seconds),
             restrictions={"geo_restriction": {"restriction_type": "none"}},
@@ -167,10 +169,10 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
 
-        if args.static_bucket_name is not None:
+        if args.upload_maintenance_page:
             aws.s3.BucketObjectv2(
                 f"{name}-maintenance-page",
-                bucket=args.static_bucket_name,
+                bucket=args.buckets.static_name,
                 key=args.maintenance_page_path.lstrip("/"),
                 content=MAINTENANCE_PAGE,
                 content_type="text/html; charset=utf-8",
@@ -324,7 +326,7 @@ class Edge(pulumi.ComponentResource):
             output_format="json",
             delivery_destination_configuration={
                 "destination_resource_arn": pulumi.Output.concat(
-                    "arn:", partition, ":s3:::", args.log_bucket_name, "/", args.log_prefix
+                    "arn:", partition, ":s3:::", args.buckets.log_name, "/", args.log_prefix
                 )
             },
             tags=args.tags,

@@ -12,18 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 
 from ..app_values import HOST_NAME
 from ..config_base import Problem, ValidatedConfig, between, collect, one_of
+from ..handles import AlbTarget, Buckets
 
 # Storage owns the pattern (its config judges mediaPublicPathPattern); the edge serves that folder.
 from ..storage.config import PUBLIC_MEDIA_PATTERN
-
-if TYPE_CHECKING:
-    from ..storage.config import MediaSigning
 
 # CloudFront-scoped resources (certificate, web ACL, its logs, log delivery) live in this region.
 EDGE_REGION = "us-east-1"
@@ -182,26 +180,21 @@ def _unless(ok: object, field: str, value: Any, fix: str) -> Problem | None:
 class EdgeArgs:
     config: EdgeConfig
     """What the operator set. Required."""
-    alb_arn: pulumi.Input[str]
-    """ARN of the internal ALB the VPC origin reaches (`LoadBalancer.arn`). Required."""
-    alb_dns_name: pulumi.Input[str]
-    """DNS name of that ALB (`LoadBalancer.dns_name`). Required."""
-    alb_https: bool
-    """Whether the ALB has a TLS listener (`LoadBalancer.https`): CloudFront then reaches it over
-    HTTPS only, otherwise over HTTP inside AWS's network. Required."""
-    static_bucket_regional_domain_name: pulumi.Input[str]
-    """Regional domain name of the static-files bucket, served under `/static/*`. Required."""
-    media_bucket_regional_domain_name: pulumi.Input[str]
-    """Regional domain name of the media bucket, served under `/media/*`. Required."""
-    log_bucket_name: pulumi.Input[str]
-    """Bucket that receives the access logs under `log_prefix`. Required."""
-    static_bucket_name: pulumi.Input[str] | None = None
-    """Name of the static bucket; when given, the maintenance page is uploaded to it at
-    `maintenance_page_path`. Default: None (the deploy pipeline must put the page there)."""
-    origin_domain_name: pulumi.Input[str] | None = None
-    """Host name CloudFront uses for the ALB (TLS SNI, certificate check and the Host header Django
-    receives). With an HTTPS listener set it to a name the ALB's certificate covers. Default: the ALB
-    DNS name."""
+    load_balancer: AlbTarget
+    """The internal ALB (`LoadBalancer.target`) the VPC origin reaches: by its ARN; over HTTPS only
+    when it has a TLS listener (`https`), otherwise over HTTP inside AWS's network; under its
+    `origin_domain_name` (TLS SNI, certificate check and the Host header Django receives) when set,
+    its DNS name otherwise. Required."""
+    buckets: Buckets
+    """The storage's buckets (`Storage.buckets`): static files served under `/static/*`, media under
+    `/media/*` (signed with its `media_signing` key group when set: every private media download
+    then needs a URL or cookie signed with its key; without it CloudFront serves no private media at
+    all, `/media/*` has no behavior of its own and reaches the app, and only
+    `media_public_path_pattern` is served from the bucket), access logs under `log_prefix` in the
+    log bucket. Required."""
+    upload_maintenance_page: bool = True
+    """Upload the maintenance page to the static bucket at `maintenance_page_path`. Default: True;
+    False leaves it to the deploy pipeline."""
     maintenance_page_path: str = "/static/maintenance.html"
     """Page shown instead of a 502/503/504 from the app; must be under `/static/` so that it is
     fetched from the bucket, not from the failing app. Default: /static/maintenance.html."""
@@ -221,11 +214,6 @@ class EdgeArgs:
     amplify_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Build-time environment of the front end, besides API_URL (always the site's URL, where Django
     answers). Names must not look like credentials. Default: none."""
-    media_signing: MediaSigning | None = None
-    """Key group (`Storage.media_signing`) CloudFront trusts on `/media/*`: every private media
-    download needs a URL or cookie signed with its key. Default: None, and then CloudFront serves no
-    private media at all: `/media/*` has no behavior of its own and reaches the app (default
-    behavior), never the bucket; only `media_public_path_pattern` is served from the bucket."""
     media_public_path_pattern: str = "/media/public/*"
     """Path pattern inside /media/ served from the bucket without a signature (truly public files,
     e.g. event flyers); ordered before `/media/*`. Default: /media/public/*."""

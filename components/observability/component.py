@@ -16,13 +16,14 @@ What the alarms and the dashboard contain is decided by the pure modules below t
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
 from .._base import merge_tags, type_token
+from ..handles import AlbTarget, CacheEndpoint, DatabaseEndpoint, RunningServices, Site
 from .alarms import AlarmSpec, Watched, alarm_catalogue, cache_node_id
 from .config import EDGE_REGION, ObservabilityConfig
 from .dashboard import dashboard_body
@@ -38,22 +39,20 @@ class ObservabilityArgs:
     kms_key_arn: pulumi.Input[str]
     """Stack KMS key that encrypts the alarm topic. Its key policy must let `cloudwatch.amazonaws.com`
     use it (kms:Decrypt, kms:GenerateDataKey*), or alarm notifications are dropped. Required."""
-    alb_arn_suffix: pulumi.Input[str]
-    """`LoadBalancer.arn_suffix` (the ALB metrics' LoadBalancer dimension). Required."""
-    target_group_arn_suffix: pulumi.Input[str]
-    """`LoadBalancer.target_group_arn_suffix` (the TargetGroup dimension). Required."""
-    cluster_name: pulumi.Input[str]
-    """ECS cluster of the web and worker services. Required."""
-    web_service_name: pulumi.Input[str]
-    """ECS web service. Required."""
-    worker_service_name: pulumi.Input[str]
-    """ECS Celery worker service. Required."""
-    db_instance_identifier: pulumi.Input[str]
-    """RDS primary instance identifier. Required."""
-    cache_replication_group_id: pulumi.Input[str]
-    """ElastiCache replication group; its nodes are `<id>-001`, `<id>-002`, ... Required."""
-    db_replica_identifiers: Sequence[pulumi.Input[str]] = ()
-    """One identifier per read replica; each gets a lag alarm. Default: none."""
+    load_balancer: AlbTarget
+    """`LoadBalancer.target`: its ARN suffixes are the ALB metrics' LoadBalancer and TargetGroup
+    dimensions. Required."""
+    services: RunningServices
+    """`DjangoServices.running`: the ECS cluster and its web and Celery worker services. Required."""
+    database: DatabaseEndpoint
+    """`Database.connection`: the primary's instance identifier, and one identifier per read
+    replica, each of which gets a lag alarm. Required."""
+    cache: CacheEndpoint
+    """`Cache.endpoint`: the replication group (its nodes are `<id>-001`, `<id>-002`, ...) and its
+    node count (primary plus replicas, 1 to 6). Required."""
+    site: Site
+    """`Edge.site`: its distribution is shown on the dashboard; its WAF metric name, when not None,
+    adds the WAF alarm and the us-east-1 topic. Required."""
     web_scales_to_zero: bool = False
     """The web service is scaled to zero on a schedule (nightly scale-down). The no-healthy-hosts
     alarm then fires only while web tasks are wanted: in `web_wanted_slots` when given, otherwise
@@ -62,25 +61,19 @@ class ObservabilityArgs:
     web_wanted_slots: frozenset[tuple[int, int]] | None = None
     """UTC (ISO weekday, hour) slots in which the schedule wants web tasks
     (`schedule_window.wanted_slots`). Default: None (read DesiredTaskCount instead)."""
-    cache_node_count: int = 2
-    """Nodes in the replication group (primary plus replicas). Default: 2."""
-    waf_metric_name: str | None = None
-    """`Edge.waf_metric_name`; adds the WAF alarm and the us-east-1 topic. Default: None (no WAF)."""
-    distribution_id: pulumi.Input[str] | None = None
-    """CloudFront distribution shown on the dashboard. Default: None."""
     keep_data: bool = False
     """Protect the us-east-1 key that encrypts the edge alarm topic (like the stack key). Default: False."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """Tags merged into every taggable child. Default: none."""
 
     def __post_init__(self) -> None:
-        if not 1 <= self.cache_node_count <= 6:
+        if not 1 <= self.cache.node_count <= 6:
             raise ValueError(
-                f"cache_node_count {self.cache_node_count}: a replication group has 1 to 6 nodes; "
-                "pass 1 plus the cache's replica count"
+                f"cache.node_count {self.cache.node_count}: a replication group has 1 to 6 nodes; "
+                "pass the cache's own handle (`Cache.endpoint`)"
             )
-        if self.waf_metric_name is not None and not self.waf_metric_name:
-            raise ValueError("waf_metric_name '': pass Edge.waf_metric_name, or None without a WAF")
+        if self.site.waf_metric_name is not None and not self.site.waf_metric_name:
+            raise ValueError("site.waf_metric_name '': pass Edge.site, whose name is None without a WAF")
 
 
 class Observability(pulumi.ComponentResource):
@@ -105,21 +98,21 @@ class Observability(pulumi.ComponentResource):
         topic = self._topic(name, args, region, account, child)
         topics: dict[str | None, aws.sns.Topic] = {None: topic}
         self.edge_topic_arn = None
-        if args.waf_metric_name:
+        if args.site.waf_metric_name:
             topics[EDGE_REGION] = edge_topic = self._edge_topic(name, args, account, child)
             self.edge_topic_arn = edge_topic.arn
 
-        group = pulumi.Output.from_input(args.cache_replication_group_id)
+        group = pulumi.Output.from_input(args.cache.replication_group_id)
         watched = Watched(
-            alb_arn_suffix=args.alb_arn_suffix,
-            target_group_arn_suffix=args.target_group_arn_suffix,
-            cluster_name=args.cluster_name,
-            web_service_name=args.web_service_name,
-            worker_service_name=args.worker_service_name,
-            db_instance_identifier=args.db_instance_identifier,
-            db_replica_identifiers=args.db_replica_identifiers,
-            cache_nodes=[_cache_node(group, index) for index in range(1, args.cache_node_count + 1)],
-            waf_metric_name=args.waf_metric_name,
+            alb_arn_suffix=args.load_balancer.arn_suffix,
+            target_group_arn_suffix=args.load_balancer.target_group_arn_suffix,
+            cluster_name=args.services.cluster_name,
+            web_service_name=args.services.web_service_name,
+            worker_service_name=args.services.worker_service_name,
+            db_instance_identifier=args.database.instance_identifier,
+            db_replica_identifiers=args.database.replica_identifiers,
+            cache_nodes=[_cache_node(group, index) for index in range(1, args.cache.node_count + 1)],
+            waf_metric_name=args.site.waf_metric_name,
         )
         specs = alarm_catalogue(
             args.config.alarms,
@@ -133,7 +126,7 @@ class Observability(pulumi.ComponentResource):
             f"{name}-dashboard",
             dashboard_name=f"{name}-{pulumi.get_stack()}",
             dashboard_body=pulumi.Output.all(
-                region=region, watched=_resolved(watched), distribution=args.distribution_id
+                region=region, watched=_resolved(watched), distribution=args.site.distribution_id
             ).apply(
                 lambda known: json.dumps(
                     dashboard_body(
