@@ -27,7 +27,6 @@ from settings import Settings
 
 def export_stack_outputs(
     settings: Settings,
-    *,
     kms: KmsKey,
     registry: Registry | None,
     network: Network,

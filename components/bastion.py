@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -22,7 +22,7 @@ import pulumi_aws as aws
 
 from ._base import merge_tags, service_trust_policy, type_token
 from .config_base import Problem, ValidatedConfig
-from .handles import DatabaseEndpoint, Placement
+from .handles import DatabaseEndpoint, Placement, StackWide
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 PORT_FORWARD_DOCUMENT = "AWS-StartPortForwardingSessionToRemoteHost"
@@ -61,8 +61,8 @@ class BastionArgs:
     """The network's placement: the bastion goes into its first app subnet (egress through NAT or VPC
     endpoints for the SSM agent) and may open connections to the database port inside its VPC range.
     Required."""
-    kms_key_arn: pulumi.Input[str]
-    """Stack KMS key for the root volume. Required."""
+    stack: StackWide
+    """The stack's shared values: its KMS key encrypts the root volume; `tags`. Required."""
     database: DatabaseEndpoint
     """The database: port forwarding targets its primary's address. Required."""
     database_port: int = 5432
@@ -70,8 +70,6 @@ class BastionArgs:
     created with it before the database reports its own. Default: 5432."""
     ami_parameter: str = AMI_PARAMETER
     """Public SSM parameter naming the image. Default: the latest Amazon Linux 2023 arm64 image."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags merged into every taggable child. Default: none."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.database_port <= 65535:
@@ -126,7 +124,7 @@ class Bastion(pulumi.ComponentResource):
     def __init__(self, name: str, args: BastionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("bastion", "Bastion"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = args.tags
+        tags = args.stack.tags
         invoke = pulumi.InvokeOutputOptions(parent=self)
         region = aws.get_region_output(opts=invoke).region
 
@@ -191,7 +189,7 @@ class Bastion(pulumi.ComponentResource):
             },
             root_block_device={
                 "encrypted": True,
-                "kms_key_id": args.kms_key_arn,
+                "kms_key_id": args.stack.kms_key_arn,
                 "volume_type": "gp3",
                 "delete_on_termination": True,
             },

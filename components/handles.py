@@ -8,11 +8,38 @@ ripple through every argument list. A leaf module: it imports nothing from the c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackWide:
+    """What every component of one stack shares: its key, whether it keeps its data, how long its
+    logs are kept, its tags. Built once, right after the stack's KMS key."""
+
+    physical_name: str
+    """`<appName>-<stack>`: the name of what must be unique per account and region (KMS alias, ECR
+    repository, RDS and ElastiCache ids), so the stacks of one application can share an account.
+    Required."""
+    kms_key_arn: pulumi.Input[str]
+    """The stack's KMS key (`KmsKey.key_arn`): data at rest, secrets and log groups in the stack's
+    region. Required."""
+    keep_data: bool = False
+    """The stack keeps its data: deletion protection, final snapshots and Pulumi `protect` on the
+    stateful children (instances, buckets, secrets, keys). Default: False."""
+    log_retention_days: int = 30
+    """Days CloudWatch keeps the stack's log groups (a value CloudWatch Logs accepts). Default: 30."""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags merged into every taggable child. Default: none."""
+
+    @property
+    def secret_recovery_window_days(self) -> int:
+        """Days a deleted secret stays restorable: a stack that keeps its data keeps it the longest
+        Secrets Manager allows (30), any other the shortest (7)."""
+        return 30 if self.keep_data else 7
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,3 +148,8 @@ class RunningServices:
     cluster_name: pulumi.Input[str]
     web_service_name: pulumi.Input[str]
     worker_service_name: pulumi.Input[str]
+    web_scales_to_zero: bool = False
+    """The web service is scaled to zero on a schedule (nightly scale-down). Default: False."""
+    web_wanted_slots: frozenset[tuple[int, int]] | None = None
+    """UTC (ISO weekday, hour) slots in which the schedule wants web tasks
+    (`schedule_window.wanted_slots`). Default: None (unknown: alarms read DesiredTaskCount)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
@@ -13,7 +13,7 @@ import pulumi_aws as aws
 
 from ._base import merge_tags, service_trust_policy, type_token
 from .config_base import Problem, ValidatedConfig, between, collect, one_of
-from .handles import Placement
+from .handles import Placement, StackWide
 from .observability.config import LOG_RETENTION_DAYS
 
 NAT_STRATEGIES = ("single", "one-per-az")
@@ -109,11 +109,9 @@ class NetworkConfig(ValidatedConfig):
 class NetworkArgs:
     config: NetworkConfig
     """What the operator set. Required."""
-    kms_key_arn: pulumi.Input[str] | None = None
-    """KMS key that encrypts the flow-log group (its policy must admit CloudWatch Logs).
-    Default: None (CloudWatch Logs' own encryption)."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags merged into every taggable child. Default: none."""
+    stack: StackWide
+    """The stack's shared values: its KMS key encrypts the flow-log group (the key policy admits
+    CloudWatch Logs); `tags`. Required."""
 
 
 class Network(pulumi.ComponentResource):
@@ -129,7 +127,7 @@ class Network(pulumi.ComponentResource):
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("network", "Network"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = args.tags
+        tags = args.stack.tags
         config = args.config
 
         zones = aws.get_availability_zones_output(
@@ -320,14 +318,14 @@ class Network(pulumi.ComponentResource):
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
             retention_in_days=args.config.flow_logs_retention_days,
-            kms_key_id=args.kms_key_arn,
-            tags=merge_tags(args.tags, Name=f"{name}-flow-logs"),
+            kms_key_id=args.stack.kms_key_arn,
+            tags=merge_tags(args.stack.tags, Name=f"{name}-flow-logs"),
             opts=child,
         )
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
             assume_role_policy=service_trust_policy("vpc-flow-logs.amazonaws.com"),
-            tags=args.tags,
+            tags=args.stack.tags,
             opts=child,
         )
         # What the VPC User Guide lists for the flow-logs role, scoped to this group where the action
@@ -369,7 +367,7 @@ class Network(pulumi.ComponentResource):
             log_destination=log_group.arn,
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
-            tags=merge_tags(args.tags, Name=f"{name}-flow-log"),
+            tags=merge_tags(args.stack.tags, Name=f"{name}-flow-log"),
             # Created before its role may write, the flow log starts in an error state.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )

@@ -9,14 +9,14 @@ subjects named, nothing else, and may only push to and read this one repository.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ._base import merge_tags, type_token
+from .handles import StackWide
 from .registry_values import (
     RegistryConfig,
     lifecycle_policy,
@@ -28,21 +28,24 @@ from .registry_values import (
 
 @dataclass(frozen=True)
 class RegistryArgs:
-    repository_name: str
-    """Physical repository name, unique per account and region (e.g. `<app>-<stack>`). Required."""
-    kms_key_arn: pulumi.Input[str]
-    """Stack KMS key the images are encrypted with (ECR adds its own grant on it). Required."""
     config: RegistryConfig
     """What the operator set (images kept, who may push). Required."""
-    protect: bool = False
-    """Protect the repository from deletion (a stack that keeps its data). Default: false."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags merged into every taggable child. Default: none."""
+    stack: StackWide
+    """The stack's shared values: its KMS key encrypts the images (ECR adds its own grant on it);
+    `keep_data` protects the repository from deletion; `tags`. Required."""
+    repository_name: str | None = None
+    """Physical repository name, unique per account and region (e.g. `<app>-<stack>`). Default: the
+    stack's physical name."""
+
+    @property
+    def name(self) -> str:
+        """`repository_name`, or the stack's physical name."""
+        return self.repository_name or self.stack.physical_name
 
     def __post_init__(self) -> None:
-        problem = repository_name_problem(self.repository_name)
+        problem = repository_name_problem(self.name)
         if problem:
-            raise ValueError(f"repository_name {self.repository_name!r}: {problem}")
+            raise ValueError(f"repository_name {self.name!r}: {problem}")
 
 
 class Registry(pulumi.ComponentResource):
@@ -58,14 +61,14 @@ class Registry(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         repository = aws.ecr.Repository(
             f"{name}-repository",
-            name=args.repository_name,
+            name=args.name,
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration={"scan_on_push": True},
-            encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.kms_key_arn}],
+            encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.stack.kms_key_arn}],
             # A repository with images is never deleted with the stack by accident.
             force_delete=False,
-            tags=merge_tags(args.tags, Name=f"{name}-repository"),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            tags=merge_tags(args.stack.tags, Name=f"{name}-repository"),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.stack.keep_data),
         )
         aws.ecr.LifecyclePolicy(
             f"{name}-lifecycle",
@@ -81,12 +84,12 @@ class Registry(pulumi.ComponentResource):
             partition = aws.get_partition_output(opts=invoke)
             role = aws.iam.Role(
                 f"{name}-push-role",
-                description=f"CI pushes release images to ECR repository {args.repository_name}",
+                description=f"CI pushes release images to ECR repository {args.name}",
                 assume_role_policy=pulumi.Output.all(identity.account_id, partition.partition).apply(
                     lambda ap: push_trust_policy(ap[0], args.config.push_subjects, ap[1])
                 ),
                 max_session_duration=3600,
-                tags=merge_tags(args.tags, Name=f"{name}-push-role"),
+                tags=merge_tags(args.stack.tags, Name=f"{name}-push-role"),
                 opts=child,
             )
             aws.iam.RolePolicy(

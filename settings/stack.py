@@ -15,6 +15,7 @@ from components.database import DatabaseConfig
 from components.discovery import DiscoveryConfig
 from components.django_service.config import ServicesConfig
 from components.edge import EdgeConfig
+from components.handles import StackWide
 from components.kms import KmsConfig
 from components.load_balancer import LoadBalancerConfig
 from components.network import NetworkConfig
@@ -42,6 +43,11 @@ class StackSettings:
     @property
     def is_production(self) -> bool:
         return self.profile == "production"
+
+    @property
+    def amplify_stage(self) -> str:
+        """The front end's Amplify branch stage: the profile's."""
+        return "PRODUCTION" if self.is_production else "DEVELOPMENT"
 
     def physical_name(self, role: str = "") -> str:
         """The name of a resource that must be unique per account and region (KMS alias, RDS and
@@ -88,6 +94,31 @@ class Settings:
     observability: ObservabilityConfig
     registry: RegistryConfig
     discovery: DiscoveryConfig
+
+    def stack_wide(self, *, kms_key_arn: pulumi.Input[str]) -> StackWide:
+        """What every component of the stack shares, once its KMS key exists."""
+        return StackWide(
+            physical_name=self.stack.physical_name(),
+            kms_key_arn=kms_key_arn,
+            keep_data=self.data.keep_data,
+            log_retention_days=self.observability.log_retention_days,
+            tags=self.stack.tags,
+        )
+
+    @property
+    def origin_domain_name(self) -> str | None:
+        """The name CloudFront reaches the ALB under, over HTTPS wherever a name can carry a
+        certificate: `albOriginDomainName`, or origin.<domainName>, whose certificate the load
+        balancer creates in the stack's zone. None without either (HTTP inside AWS's network)."""
+        if self.load_balancer.origin_domain_name:
+            return self.load_balancer.origin_domain_name
+        return f"origin.{self.edge.domain_name}" if self.edge.domain_name else None
+
+    @property
+    def database_name(self) -> str | None:
+        """The database a new primary creates: the app's name in snake case. None when restoring a
+        snapshot: a restored primary keeps the snapshot's databases, and RDS cannot name one then."""
+        return None if self.database.restores else self.stack.app_name.replace("-", "_")
 
 
 def read_stack(r: Reader) -> StackSettings:

@@ -200,11 +200,10 @@ def services_args(lb: LoadBalancer | None = None, **changes: Any) -> DjangoServi
         workloads=WorkloadGroups(web_security_group_id=WEB_SG, worker_security_group_id=WORKER_SG),
         load_balancer=alb_target(lb),
         site=site(lb),
-        kms_key_arn=KMS_KEY,
         database=database_endpoint(),
         cache=cache_endpoint(),
         buckets=buckets(),
-        tags={"Stack": "test"},
+        stack=stand_in.stack_wide(kms_key_arn=KMS_KEY, tags={"Stack": "test"}),
     )
     return replace(args, **changes)
 

@@ -13,6 +13,7 @@ from components.handles import (
     Placement,
     RunningServices,
     Site,
+    StackWide,
     WorkloadGroups,
 )
 
@@ -22,6 +23,18 @@ APP_SUBNETS = ["subnet-0aaa1111bbbb22223", "subnet-0ccc3333dddd44445"]
 DATA_SUBNETS = ["subnet-0eee5555ffff66667", "subnet-0999888877776666a"]
 WEB_SG = "sg-0web0000000000001"
 WORKER_SG = "sg-0worker0000000002"
+KMS_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+
+
+def stack_wide(**changes: Any) -> StackWide:
+    values: dict[str, Any] = {
+        "physical_name": "epicvibe-test",
+        "kms_key_arn": KMS_KEY_ARN,
+        "keep_data": False,
+        "log_retention_days": 30,
+        "tags": {},
+    }
+    return StackWide(**{**values, **changes})
 
 
 def placement(**changes: Any) -> Placement:

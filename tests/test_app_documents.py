@@ -41,6 +41,7 @@ from tests._app_tier import (
     site,
     split_config,
 )
+from tests._handles import stack_wide
 
 REGION = "eu-west-1"
 ACCOUNT = "111122223333"
@@ -68,7 +69,7 @@ def args(**changes: Any) -> DjangoServicesArgs:
             target_group_arn_suffix="targetgroup/web/0123",
         ),
         site=site(origin_host="internal-alb.eu-west-1.elb.amazonaws.com"),
-        kms_key_arn=KMS,
+        stack=stack_wide(kms_key_arn=KMS),
         database=database_endpoint(
             address="db.example.internal",
             name="app",

@@ -12,7 +12,7 @@ import pytest
 
 from components.bastion import BastionArgs, BastionConfig, port_forward_command
 from offline.engine import ProgramRun, Registrations
-from tests._handles import database_endpoint, placement
+from tests._handles import database_endpoint, placement, stack_wide
 
 INSTANCE = "aws:ec2/instance:Instance"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -141,7 +141,7 @@ def test_a_port_that_is_no_tcp_port_is_refused() -> None:
         BastionArgs(
             config=BastionConfig(enabled=True, instance_type="t4g.nano"),
             placement=placement(),
-            kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/unit",
+            stack=stack_wide(kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/unit"),
             database=database_endpoint(address="db"),
             database_port=0,
         )
@@ -160,7 +160,7 @@ def test_component_built_directly_goes_into_the_first_app_subnet_of_the_placemen
                 placement=placement(
                     vpc_id="vpc-1", vpc_cidr="10.9.0.0/16", app_subnet_ids=["subnet-a", "subnet-b"]
                 ),
-                kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/unit",
+                stack=stack_wide(kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/unit"),
                 database=database_endpoint(address="db.example.internal"),
             ),
         )

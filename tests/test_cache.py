@@ -11,7 +11,7 @@ from pulumi.runtime import rpc
 
 from components.cache import Cache, CacheArgs, CacheConfig
 from offline.engine import SECRET_PLACEHOLDER, ProgramRun, RegisteredResource, Registrations
-from tests._handles import placement, workload_groups
+from tests._handles import placement, stack_wide, workload_groups
 from tests.test_cache_config import VALID_CONFIG
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -128,7 +128,7 @@ def test_url_template_points_at_the_primary_over_tls_without_the_token(
                 config=CacheConfig(**{**VALID_CONFIG, "auth_token": "a-token-of-sixteen-or-more"}),
                 replication_group_id="unit-cache",
                 placement=placement(vpc_id="vpc-0123", data_subnet_ids=["subnet-data-a"]),
-                kms_key_arn=KEY_ARN,
+                stack=stack_wide(kms_key_arn=KEY_ARN),
                 clients=workload_groups(web_security_group_id="sg-app", worker_security_group_id="sg-worker"),
             ),
         )
@@ -167,6 +167,6 @@ def test_a_replication_group_id_elasticache_refuses_is_refused_with_the_fix(grou
             config=CacheConfig(**VALID_CONFIG),
             replication_group_id=group_id,
             placement=placement(),
-            kms_key_arn=KEY_ARN,
+            stack=stack_wide(kms_key_arn=KEY_ARN),
         )
     assert repr(group_id) in str(caught.value)

@@ -11,7 +11,7 @@ import pytest
 
 from components.database import Database, DatabaseArgs, DatabaseConfig
 from offline.engine import ProgramRun, RegisteredResource, Registrations
-from tests._handles import placement, workload_groups
+from tests._handles import placement, stack_wide, workload_groups
 
 INSTANCE = "aws:rds/instance:Instance"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -285,10 +285,9 @@ def test_component_built_directly_admits_exactly_the_given_groups(
             DatabaseArgs(
                 identifier="unit-db",
                 placement=placement(vpc_id="vpc-0123", data_subnet_ids=["subnet-data-a", "subnet-data-b"]),
-                kms_key_arn=KEY_ARN,
+                stack=stack_wide(kms_key_arn=KEY_ARN, tags={"Team": "data"}),
                 config=database_config(log_exports=()),
                 clients=workload_groups(web_security_group_id="sg-app", worker_security_group_id="sg-ops"),
-                tags={"Team": "data"},
             ),
         )
     )
@@ -312,7 +311,7 @@ def test_a_client_admitted_after_construction_gets_the_next_rule(build: Callable
                 identifier="unit-db",
                 config=database_config(),
                 placement=placement(vpc_id="vpc-1", data_subnet_ids=["s-1", "s-2"]),
-                kms_key_arn=KEY_ARN,
+                stack=stack_wide(kms_key_arn=KEY_ARN),
                 clients=workload_groups(web_security_group_id="sg-app", worker_security_group_id="sg-worker"),
             ),
         )
@@ -337,14 +336,15 @@ def test_no_clients_means_no_ingress(build: Callable[..., Registrations]) -> Non
         lambda: Database(
             "lonely",
             DatabaseArgs(
-                identifier="lonely",
                 config=database_config(),
                 placement=placement(vpc_id="vpc-1", data_subnet_ids=["s-1", "s-2"]),
-                kms_key_arn=KEY_ARN,
+                stack=stack_wide(kms_key_arn=KEY_ARN, physical_name="lonely-test"),
             ),
         )
     )
     assert built.of_type(INGRESS) == []
+    # Without an identifier of its own the primary takes the stack's physical name.
+    assert built.named("lonely-primary").inputs["identifier"] == "lonely-test"
 
 
 @pytest.mark.parametrize(
@@ -362,7 +362,7 @@ def test_bad_arguments_are_refused_with_the_fix(kwargs: dict, message: str) -> N
         "identifier": "unit",
         "config": database_config(),
         "placement": placement(),
-        "kms_key_arn": KEY_ARN,
+        "stack": stack_wide(kms_key_arn=KEY_ARN),
     }
     with pytest.raises(ValueError, match=message):
         DatabaseArgs(**{**base, **kwargs})

@@ -10,7 +10,7 @@ import pytest
 
 from components.database import Database, DatabaseArgs, DatabaseConfig
 from offline.engine import ProgramRun, RecordingMonitor, Registrations
-from tests._handles import placement
+from tests._handles import placement, stack_wide
 from tests.test_database import CONFIG_VALUES, database_config
 from tests.test_settings import KEY, load, refusal
 
@@ -19,7 +19,7 @@ SNAPSHOT = "maple-quest-db-cutover-stackkey"
 BASE: dict[str, Any] = {
     "identifier": "unit",
     "placement": placement(vpc_id="vpc-1", data_subnet_ids=["s-1", "s-2"]),
-    "kms_key_arn": KEY_ARN,
+    "stack": stack_wide(kms_key_arn=KEY_ARN),
     "config": database_config(),
 }
 

@@ -46,6 +46,7 @@ from tests._app_tier import (
     task_settings,
     unwrapped,
 )
+from tests._handles import stack_wide
 
 SERVICE = "aws:ecs/service:Service"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -404,15 +405,18 @@ def test_gunicorn_outlives_the_load_balancers_idle_connections(build: Build) -> 
     assert int(command[command.index("--keep-alive") + 1]) > 120
 
 
-def test_log_groups_keep_logs_for_the_retention_and_encrypt_them(build: Build) -> None:
-    built = build_services(build, log_retention_days=90)
+@pytest.mark.parametrize(("days", "exec_days"), [(90, 365), (400, 400)])
+def test_log_groups_keep_logs_for_the_retention_and_encrypt_them(
+    build: Build, days: int, exec_days: int
+) -> None:
+    built = build_services(build, stack=stack_wide(kms_key_arn=KMS_KEY, log_retention_days=days))
     groups = built.of_type(LOG_GROUP)
     assert {g.name for g in groups} == {
         f"app-{r}-logs" for r in ("web", "worker", "beat", "migrate", "collectstatic", "exec")
     }
     for group in groups:
-        # The ECS Exec audit log keeps a year whatever the application logs keep.
-        assert group.inputs["retentionInDays"] == (365 if group.name == "app-exec-logs" else 90)
+        # The ECS Exec audit log keeps at least a year whatever the application logs keep.
+        assert group.inputs["retentionInDays"] == (exec_days if group.name == "app-exec-logs" else days)
         assert group.inputs["kmsKeyId"] == KMS_KEY
     for role, definition in task_definitions(built).items():
         options = app_container(definition)["logConfiguration"]["options"]
@@ -600,7 +604,6 @@ def test_image_outside_ecr_gets_no_ecr_permissions(build: Build) -> None:
         ({"cpu_architecture": "arm"}, "ARM64"),
         ({"container_insights": "on"}, "enabled"),
         ({"nightly_scale_down_cron": "0 20 * * *"}, "cron"),
-        ({"secret_recovery_window_days": 3}, "7 to 30"),
     ],
 )
 def test_bad_arguments_are_refused_with_the_fix(changes: dict[str, Any], message: str) -> None:

@@ -30,7 +30,7 @@ from offline.mocks import (
     MANAGED_ORIGIN_REQUEST_POLICIES,
 )
 from settings import load_settings
-from tests._handles import alb_target, buckets
+from tests._handles import alb_target, buckets, stack_wide
 from tests.conftest import ROOT, STACKS
 from tests.test_edge_pieces import DEFAULTS as CONFIG_DEFAULTS
 
@@ -85,7 +85,7 @@ def edge_args(**overrides: Any) -> EdgeArgs:
         "config": EdgeConfig(**{**CONFIG_DEFAULTS, **config}),
         "load_balancer": alb(),
         "buckets": stored(),
-        "tags": {"Stack": "test", "Owner": "platform-team"},
+        "stack": stack_wide(tags={"Stack": "test", "Owner": "platform-team"}),
     }
     values.update(overrides)
     return EdgeArgs(**values)

@@ -37,7 +37,7 @@ from components.edge.config import (
 from components.edge.headers import amplify_custom_headers, security_headers_config
 from components.edge.waf import log_key_policy, redacted_fields, web_acl_rules
 from settings import declared_keys
-from tests._handles import alb_target, buckets
+from tests._handles import alb_target, buckets, stack_wide
 from tests.conftest import ROOT
 
 POLICIES = Policies(
@@ -64,6 +64,7 @@ REQUIRED: dict[str, Any] = {
     "config": EdgeConfig(**DEFAULTS),
     "load_balancer": alb_target(https=True, origin_domain_name="origin.epicvibe.example"),
     "buckets": buckets(),
+    "stack": stack_wide(),
 }
 
 

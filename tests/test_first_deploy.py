@@ -14,7 +14,7 @@ import pytest
 
 from components.database import DatabaseArgs
 from offline.engine import ProgramRun, RegisteredResource, run_program
-from tests._handles import placement
+from tests._handles import placement, stack_wide
 from tests.conftest import ROOT, STACKS
 from tests.test_database import database_config
 
@@ -77,7 +77,7 @@ def test_the_database_refuses_a_managed_master_password_with_replicas() -> None:
         DatabaseArgs(
             identifier="epicvibe-prod",
             placement=placement(vpc_id="vpc-1", data_subnet_ids=[]),
-            kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/x",
+            stack=stack_wide(kms_key_arn="arn:aws:kms:eu-west-1:123456789012:key/x"),
             config=database_config(read_replica_count=1),
             managed_master_password=True,
         )

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from components.network import INTERFACE_ENDPOINTS, Network, NetworkArgs, NetworkConfig, plan_subnets
 from offline.engine import ProgramRun
+from tests._handles import stack_wide
 
 SUBNET = "aws:ec2/subnet:Subnet"
 ROUTE = "aws:ec2/route:Route"
@@ -238,7 +239,9 @@ def test_network_config_accepts_both_strategies_and_every_endpoint(nat_strategy:
 
 @pulumi.runtime.test
 def test_component_outputs_resolve() -> pulumi.Output:
-    network = Network("unit", NetworkArgs(config=network_config(vpc_cidr="192.168.0.0/20", az_count=3)))
+    network = Network(
+        "unit", NetworkArgs(config=network_config(vpc_cidr="192.168.0.0/20", az_count=3), stack=stack_wide())
+    )
 
     def check(values: list) -> None:
         cidr, azs, app, data = values

@@ -22,7 +22,7 @@ from offline.engine import (
 )
 from settings import declared_keys, load_settings
 from settings.keys import ALARM_THRESHOLD_KEYS
-from tests._handles import alb_target, cache_endpoint, database_endpoint, running_services, site
+from tests._handles import alb_target, cache_endpoint, database_endpoint, running_services, site, stack_wide
 from tests.conftest import ROOT, STACKS
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -68,7 +68,7 @@ def observability_args(
     config = ObservabilityConfig(log_retention_days=30, alarm_email=alarm_email, alarms=thresholds)
     values: dict[str, Any] = {
         "config": config,
-        "kms_key_arn": KMS_KEY_ARN,
+        "stack": stack_wide(kms_key_arn=KMS_KEY_ARN, tags={"Stack": "test", "Owner": "platform-team"}),
         "load_balancer": alb_target(arn_suffix=ALB, target_group_arn_suffix=TARGET_GROUP),
         "services": running_services(
             cluster_name="epicvibe-cluster",
@@ -78,7 +78,6 @@ def observability_args(
         "database": watched_database(),
         "cache": watched_cache(),
         "site": watched_site(),
-        "tags": {"Stack": "test", "Owner": "platform-team"},
     }
     values.update(overrides)
     return ObservabilityArgs(**values)

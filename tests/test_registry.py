@@ -11,6 +11,7 @@ import pytest
 from components.registry import Registry, RegistryArgs
 from components.registry_values import RegistryConfig, lifecycle_policy
 from offline.engine import ProgramRun, Registrations
+from tests._handles import stack_wide
 from tests.test_settings import KEY, load, refusal
 
 KMS = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
@@ -24,7 +25,10 @@ def registry_config(**overrides: object) -> RegistryConfig:
 
 
 def build_registry(build: Callable, **overrides: object) -> Registrations:
-    args = RegistryArgs(repository_name="epicvibe-test", kms_key_arn=KMS, config=registry_config(**overrides))
+    # No repository_name: the repository takes the stack's physical name.
+    args = RegistryArgs(
+        config=registry_config(**overrides), stack=stack_wide(kms_key_arn=KMS, physical_name="epicvibe-test")
+    )
     return build(lambda: Registry("reg", args))
 
 
@@ -84,7 +88,7 @@ def test_no_subjects_no_push_role(build: Callable) -> None:
 
 def test_a_bad_repository_name_is_refused_with_the_value() -> None:
     with pytest.raises(ValueError, match="repository_name 'Epic Vibe'"):
-        RegistryArgs(repository_name="Epic Vibe", kms_key_arn=KMS, config=registry_config())
+        RegistryArgs(repository_name="Epic Vibe", config=registry_config(), stack=stack_wide(kms_key_arn=KMS))
 
 
 @pytest.mark.parametrize(

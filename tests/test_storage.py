@@ -10,6 +10,7 @@ import pytest
 
 from components.storage import Storage, StorageArgs, StorageConfig
 from offline.engine import ProgramRun, RegisteredResource, Registrations
+from tests._handles import stack_wide
 from tests.test_storage_pieces import storage_config
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -223,7 +224,9 @@ def served(config: StorageConfig = PLAIN, **through: Any) -> Callable[[], Storag
     """A Storage served through a distribution the way __main__ does it, once the edge exists."""
 
     def construct() -> Storage:
-        storage = Storage("unit", StorageArgs(config=config, kms_key_arn=KEY_ARN, tags={"Team": "data"}))
+        storage = Storage(
+            "unit", StorageArgs(config=config, stack=stack_wide(kms_key_arn=KEY_ARN, tags={"Team": "data"}))
+        )
         storage.serve_through(**{"distribution_arn": DISTRIBUTION_ARN, **through})
         return storage
 
@@ -274,7 +277,7 @@ def test_the_content_bucket_policies_and_cors_come_from_serve_through_once(
     for the ALB): the constructor creates it; the content buckets' policies and CORS come later."""
 
     def construct() -> None:
-        storage = Storage("unit", StorageArgs(config=PLAIN, kms_key_arn=KEY_ARN))
+        storage = Storage("unit", StorageArgs(config=PLAIN, stack=stack_wide(kms_key_arn=KEY_ARN)))
         storage.serve_through(distribution_arn=DISTRIBUTION_ARN, site_origin="https://www.example.com")
         with pytest.raises(ValueError, match="serve_through is called once"):
             storage.serve_through(distribution_arn=DISTRIBUTION_ARN)
@@ -286,7 +289,7 @@ def test_the_content_bucket_policies_and_cors_come_from_serve_through_once(
 
 
 def test_before_serve_through_only_the_log_bucket_has_a_policy(build: Callable[..., Registrations]) -> None:
-    built = build(lambda: Storage("unit", StorageArgs(config=PLAIN, kms_key_arn=KEY_ARN)))
+    built = build(lambda: Storage("unit", StorageArgs(config=PLAIN, stack=stack_wide(kms_key_arn=KEY_ARN))))
     assert [p.name for p in built.of_type(POLICY)] == ["unit-logs-policy"]
     assert built.of_type(CORS) == []
 
@@ -378,10 +381,4 @@ def test_component_children_all_hang_under_it_and_buckets_report_regional_names(
 )
 def test_bad_config_is_refused_with_the_fix(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        StorageArgs(config=storage_config(**kwargs), kms_key_arn=KEY_ARN)
-
-
-@pytest.mark.parametrize("days", [6, 31])
-def test_a_recovery_window_secrets_manager_refuses_is_refused(days: int) -> None:
-    with pytest.raises(ValueError, match="secret_recovery_window_days"):
-        StorageArgs(config=PLAIN, kms_key_arn=KEY_ARN, secret_recovery_window_days=days)
+        StorageArgs(config=storage_config(**kwargs), stack=stack_wide(kms_key_arn=KEY_ARN))

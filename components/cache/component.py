@@ -10,15 +10,14 @@ key, which is where the app's tasks read it. Data at rest is encrypted with the 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from .._base import merge_tags, type_token
 from .._data_store import client_group_ids, client_only_security_group
-from ..handles import CacheEndpoint, Placement, WorkloadGroups
+from ..handles import CacheEndpoint, Placement, StackWide, WorkloadGroups
 from .config import CacheConfig
 
 PORT = 6379
@@ -30,25 +29,28 @@ GROUP_ID_PATTERN = re.compile(r"^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]$")
 class CacheArgs:
     config: CacheConfig
     """What the operator set (engine, size, replicas, windows, the AUTH token). Required."""
-    replication_group_id: str
-    """Replication group id, unique in the account and region, e.g. `epicvibe-prod`. Required."""
     placement: Placement
     """The network's placement: the store goes into its isolated data subnets. Required."""
-    kms_key_arn: pulumi.Input[str]
-    """Stack KMS key: data at rest, the auth secret and the slow-log group. Required."""
+    stack: StackWide
+    """The stack's shared values: its KMS key (data at rest, the auth secret and the slow-log group);
+    its log retention for the slow-log group; with `keep_data`, a final snapshot on deletion, Pulumi
+    `protect` on the replication group and the longest recovery window for a deleted auth secret;
+    `tags`. Required."""
+    replication_group_id: str | None = None
+    """Replication group id, unique in the account and region, e.g. `epicvibe-prod`. Default: the
+    stack's physical name."""
     clients: WorkloadGroups | None = None
     """The workloads' groups, admitted on 6379 (web, then worker). Default: none (nothing can connect)."""
-    log_retention_days: int = 30
-    """Retention of the slow-log group. Default: 30."""
-    keep_data: bool = False
-    """A final snapshot on deletion and Pulumi `protect` on the replication group. Default: False."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags merged into every taggable child. Default: none."""
+
+    @property
+    def group_id(self) -> str:
+        """`replication_group_id`, or the stack's physical name."""
+        return self.replication_group_id or self.stack.physical_name
 
     def __post_init__(self) -> None:
-        if not GROUP_ID_PATTERN.match(self.replication_group_id):
+        if not GROUP_ID_PATTERN.match(self.group_id):
             raise ValueError(
-                f"replication_group_id {self.replication_group_id!r}: use 2 to 40 lower-case letters, "
+                f"replication_group_id {self.group_id!r}: use 2 to 40 lower-case letters, "
                 "digits and single hyphens, starting with a letter"
             )
 
@@ -68,13 +70,13 @@ class Cache(pulumi.ComponentResource):
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("cache", "Cache"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = args.tags
+        tags = args.stack.tags
         config = args.config
 
         security_group = client_only_security_group(
             name,
             service=config.engine,
-            description=f"{config.engine} {args.replication_group_id}: {PORT} from the listed client security groups only",
+            description=f"{config.engine} {args.group_id}: {PORT} from the listed client security groups only",
             vpc_id=args.placement.vpc_id,
             port=PORT,
             client_security_group_ids=client_group_ids(args.clients),
@@ -84,7 +86,7 @@ class Cache(pulumi.ComponentResource):
 
         subnet_group = aws.elasticache.SubnetGroup(
             f"{name}-subnets",
-            description=f"Data subnets of {args.replication_group_id}",
+            description=f"Data subnets of {args.group_id}",
             subnet_ids=args.placement.data_subnet_ids,
             tags=merge_tags(tags, Name=f"{name}-subnets"),
             opts=child,
@@ -92,10 +94,10 @@ class Cache(pulumi.ComponentResource):
 
         secret = aws.secretsmanager.Secret(
             f"{name}-auth-token",
-            description=f"AUTH token of the {config.engine} replication group {args.replication_group_id}",
-            kms_key_id=args.kms_key_arn,
+            description=f"AUTH token of the {config.engine} replication group {args.group_id}",
+            kms_key_id=args.stack.kms_key_arn,
             # A deleted secret can be restored for this long; staging stacks can be rebuilt sooner.
-            recovery_window_in_days=30 if args.keep_data else 7,
+            recovery_window_in_days=args.stack.secret_recovery_window_days,
             tags=merge_tags(tags, Name=f"{name}-auth-token"),
             opts=child,
         )
@@ -108,17 +110,17 @@ class Cache(pulumi.ComponentResource):
 
         slow_log = aws.cloudwatch.LogGroup(
             f"{name}-slow-log",
-            name=f"/aws/elasticache/{args.replication_group_id}/slow-log",
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.kms_key_arn,
+            name=f"/aws/elasticache/{args.group_id}/slow-log",
+            retention_in_days=args.stack.log_retention_days,
+            kms_key_id=args.stack.kms_key_arn,
             tags=merge_tags(tags, Name=f"{name}-slow-log"),
             opts=child,
         )
 
         group = aws.elasticache.ReplicationGroup(
             f"{name}-redis",
-            replication_group_id=args.replication_group_id,
-            description=f"Django sessions and cache, Celery broker ({args.replication_group_id})",
+            replication_group_id=args.group_id,
+            description=f"Django sessions and cache, Celery broker ({args.group_id})",
             engine=config.engine,
             engine_version=config.engine_version,
             node_type=config.node_type,
@@ -132,14 +134,14 @@ class Cache(pulumi.ComponentResource):
             subnet_group_name=subnet_group.name,
             security_group_ids=[security_group.id],
             at_rest_encryption_enabled=True,
-            kms_key_id=args.kms_key_arn,
+            kms_key_id=args.stack.kms_key_arn,
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             auth_token=pulumi.Output.secret(config.auth_token),
             auto_minor_version_upgrade=True,
             snapshot_retention_limit=config.snapshot_retention_days,
             maintenance_window=config.maintenance_window,
-            final_snapshot_identifier=f"{args.replication_group_id}-final" if args.keep_data else None,
+            final_snapshot_identifier=f"{args.group_id}-final" if args.stack.keep_data else None,
             log_delivery_configurations=[
                 {
                     "destination": slow_log.name,
@@ -148,8 +150,8 @@ class Cache(pulumi.ComponentResource):
                     "log_type": "slow-log",
                 }
             ],
-            tags=merge_tags(tags, Name=args.replication_group_id),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.keep_data),
+            tags=merge_tags(tags, Name=args.group_id),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.stack.keep_data),
         )
 
         self.primary_address = group.primary_endpoint_address

@@ -16,8 +16,7 @@ stack key instead of the never-expiring groups RDS would create on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -25,7 +24,7 @@ import pulumi_aws as aws
 
 from .._base import merge_tags, service_trust_policy, type_token
 from .._data_store import admit_client, client_group_ids, client_only_security_group
-from ..handles import DatabaseEndpoint, Placement, WorkloadGroups
+from ..handles import DatabaseEndpoint, Placement, StackWide, WorkloadGroups
 from .config import PORT, DatabaseConfig
 from .values import (
     CA_CERTIFICATE,
@@ -42,16 +41,19 @@ DATABASE_NAME_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
 
 @dataclass(frozen=True)
 class DatabaseArgs:
-    identifier: str
-    """RDS identifier of the primary, unique in the account and region (e.g. `epicvibe-prod`);
-    replicas are `<identifier>-replica-<n>`. Explicit, because the log groups named after it must
-    exist before the instance. Required."""
     config: DatabaseConfig
     """What the operator set (engine, class, storage, availability, backups, monitoring, snapshot). Required."""
     placement: Placement
     """The network's placement: the store goes into its isolated data subnets. Required."""
-    kms_key_arn: pulumi.Input[str]
-    """Stack KMS key: storage, Performance Insights, the master secret and the log groups. Required."""
+    stack: StackWide
+    """The stack's shared values: its KMS key (storage, Performance Insights, the master secret and
+    the log groups); its log retention for the exported log groups; with `keep_data`, deletion
+    protection, a final snapshot, Pulumi `protect` on the instances and the longest recovery window
+    for a deleted master secret; `tags`. Required."""
+    identifier: str | None = None
+    """RDS identifier of the primary, unique in the account and region (e.g. `epicvibe-prod`);
+    replicas are `<identifier>-replica-<n>`. Set, not generated, because the log groups named after
+    it must exist before the instance. Default: the stack's physical name."""
     clients: WorkloadGroups | None = None
     """The workloads' groups, admitted on 5432 (web, then worker). More can be admitted after
     construction with `Database.admit` (the bastion, which needs the database's address first).
@@ -69,17 +71,16 @@ class DatabaseArgs:
     """Let RDS generate and rotate the master password in Secrets Manager. Refused with read
     replicas: RDS can't create a replica of such a source. Default: False (bootstrap password,
     then the stack's own master secret)."""
-    log_retention_days: int = 30
-    """Retention of the exported log groups. Default: 30."""
-    keep_data: bool = False
-    """Deletion protection, a final snapshot and Pulumi `protect` on the instances. Default: False."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags merged into every taggable child. Default: none."""
+
+    @property
+    def primary_identifier(self) -> str:
+        """`identifier`, or the stack's physical name."""
+        return self.identifier or self.stack.physical_name
 
     def __post_init__(self) -> None:
-        if not IDENTIFIER_PATTERN.match(self.identifier):
+        if not IDENTIFIER_PATTERN.match(self.primary_identifier):
             raise ValueError(
-                f"identifier {self.identifier!r}: use 2 to 52 lower-case letters, digits and single hyphens, "
+                f"identifier {self.primary_identifier!r}: use 2 to 52 lower-case letters, digits and single hyphens, "
                 "starting with a letter (room is left for the '-replica-<n>' suffix)"
             )
         if self.config.restores:
@@ -125,13 +126,13 @@ class Database(pulumi.ComponentResource):
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(type_token("database", "Database"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = args.tags
+        tags = args.stack.tags
         config = args.config
 
         security_group = client_only_security_group(
             name,
             service="PostgreSQL",
-            description=f"PostgreSQL {args.identifier}: {PORT} from the listed client security groups only",
+            description=f"PostgreSQL {args.primary_identifier}: {PORT} from the listed client security groups only",
             vpc_id=args.placement.vpc_id,
             port=PORT,
             client_security_group_ids=client_group_ids(args.clients),
@@ -141,7 +142,7 @@ class Database(pulumi.ComponentResource):
 
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
-            description=f"Data subnets of {args.identifier}",
+            description=f"Data subnets of {args.primary_identifier}",
             subnet_ids=args.placement.data_subnet_ids,
             tags=merge_tags(tags, Name=f"{name}-subnets"),
             opts=child,
@@ -149,7 +150,7 @@ class Database(pulumi.ComponentResource):
         parameter_group = aws.rds.ParameterGroup(
             f"{name}-params",
             family=f"postgres{config.major_version}",
-            description=f"{args.identifier}: TLS only, slow-query logging",
+            description=f"{args.primary_identifier}: TLS only, slow-query logging",
             parameters=parameters(config),
             tags=merge_tags(tags, Name=f"{name}-params"),
             # Autonamed, so that a new major version's group is created before the old one goes.
@@ -162,7 +163,7 @@ class Database(pulumi.ComponentResource):
         if config.monitoring_interval_seconds:
             monitoring_role = aws.iam.Role(
                 f"{name}-monitoring-role",
-                description=f"Enhanced monitoring of {args.identifier}",
+                description=f"Enhanced monitoring of {args.primary_identifier}",
                 assume_role_policy=service_trust_policy("monitoring.rds.amazonaws.com"),
                 tags=tags,
                 opts=child,
@@ -177,7 +178,7 @@ class Database(pulumi.ComponentResource):
             )
             monitoring_role_arn = monitoring_role.arn
 
-        identifiers = instance_identifiers(args.identifier, config.read_replica_count)
+        identifiers = instance_identifiers(args.primary_identifier, config.read_replica_count)
         log_groups: dict[str, list[pulumi.Resource]] = {}
         for instance_index, identifier in enumerate(identifiers):
             role = "primary" if instance_index == 0 else f"replica-{instance_index}"
@@ -185,8 +186,8 @@ class Database(pulumi.ComponentResource):
                 aws.cloudwatch.LogGroup(
                     f"{name}-{role}-{log}-logs",
                     name=f"/aws/rds/instance/{identifier}/{log}",
-                    retention_in_days=args.log_retention_days,
-                    kms_key_id=args.kms_key_arn,
+                    retention_in_days=args.stack.log_retention_days,
+                    kms_key_id=args.stack.kms_key_arn,
                     tags=merge_tags(tags, Name=f"{identifier}-{log}"),
                     opts=child,
                 )
@@ -203,26 +204,28 @@ class Database(pulumi.ComponentResource):
             "storage_type": "gp3",
             "max_allocated_storage": config.max_allocated_storage_gb,
             "storage_encrypted": True,
-            "kms_key_id": args.kms_key_arn,
+            "kms_key_id": args.stack.kms_key_arn,
             "ca_cert_identifier": CA_CERTIFICATE,
             "iam_database_authentication_enabled": True,
             "auto_minor_version_upgrade": True,
             "copy_tags_to_snapshot": True,
             "performance_insights_enabled": config.performance_insights,
-            "performance_insights_kms_key_id": args.kms_key_arn if config.performance_insights else None,
+            "performance_insights_kms_key_id": args.stack.kms_key_arn
+            if config.performance_insights
+            else None,
             "performance_insights_retention_period": 7 if config.performance_insights else None,
             "monitoring_interval": config.monitoring_interval_seconds,
             "monitoring_role_arn": monitoring_role_arn,
             "enabled_cloudwatch_logs_exports": list(config.log_exports),
             "maintenance_window": config.maintenance_window,
-            "deletion_protection": args.keep_data,
+            "deletion_protection": args.stack.keep_data,
         }
         master_secret: aws.secretsmanager.Secret | None = None
         master_password: dict[str, Any]
         if args.managed_master_password:
             master_password = {
                 "manage_master_user_password": True,
-                "master_user_secret_kms_key_id": args.kms_key_arn,
+                "master_user_secret_kms_key_id": args.stack.kms_key_arn,
             }
         else:
             # Write-only: sent to RDS at creation and never diffed again. Pulumi still records its
@@ -237,16 +240,16 @@ class Database(pulumi.ComponentResource):
             }
             master_secret = aws.secretsmanager.Secret(
                 f"{name}-master-secret",
-                description=f"Master user of {args.identifier} (humans only; set after the first deploy)",
-                kms_key_id=args.kms_key_arn,
-                recovery_window_in_days=30 if args.keep_data else 7,
-                tags=merge_tags(tags, Name=f"{args.identifier}-master"),
+                description=f"Master user of {args.primary_identifier} (humans only; set after the first deploy)",
+                kms_key_id=args.stack.kms_key_arn,
+                recovery_window_in_days=args.stack.secret_recovery_window_days,
+                tags=merge_tags(tags, Name=f"{args.primary_identifier}-master"),
                 opts=child,
             )
 
         primary = aws.rds.Instance(
             f"{name}-primary",
-            identifier=args.identifier,
+            identifier=args.primary_identifier,
             engine="postgres",
             engine_version=config.engine_version,
             allow_major_version_upgrade=False,
@@ -261,15 +264,15 @@ class Database(pulumi.ComponentResource):
             multi_az=config.multi_az,
             backup_retention_period=config.backup_retention_days,
             backup_window=config.backup_window,
-            delete_automated_backups=not args.keep_data,
-            skip_final_snapshot=not args.keep_data,
-            final_snapshot_identifier=f"{args.identifier}-final" if args.keep_data else None,
-            tags=merge_tags(tags, Name=args.identifier, Role="primary"),
+            delete_automated_backups=not args.stack.keep_data,
+            skip_final_snapshot=not args.stack.keep_data,
+            final_snapshot_identifier=f"{args.primary_identifier}-final" if args.stack.keep_data else None,
+            tags=merge_tags(tags, Name=args.primary_identifier, Role="primary"),
             **common,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                protect=args.keep_data,
-                depends_on=[*log_groups[args.identifier], *monitoring_ready],
+                protect=args.stack.keep_data,
+                depends_on=[*log_groups[args.primary_identifier], *monitoring_ready],
                 # The snapshot only seeds a new primary: editing the setting later must not replace
                 # (and empty) a database that has lived since.
                 ignore_changes=["snapshot_identifier"] if config.restores else None,
@@ -289,7 +292,7 @@ class Database(pulumi.ComponentResource):
                 **common,
                 opts=pulumi.ResourceOptions(
                     parent=self,
-                    protect=args.keep_data,
+                    protect=args.stack.keep_data,
                     depends_on=[*log_groups[identifier], *monitoring_ready],
                 ),
             )

@@ -118,7 +118,7 @@ class DjangoServices(pulumi.ComponentResource):
                 # Every ECS Exec session is recorded: who ran what in which container.
                 "execute_command_configuration": {
                     # Session data between the operator and the container, under the stack key.
-                    "kms_key_id": args.kms_key_arn,
+                    "kms_key_id": args.stack.kms_key_arn,
                     "logging": "OVERRIDE",
                     "log_configuration": {
                         "cloud_watch_log_group_name": exec_log_group.name,
@@ -126,7 +126,7 @@ class DjangoServices(pulumi.ComponentResource):
                     },
                 }
             },
-            tags=merge_tags(args.tags, Name=f"{name}-cluster"),
+            tags=merge_tags(args.stack.tags, Name=f"{name}-cluster"),
             opts=self._child,
         )
         self.exec_session_policy_arn = (
@@ -216,10 +216,12 @@ class DjangoServices(pulumi.ComponentResource):
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
             encryption_configurations=[
-                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=args.kms_key_arn)
+                aws.ecr.RepositoryEncryptionConfigurationArgs(
+                    encryption_type="KMS", kms_key=args.stack.kms_key_arn
+                )
             ],
             force_delete=False,
-            tags=merge_tags(args.tags, Name=f"{self._name}-repo"),
+            tags=merge_tags(args.stack.tags, Name=f"{self._name}-repo"),
             opts=self._child,
         )
         image = awsx.ecr.Image(
@@ -236,9 +238,9 @@ class DjangoServices(pulumi.ComponentResource):
         return aws.cloudwatch.LogGroup(
             f"{self._name}-{role}-logs",
             name=f"/ecs/{self._physical}/{role}",
-            retention_in_days=retention_days or self._args.log_retention_days,
-            kms_key_id=self._args.kms_key_arn,
-            tags=merge_tags(self._args.tags, Name=f"{self._name}-{role}-logs", Workload=role),
+            retention_in_days=retention_days or self._args.stack.log_retention_days,
+            kms_key_id=self._args.stack.kms_key_arn,
+            tags=merge_tags(self._args.stack.tags, Name=f"{self._name}-{role}-logs", Workload=role),
             opts=self._child,
         )
 
@@ -251,7 +253,7 @@ class DjangoServices(pulumi.ComponentResource):
             assume_role_policy=pulumi.Output.all(self._region, self._account).apply(
                 lambda ra: documents.ecs_task_trust_policy(ra[0], ra[1])
             ),
-            tags=merge_tags(self._args.tags, Name=f"{self._name}-{role_name}-role"),
+            tags=merge_tags(self._args.stack.tags, Name=f"{self._name}-{role_name}-role"),
             opts=self._child,
         )
 
@@ -280,7 +282,7 @@ class DjangoServices(pulumi.ComponentResource):
                 cache=args.cache.auth_secret_arn,
                 key=secret_key.arn,
                 media=pulumi.Output.all(*([media_secret_arn] if media_secret_arn is not None else [])),
-                kms=args.kms_key_arn,
+                kms=args.stack.kms_key_arn,
                 region=self._region,
                 logs=pulumi.Output.all(*[group.arn for group in log_groups]),
                 repository=repository_arn,
@@ -308,7 +310,7 @@ class DjangoServices(pulumi.ComponentResource):
             role=role.id,
             policy=pulumi.Output.all(
                 bucket=args.buckets.media_arn,
-                kms=args.kms_key_arn,
+                kms=args.stack.kms_key_arn,
                 region=self._region,
                 account=self._account,
                 exec_logs=exec_log_group.arn,
@@ -340,7 +342,7 @@ class DjangoServices(pulumi.ComponentResource):
             f"{self._name}-static-writer-policy",
             role=role.id,
             policy=pulumi.Output.all(
-                self._partition, args.buckets.static_name, args.kms_key_arn, self._region
+                self._partition, args.buckets.static_name, args.stack.kms_key_arn, self._region
             ).apply(lambda v: documents.static_writer_policy(f"arn:{v[0]}:s3:::{v[1]}", v[2], v[3])),
             opts=self._child,
         )
@@ -356,9 +358,9 @@ class DjangoServices(pulumi.ComponentResource):
                 account=self._account,
                 cluster_arn=cluster.arn,
                 cluster_name=cluster.name,
-                kms_key_arn=self._args.kms_key_arn,
+                kms_key_arn=self._args.stack.kms_key_arn,
             ).apply(lambda v: documents.exec_session_policy(**v)),
-            tags=merge_tags(self._args.tags, Name=f"{self._name}-exec-session"),
+            tags=merge_tags(self._args.stack.tags, Name=f"{self._name}-exec-session"),
             opts=self._child,
         )
         return policy.arn
@@ -413,7 +415,7 @@ class DjangoServices(pulumi.ComponentResource):
                     exec_enabled=args.config.ecs_exec_enabled,
                 )
             ),
-            tags=merge_tags(args.tags, Name=f"{self._name}-{role}", Workload=role),
+            tags=merge_tags(args.stack.tags, Name=f"{self._name}-{role}", Workload=role),
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
         )
 
@@ -424,4 +426,6 @@ class DjangoServices(pulumi.ComponentResource):
             cluster_name=self.cluster_name,
             web_service_name=self.web_service_name,
             worker_service_name=self.worker_service_name,
+            web_scales_to_zero=self._args.config.nightly_scale_down,
+            web_wanted_slots=self._args.config.web_wanted_slots,
         )

@@ -27,7 +27,16 @@ from ..app_values import (
 )
 from ..config_base import Problem, ValidatedConfig, between, collect, one_of
 from ..discovery import DiscoveryConfig
-from ..handles import AlbTarget, Buckets, CacheEndpoint, DatabaseEndpoint, Placement, Site, WorkloadGroups
+from ..handles import (
+    AlbTarget,
+    Buckets,
+    CacheEndpoint,
+    DatabaseEndpoint,
+    Placement,
+    Site,
+    StackWide,
+    WorkloadGroups,
+)
 from ..observability.schedule_window import wanted_slots
 from ..storage import MediaSigning
 
@@ -307,8 +316,10 @@ class DjangoServicesArgs:
     CloudFront's AllViewerExceptHostHeader policy sends) and its `host` (X-Forwarded-Host) as
     ALLOWED_HOSTS, never `*`; and trusts its `url` for CSRF, since the Host Django sees is the ALB's.
     Required."""
-    kms_key_arn: pulumi.Input[str]
-    """Stack KMS key: encrypts the secret and the log groups; decrypts via Secrets Manager and S3. Required."""
+    stack: StackWide
+    """The stack's shared values: its KMS key encrypts the secret and the log groups (and is used
+    through Secrets Manager and S3); its log retention for the task logs (the ECS Exec audit log is
+    kept at least 365 days); its recovery window for a deleted SECRET_KEY secret; `tags`. Required."""
     database: DatabaseEndpoint
     """PostgreSQL (`Database.connection`): primary and replica host names (a list, since whether an SSM
     parameter carries them depends on its length), port, database name; and the DbiResourceIds the
@@ -326,27 +337,24 @@ class DjangoServicesArgs:
     """Dockerfile path when it is not `<config.docker_context>/Dockerfile`. Default: none."""
     fargate_base_tasks: int = 1
     """Tasks of each service that always run on on-demand FARGATE. Default: 1."""
-    log_retention_days: int = 30
-    """Days CloudWatch keeps the task and ECS Exec logs. Default: 30."""
-    exec_log_retention_days: int = 365
-    """Days the ECS Exec audit log is kept (at least 365: who ran what stays answerable for a year).
-    Default: 365."""
     cache_auth_secret_json_key: str | None = None
     """JSON key of the token when the Redis secret is a JSON document (the tasks then read the secret
     by its ARN). Default: none (plain string)."""
-    secret_recovery_window_days: int = 30
-    """Days a deleted SECRET_KEY secret can still be restored. Default: 30."""
     discovery: DiscoveryConfig = field(default_factory=lambda: DiscoveryConfig(namespace=None))
     """Service discovery: with a `namespace`, a private DNS namespace (Cloud Map) in the placement's
     VPC where the web tasks register as `web.<namespace>`, and worker and beat tasks may call them there
     on `container_port` without leaving the VPC. Default: no namespace (no service discovery)."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags merged into every taggable child. Default: none."""
 
     def __post_init__(self) -> None:
         problems = django_services_problems(self)
         if problems:
             raise ValueError("; ".join(problems))
+
+    @property
+    def exec_log_retention_days(self) -> int:
+        """Days the ECS Exec audit log is kept: the stack's retention, but at least 365, so who ran
+        what stays answerable for a year."""
+        return max(365, self.stack.log_retention_days)
 
     @property
     def allowed_hosts(self) -> list[pulumi.Input[str]]:
@@ -410,11 +418,4 @@ def _range_problems(args: DjangoServicesArgs) -> list[str]:
         for name, (low, high, fix) in _RANGES.items()
         if not low <= _field(args, name) <= high
     ]
-    if args.exec_log_retention_days < 365:
-        problems.append(
-            f"exec_log_retention_days {args.exec_log_retention_days}: keep the Exec audit log at least 365 days"
-        )
-    window = args.secret_recovery_window_days
-    if not 0 <= window <= 30 or window in range(1, 7):
-        problems.append(f"secret_recovery_window_days {window}: use 7 to 30 (or 0 to delete at once)")
     return problems

@@ -69,7 +69,7 @@ class Services:
             name=args.discovery.namespace,
             vpc=args.placement.vpc_id,
             description=f"{self._name}: internal names of the Django services",
-            tags=merge_tags(args.tags, Name=f"{self._name}-namespace"),
+            tags=merge_tags(args.stack.tags, Name=f"{self._name}-namespace"),
             opts=self._child,
         )
         service = aws.servicediscovery.Service(
@@ -82,7 +82,7 @@ class Services:
             },
             # ECS reports task health to Cloud Map: only tasks that passed their checks are answered.
             health_check_custom_config={"failure_threshold": 1},
-            tags=merge_tags(args.tags, Name=f"{self._name}-web-discovery"),
+            tags=merge_tags(args.stack.tags, Name=f"{self._name}-web-discovery"),
             opts=self._child,
         )
         # Internal callers are the worker and beat tasks; they reach gunicorn directly.
@@ -94,7 +94,7 @@ class Services:
             from_port=args.config.container_port,
             to_port=args.config.container_port,
             description="Worker and beat tasks call the web service by its Cloud Map name",
-            tags=merge_tags(args.tags, Name=f"{self._name}-web-from-workers"),
+            tags=merge_tags(args.stack.tags, Name=f"{self._name}-web-from-workers"),
             opts=self._child,
         )
         return service.arn
@@ -162,7 +162,7 @@ class Services:
             enable_execute_command=args.config.ecs_exec_enabled,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
-            tags=merge_tags(args.tags, Name=f"{self._name}-{role}", Workload=role),
+            tags=merge_tags(args.stack.tags, Name=f"{self._name}-{role}", Workload=role),
             # Autoscaling owns the running count after creation; `pulumi up` must not reset it.
             opts=pulumi.ResourceOptions(
                 parent=self._parent, depends_on=[capacity], ignore_changes=["desired_count"]
@@ -237,7 +237,7 @@ class Services:
             resource_id=pulumi.Output.concat("service/", self._cluster.name, "/", service.name),
             min_capacity=low,
             max_capacity=high,
-            tags=merge_tags(self._args.tags, Name=f"{self._name}-{role}-scaling"),
+            tags=merge_tags(self._args.stack.tags, Name=f"{self._name}-{role}-scaling"),
             opts=self._child,
         )
 

@@ -49,9 +49,9 @@ class TaskSettings:
         secret = aws.secretsmanager.Secret(
             f"{self.name}-secret-key",
             description="Django SECRET_KEY of the web, worker and beat tasks",
-            kms_key_id=args.kms_key_arn,
-            recovery_window_in_days=args.secret_recovery_window_days,
-            tags=merge_tags(args.tags, Name=f"{self.name}-secret-key"),
+            kms_key_id=args.stack.kms_key_arn,
+            recovery_window_in_days=args.stack.secret_recovery_window_days,
+            tags=merge_tags(args.stack.tags, Name=f"{self.name}-secret-key"),
             opts=self._child,
         )
         secret_key: pulumi.Input[str] = args.config.django_secret_key
@@ -119,7 +119,7 @@ class TaskSettings:
                 # Host names and origins, not secrets: String, readable only where IAM allows.
                 type="String",
                 value=value,
-                tags=merge_tags(args.tags, Name=f"{self.name}-{slug}-setting"),
+                tags=merge_tags(args.stack.tags, Name=f"{self.name}-{slug}-setting"),
                 opts=self._child,
             )
             settings[setting] = (parameter, self.parameter_arn(parameter_name))
@@ -171,7 +171,7 @@ class TaskSettings:
             description="MEDIA_SIGNING_KEY_ID of the Django web task (ECS reads it at task start)",
             type="String",
             value=media.public_key_id,
-            tags=merge_tags(self.args.tags, Name=f"{self.name}-media-signing-key-id-setting"),
+            tags=merge_tags(self.args.stack.tags, Name=f"{self.name}-media-signing-key-id-setting"),
             opts=self._child,
         )
         web_secrets = pulumi.Output.all(

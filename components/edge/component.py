@@ -68,7 +68,7 @@ class Edge(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         # Names AWS requires to be unique per account carry the stack, so staging and prod can share one.
         physical = f"{name}-{pulumi.get_stack()}"
-        tags = args.tags
+        tags = args.stack.tags
 
         at_edge = child
 
@@ -248,7 +248,7 @@ class Edge(pulumi.ComponentResource):
             default_action={"allow": {}},
             rules=web_acl_rules(physical, args.config.waf_rate_limit),
             visibility_config=visibility(f"{physical}-waf"),
-            tags=merge_tags(args.tags, Name=f"{name}-waf"),
+            tags=merge_tags(args.stack.tags, Name=f"{name}-waf"),
             region=EDGE_REGION,
             opts=at_edge,
         )
@@ -268,16 +268,16 @@ class Edge(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=account.apply(lambda account_id: log_key_policy(account_id, group_name)),
-            tags=merge_tags(args.tags, Name=f"{name}-waf-logs"),
+            tags=merge_tags(args.stack.tags, Name=f"{name}-waf-logs"),
             region=EDGE_REGION,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.keep_data),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.stack.keep_data),
         )
         group = aws.cloudwatch.LogGroup(
             f"{name}-waf-logs",
             name=group_name,
-            retention_in_days=args.waf_log_retention_days,
+            retention_in_days=args.stack.log_retention_days,
             kms_key_id=key.arn,
-            tags=merge_tags(args.tags, Name=group_name),
+            tags=merge_tags(args.stack.tags, Name=group_name),
             region=EDGE_REGION,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -297,7 +297,7 @@ class Edge(pulumi.ComponentResource):
             f"{name}-certificate",
             domain=args.config.domain_name,
             zone_id=args.config.hosted_zone_id,
-            tags=args.tags,
+            tags=args.stack.tags,
             parent=self,
             region=EDGE_REGION,
         )
@@ -317,7 +317,7 @@ class Edge(pulumi.ComponentResource):
             f"{name}-access-logs",
             log_type="ACCESS_LOGS",
             resource_arn=distribution.arn,
-            tags=args.tags,
+            tags=args.stack.tags,
             region=EDGE_REGION,
             opts=at_edge,
         )
@@ -329,7 +329,7 @@ class Edge(pulumi.ComponentResource):
                     "arn:", partition, ":s3:::", args.buckets.log_name, "/", args.log_prefix
                 )
             },
-            tags=args.tags,
+            tags=args.stack.tags,
             region=EDGE_REGION,
             opts=at_edge,
         )
@@ -340,7 +340,7 @@ class Edge(pulumi.ComponentResource):
             s3_delivery_configurations=[
                 {"suffix_path": LOG_SUFFIX_PATH, "enable_hive_compatible_path": False}
             ],
-            tags=args.tags,
+            tags=args.stack.tags,
             region=EDGE_REGION,
             opts=at_edge,
         )
@@ -358,7 +358,7 @@ class Edge(pulumi.ComponentResource):
             enable_branch_auto_build=True,
             custom_headers=amplify_custom_headers(args.hsts_max_age_seconds),
             environment_variables={**args.amplify_environment, "API_URL": site_url},
-            tags=merge_tags(args.tags, Name=f"{name}-frontend"),
+            tags=merge_tags(args.stack.tags, Name=f"{name}-frontend"),
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["accessToken"]),
         )
         branch = aws.amplify.Branch(
@@ -367,7 +367,7 @@ class Edge(pulumi.ComponentResource):
             branch_name=args.config.amplify_branch,
             stage=args.amplify_stage,
             enable_auto_build=True,
-            tags=args.tags,
+            tags=args.stack.tags,
             opts=child,
         )
         if args.config.domain_name:

@@ -18,7 +18,7 @@ import pulumi
 
 from ..app_values import HOST_NAME
 from ..config_base import Problem, ValidatedConfig, between, collect, one_of
-from ..handles import AlbTarget, Buckets
+from ..handles import AlbTarget, Buckets, StackWide
 
 # Storage owns the pattern (its config judges mediaPublicPathPattern); the edge serves that folder.
 from ..storage.config import PUBLIC_MEDIA_PATTERN
@@ -185,6 +185,9 @@ class EdgeArgs:
     when it has a TLS listener (`https`), otherwise over HTTP inside AWS's network; under its
     `origin_domain_name` (TLS SNI, certificate check and the Host header Django receives) when set,
     its DNS name otherwise. Required."""
+    stack: StackWide
+    """The stack's shared values: its log retention for the WAF's request log (CloudWatch Logs,
+    us-east-1, encrypted with a key of its own there, which `keep_data` protects); `tags`. Required."""
     buckets: Buckets
     """The storage's buckets (`Storage.buckets`): static files served under `/static/*`, media under
     `/media/*` (signed with its `media_signing` key group when set: every private media download
@@ -205,10 +208,6 @@ class EdgeArgs:
     """Strict-Transport-Security max-age. Default: 63072000 (two years)."""
     log_prefix: str = "cloudfront"
     """Key prefix of the access logs in the log bucket. Default: cloudfront."""
-    waf_log_retention_days: int = 90
-    """Days the WAF's request log (CloudWatch Logs, us-east-1) is kept. Default: 90."""
-    keep_data: bool = False
-    """Protect the us-east-1 key that encrypts the WAF log. Default: False."""
     amplify_stage: str = "PRODUCTION"
     """Amplify branch stage. Default: PRODUCTION."""
     amplify_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -217,8 +216,6 @@ class EdgeArgs:
     media_public_path_pattern: str = "/media/public/*"
     """Path pattern inside /media/ served from the bucket without a signature (truly public files,
     e.g. event flyers); ordered before `/media/*`. Default: /media/public/*."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags merged into every taggable child. Default: none."""
 
     def __post_init__(self) -> None:
         if problems := edge_problems(self):

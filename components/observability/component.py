@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from .._base import merge_tags, type_token
-from ..handles import AlbTarget, CacheEndpoint, DatabaseEndpoint, RunningServices, Site
+from ..handles import AlbTarget, CacheEndpoint, DatabaseEndpoint, RunningServices, Site, StackWide
 from .alarms import AlarmSpec, Watched, alarm_catalogue, cache_node_id
 from .config import EDGE_REGION, ObservabilityConfig
 from .dashboard import dashboard_body
@@ -36,14 +36,19 @@ class ObservabilityArgs:
 
     config: ObservabilityConfig
     """The alarm e-mail and thresholds (validated by `ObservabilityConfig`). Required."""
-    kms_key_arn: pulumi.Input[str]
-    """Stack KMS key that encrypts the alarm topic. Its key policy must let `cloudwatch.amazonaws.com`
-    use it (kms:Decrypt, kms:GenerateDataKey*), or alarm notifications are dropped. Required."""
+    stack: StackWide
+    """The stack's shared values: its KMS key encrypts the alarm topic (its key policy must let
+    `cloudwatch.amazonaws.com` use it, kms:Decrypt and kms:GenerateDataKey*, or alarm notifications
+    are dropped); `keep_data` protects the us-east-1 key that encrypts the edge alarm topic, like the
+    stack key; `tags`. Required."""
     load_balancer: AlbTarget
     """`LoadBalancer.target`: its ARN suffixes are the ALB metrics' LoadBalancer and TargetGroup
     dimensions. Required."""
     services: RunningServices
-    """`DjangoServices.running`: the ECS cluster and its web and Celery worker services. Required."""
+    """`DjangoServices.running`: the ECS cluster and its web and Celery worker services. When the web
+    service is scaled to zero on a schedule (`web_scales_to_zero`), the no-healthy-hosts alarm fires
+    only while web tasks are wanted: in its `web_wanted_slots` when given, otherwise when Container
+    Insights' DesiredTaskCount is above zero. Required."""
     database: DatabaseEndpoint
     """`Database.connection`: the primary's instance identifier, and one identifier per read
     replica, each of which gets a lag alarm. Required."""
@@ -53,18 +58,6 @@ class ObservabilityArgs:
     site: Site
     """`Edge.site`: its distribution is shown on the dashboard; its WAF metric name, when not None,
     adds the WAF alarm and the us-east-1 topic. Required."""
-    web_scales_to_zero: bool = False
-    """The web service is scaled to zero on a schedule (nightly scale-down). The no-healthy-hosts
-    alarm then fires only while web tasks are wanted: in `web_wanted_slots` when given, otherwise
-    when Container Insights' DesiredTaskCount is above zero (the cluster then needs Container
-    Insights). Default: False (a plain HealthyHostCount alarm)."""
-    web_wanted_slots: frozenset[tuple[int, int]] | None = None
-    """UTC (ISO weekday, hour) slots in which the schedule wants web tasks
-    (`schedule_window.wanted_slots`). Default: None (read DesiredTaskCount instead)."""
-    keep_data: bool = False
-    """Protect the us-east-1 key that encrypts the edge alarm topic (like the stack key). Default: False."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags merged into every taggable child. Default: none."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.cache.node_count <= 6:
@@ -117,10 +110,10 @@ class Observability(pulumi.ComponentResource):
         specs = alarm_catalogue(
             args.config.alarms,
             watched,
-            web_scales_to_zero=args.web_scales_to_zero,
-            web_wanted_slots=args.web_wanted_slots,
+            web_scales_to_zero=args.services.web_scales_to_zero,
+            web_wanted_slots=args.services.web_wanted_slots,
         )
-        created = [self._alarm(name, spec, topics[spec.region], args.tags, child) for spec in specs]
+        created = [self._alarm(name, spec, topics[spec.region], args.stack.tags, child) for spec in specs]
 
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
@@ -175,8 +168,8 @@ class Observability(pulumi.ComponentResource):
         topic = aws.sns.Topic(
             f"{name}-alarms",
             display_name=f"{name} alarms",
-            kms_master_key_id=args.kms_key_arn,
-            tags=merge_tags(args.tags, Name=f"{name}-alarms"),
+            kms_master_key_id=args.stack.kms_key_arn,
+            tags=merge_tags(args.stack.tags, Name=f"{name}-alarms"),
             opts=child,
         )
         self._topic_policy(f"{name}-alarms-policy", topic, region, account, child)
@@ -221,15 +214,15 @@ class Observability(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=account.apply(lambda account_id: json.dumps(edge_topic_key_policy(account_id))),
-            tags=merge_tags(args.tags, Name=f"{name}-edge-alarms"),
+            tags=merge_tags(args.stack.tags, Name=f"{name}-edge-alarms"),
             region=EDGE_REGION,
-            opts=pulumi.ResourceOptions.merge(at_edge, pulumi.ResourceOptions(protect=args.keep_data)),
+            opts=pulumi.ResourceOptions.merge(at_edge, pulumi.ResourceOptions(protect=args.stack.keep_data)),
         )
         topic = aws.sns.Topic(
             f"{name}-edge-alarms",
             display_name=f"{name} alarms ({EDGE_REGION})",
             kms_master_key_id=key.arn,
-            tags=merge_tags(args.tags, Name=f"{name}-edge-alarms"),
+            tags=merge_tags(args.stack.tags, Name=f"{name}-edge-alarms"),
             region=EDGE_REGION,
             opts=at_edge,
         )

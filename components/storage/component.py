@@ -58,9 +58,13 @@ class Storage(pulumi.ComponentResource):
         account_id = aws.get_caller_identity_output(opts=invoke).account_id
         region = aws.get_region_output(opts=invoke).region
 
-        media, media_guards = self._private_bucket("media", kms_key_arn=args.kms_key_arn, versioned=True)
+        media, media_guards = self._private_bucket(
+            "media", kms_key_arn=args.stack.kms_key_arn, versioned=True
+        )
         self._lifecycle("media", media, media_guards, self._media_rules())
-        static, static_guards = self._private_bucket("static", kms_key_arn=args.kms_key_arn, versioned=False)
+        static, static_guards = self._private_bucket(
+            "static", kms_key_arn=args.stack.kms_key_arn, versioned=False
+        )
         self._lifecycle("static", static, static_guards, [abort_uploads_rule()])
         # What serve_through configures once the distribution exists.
         self._content = {"media": (media, media_guards), "static": (static, static_guards)}
@@ -203,10 +207,10 @@ class Storage(pulumi.ComponentResource):
                 "PEM private key that signs CloudFront URLs for private media (read by the web task only; "
                 "set after the first deploy)"
             ),
-            kms_key_id=args.kms_key_arn,
-            recovery_window_in_days=args.secret_recovery_window_days,
-            tags=merge_tags(args.tags, Name=f"{name}-media-signing-private-key"),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.keep_data),
+            kms_key_id=args.stack.kms_key_arn,
+            recovery_window_in_days=args.stack.secret_recovery_window_days,
+            tags=merge_tags(args.stack.tags, Name=f"{name}-media-signing-private-key"),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.stack.keep_data),
         )
         return MediaSigning(
             key_group_id=group.id,
@@ -229,10 +233,10 @@ class Storage(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         bucket = aws.s3.Bucket(
             f"{name}-{role}",
-            force_destroy=not args.keep_data,
-            tags=merge_tags(args.tags, Name=f"{name}-{role}", Role=role),
+            force_destroy=not args.stack.keep_data,
+            tags=merge_tags(args.stack.tags, Name=f"{name}-{role}", Role=role),
             region=region,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.keep_data),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.stack.keep_data),
         )
         block = aws.s3.BucketPublicAccessBlock(
             f"{name}-{role}-public-access-block",
@@ -340,9 +344,9 @@ class Storage(pulumi.ComponentResource):
             description=f"{name} media replicas",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            tags=merge_tags(args.tags, Name=f"{name}-replica"),
+            tags=merge_tags(args.stack.tags, Name=f"{name}-replica"),
             region=replica_region,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.keep_data),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.stack.keep_data),
         )
         replica, replica_guards = self._private_bucket(
             "media-replica", kms_key_arn=replica_key.arn, versioned=True, region=replica_region
@@ -364,15 +368,15 @@ class Storage(pulumi.ComponentResource):
                     "s3.amazonaws.com", {"StringEquals": {"aws:SourceAccount": account}}
                 )
             ),
-            tags=args.tags,
+            tags=args.stack.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         policy = aws.iam.RolePolicy(
             f"{name}-replication-policy",
             role=role.id,
-            policy=pulumi.Output.all(media.arn, replica.arn, args.kms_key_arn, replica_key.arn, region).apply(
-                lambda v: replication_role_policy(v[0], v[1], v[2], v[3], v[4], replica_region)
-            ),
+            policy=pulumi.Output.all(
+                media.arn, replica.arn, args.stack.kms_key_arn, replica_key.arn, region
+            ).apply(lambda v: replication_role_policy(v[0], v[1], v[2], v[3], v[4], replica_region)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.s3.BucketReplicationConfig(

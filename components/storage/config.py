@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..config_base import Problem, ValidatedConfig, between, collect
+from ..handles import StackWide
 
 ALB_LOG_PREFIX = "alb"
 CLOUDFRONT_LOG_PREFIX = "cloudfront"
@@ -184,15 +185,8 @@ class StorageConfig(ValidatedConfig):
 class StorageArgs:
     config: StorageConfig
     """What the operator set. Required."""
-    kms_key_arn: pulumi.Input[str]
-    """Stack KMS key for SSE-KMS on the media and static buckets. Required."""
-    keep_data: bool = False
-    """Pulumi `protect` on the buckets and no `force_destroy`, so objects survive `pulumi destroy`. Default: False."""
-    secret_recovery_window_days: int = 7
-    """Days a deleted signing-key secret stays recoverable (7 to 30). Default: 7."""
-    tags: Mapping[str, str] = field(default_factory=dict)
-    """Tags merged into every taggable child. Default: none."""
-
-    def __post_init__(self) -> None:
-        if not 7 <= self.secret_recovery_window_days <= 30:
-            raise ValueError(f"secret_recovery_window_days {self.secret_recovery_window_days}: use 7 to 30")
+    stack: StackWide
+    """The stack's shared values: its KMS key for SSE-KMS on the media and static buckets and the
+    signing-key secret; with `keep_data`, Pulumi `protect` on the buckets and no `force_destroy`, so
+    objects survive `pulumi destroy`, and the longest recovery window for a deleted signing-key
+    secret; `tags`. Required."""
