@@ -1,7 +1,7 @@
 """A bastion that nobody can connect to: database access for developers without a public endpoint.
 
-Seed 004's team made its database public so that DBeaver could reach it. Here a tiny Graviton
-instance sits in a private app subnet with no public IP, no inbound rule and no SSH key. SSM
+The Maple Quest team (examples/maple_quest_current) made its database public so that DBeaver could
+reach it. Here a tiny Graviton instance sits in a private app subnet with no public IP, no inbound rule and no SSH key. SSM
 Session Manager reaches it from the outside through the agent's own outbound HTTPS connection,
 and the `AWS-StartPortForwardingSessionToRemoteHost` document forwards the developer's
 `localhost:5432` through it to the database. Who may do that is an IAM question (the session

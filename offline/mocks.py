@@ -187,7 +187,7 @@ def _vpc_state(
 AwsMocks.state_hooks["aws:ec2/vpc:Vpc"] = _vpc_state
 
 
-# --- data tier (issue 4): outputs AWS computes for RDS, ElastiCache, S3, EC2, KMS, Secrets Manager
+# --- data tier: outputs AWS computes for RDS, ElastiCache, S3, EC2, KMS, Secrets Manager
 
 
 def _rds_instance_state(
@@ -437,7 +437,7 @@ AwsMocks.state_hooks["awsx:ecr:Repository"] = _awsx_repository_state
 AwsMocks.state_hooks["awsx:ecr:Image"] = _awsx_image_state
 
 
-# --- edge and observability (issue 6) --------------------------------------------------------------
+# --- edge and observability ---------------------------------------------------------------------
 
 # Managed CloudFront policies by name, with the ids AWS publishes for them.
 MANAGED_CACHE_POLICIES = {

@@ -11,6 +11,8 @@ failure.
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import sys
 from collections.abc import Sequence
 
@@ -43,4 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Like the plan itself (offline/plan.py): leave without the interpreter's teardown, where the
+    # garbage collector could close the plan's event loop after its selector's descriptor is gone.
+    gc.disable()
+    exit_code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(exit_code)

@@ -1,4 +1,4 @@
-"""What stops a real first `pulumi up`, or breaks the platform days after it (issue 10).
+"""What stops a real first `pulumi up`, or breaks the platform days after it.
 
 The mocks accept anything AWS would refuse, so each test here states the AWS rule it encodes and
 checks it on what the real program registers for both stacks.

@@ -17,7 +17,7 @@ from tests.conftest import ROOT, STACKS
 
 EXAMPLE = ROOT / "examples" / "maple_quest_current"
 
-# Each risk seed 004 marks, as (policy, resource) the pack must name.
+# Each risk Maple Quest's architecture review marks, as (policy, resource) the pack must name.
 SEED_RISKS = {
     ("database-not-publicly-accessible", "maple-quest-db"),
     ("no-internet-ingress-to-database-ports", "maple-quest-db-sg"),

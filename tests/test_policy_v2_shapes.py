@@ -1,5 +1,5 @@
 """Pack v2 edge cases by shape: the false alarms of the red-team and real-world runs (judge values,
-not names), the misses of issue 17 (main route tables, NLBs, command lines, more secret names), old
+not names), earlier misses (main route tables, NLBs, command lines, more secret names), old
 and new type tokens, unknowns, and properties that hold over generated shapes (Hypothesis)."""
 
 from __future__ import annotations

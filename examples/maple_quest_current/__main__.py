@@ -1,4 +1,4 @@
-"""Maple Quest as it runs today (seed 004): the deployment the policy pack exists to reject.
+"""Maple Quest as it runs today (its architecture review): the deployment the policy pack exists to reject.
 
 Everything sits in public subnets: an internet-facing ALB answering plain HTTP on port 80, Fargate
 tasks with public IPs, and a publicly accessible PostgreSQL whose security group admits 5432 from

@@ -101,6 +101,18 @@ def _redirects_to_https(r: Judge, action: Any, where: str) -> bool:
     )
 
 
+def _listens_on_http(stack: Stack, listener: PolicyResource, balancers: list[PolicyResource]) -> bool:
+    """Whether the listener is known to take plain HTTP."""
+    protocol = stack.get(listener.props, "protocol", label=f"{label(listener)} protocol")
+    if protocol is UNKNOWN:
+        return False
+    if protocol is None:
+        # The provider defaults to HTTP for application load balancers.
+        kinds = [stack.get(b.props, "loadBalancerType") for b in balancers]
+        return bool(balancers) and all(k in (None, "application") for k in kinds)
+    return str(protocol).upper() == "HTTP"
+
+
 def _http_listeners(stack: Stack) -> None:
     rules_of: dict[str, list[PolicyResource]] = {}
     for rule in (r for r in stack.resources if r.resource_type in LISTENER_RULES):
@@ -108,16 +120,8 @@ def _http_listeners(stack: Stack) -> None:
             rules_of.setdefault(listener.urn, []).append(rule)
     for listener in (r for r in stack.resources if r.resource_type in LISTENERS):
         where = label(listener)
-        protocol = stack.get(listener.props, "protocol", label=f"{where} protocol")
         balancers = linked(listener, "loadBalancerArn", LOAD_BALANCERS)
-        if protocol is UNKNOWN:
-            continue
-        if protocol is None:
-            # The provider defaults to HTTP for application load balancers.
-            kinds = [stack.get(b.props, "loadBalancerType") for b in balancers]
-            if not balancers or any(k not in (None, "application") for k in kinds):
-                continue
-        elif str(protocol).upper() != "HTTP":
+        if not _listens_on_http(stack, listener, balancers):
             continue
         if not balancers:
             stack.outside(f"whether the load balancer of {where} is internet-facing")

@@ -6,6 +6,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulumi_policy import PolicyResource
+
 from .props import UNKNOWN, Judge, as_int, config_list, module_of, non_empty, truthy
 from .rule import Stack, Subject, resource_rule, stack_rule
 from .stack_graph import label, linked
@@ -367,46 +369,8 @@ def _public_subnets(stack: Stack) -> dict[str, str]:
         flag = stack.prop(subnet, "mapPublicIpOnLaunch")
         if flag is not UNKNOWN and truthy(flag):
             reasons[subnet.urn] = f"subnet '{subnet.name}' maps public IPs on launch"
-
-    internet_tables: set[str] = set()  # route table URNs
-    internet_main: dict[str, str] = {}  # VPC URN -> name of the main table that reaches the internet
-    for route in stack.of_type({ROUTE}):
-        if not _to_internet(route, "gatewayId", stack.prop(route, "gatewayId")):
-            continue
-        internet_tables.update(
-            t.urn for t in linked(route, "routeTableId", {ROUTE_TABLE, DEFAULT_ROUTE_TABLE})
-        )
-        for vpc in linked(route, "routeTableId", {VPC}):  # routeTableId=vpc.default_route_table_id
-            internet_main[vpc.urn] = f"the main route table of VPC '{vpc.name}' (route '{route.name}')"
-    for table in stack.of_type({ROUTE_TABLE, DEFAULT_ROUTE_TABLE}):
-        reaches = bool(linked(table, "routes", {INTERNET_GATEWAY})) or any(
-            route is not UNKNOWN and _to_internet(table, "routes", stack.get(route, "gatewayId"))
-            for _, route in stack.items(table.props, "routes", label=f"{label(table)} routes")
-        )
-        if reaches:
-            internet_tables.add(table.urn)
-    for table in stack.of_type({DEFAULT_ROUTE_TABLE}):
-        for vpc in linked(table, "defaultRouteTableId", {VPC}):
-            if table.urn in internet_tables:
-                internet_main[vpc.urn] = f"the default route table '{table.name}' of VPC '{vpc.name}'"
-    for association in stack.of_type({MAIN_ROUTE_TABLE_ASSOCIATION}):
-        tables = linked(association, "routeTableId", {ROUTE_TABLE, DEFAULT_ROUTE_TABLE})
-        for vpc in linked(association, "vpcId", {VPC}):
-            if any(t.urn in internet_tables for t in tables):
-                internet_main[vpc.urn] = f"route table '{tables[0].name}', made main of VPC '{vpc.name}'"
-            elif tables:
-                internet_main.pop(vpc.urn, None)
-
-    associated: set[str] = set()
-    for association in stack.of_type({ROUTE_TABLE_ASSOCIATION}):
-        tables = linked(association, "routeTableId", {ROUTE_TABLE, DEFAULT_ROUTE_TABLE})
-        for subnet in linked(association, "subnetId", {SUBNET}):
-            associated.add(subnet.urn)
-            exposed = [t for t in tables if t.urn in internet_tables]
-            if exposed:
-                reasons.setdefault(
-                    subnet.urn, f"subnet '{subnet.name}' routes to an internet gateway ('{exposed[0].name}')"
-                )
+    internet_tables, internet_main = _tables_reaching_the_internet(stack)
+    associated = _subnets_with_an_internet_table(stack, internet_tables, reasons)
     for subnet in subnets:
         if subnet.urn in associated:
             continue
@@ -418,6 +382,64 @@ def _public_subnets(stack: Stack) -> dict[str, str]:
                     f"{internet_main[vpc.urn]}, which routes to an internet gateway",
                 )
     return reasons
+
+
+def _inline_route_out(stack: Stack, table: PolicyResource) -> bool:
+    """Whether a route table's own `routes` reach an internet gateway."""
+    return bool(linked(table, "routes", {INTERNET_GATEWAY})) or any(
+        route is not UNKNOWN and _to_internet(table, "routes", stack.get(route, "gatewayId"))
+        for _, route in stack.items(table.props, "routes", label=f"{label(table)} routes")
+    )
+
+
+def _tables_reaching_the_internet(stack: Stack) -> tuple[set[str], dict[str, str]]:
+    """(URNs of the route tables that route to an internet gateway, VPC URN -> why its main table
+    does)."""
+    internet_tables: set[str] = set()
+    internet_main: dict[str, str] = {}
+    for route in stack.of_type({ROUTE}):
+        if not _to_internet(route, "gatewayId", stack.prop(route, "gatewayId")):
+            continue
+        internet_tables.update(
+            t.urn for t in linked(route, "routeTableId", {ROUTE_TABLE, DEFAULT_ROUTE_TABLE})
+        )
+        for vpc in linked(route, "routeTableId", {VPC}):  # routeTableId=vpc.default_route_table_id
+            internet_main[vpc.urn] = f"the main route table of VPC '{vpc.name}' (route '{route.name}')"
+    internet_tables.update(
+        table.urn
+        for table in stack.of_type({ROUTE_TABLE, DEFAULT_ROUTE_TABLE})
+        if _inline_route_out(stack, table)
+    )
+    for table in stack.of_type({DEFAULT_ROUTE_TABLE}):
+        for vpc in linked(table, "defaultRouteTableId", {VPC}):
+            if table.urn in internet_tables:
+                internet_main[vpc.urn] = f"the default route table '{table.name}' of VPC '{vpc.name}'"
+    for association in stack.of_type({MAIN_ROUTE_TABLE_ASSOCIATION}):
+        tables = linked(association, "routeTableId", {ROUTE_TABLE, DEFAULT_ROUTE_TABLE})
+        for vpc in linked(association, "vpcId", {VPC}):
+            if any(t.urn in internet_tables for t in tables):
+                internet_main[vpc.urn] = f"route table '{tables[0].name}', made main of VPC '{vpc.name}'"
+            elif tables:
+                internet_main.pop(vpc.urn, None)
+    return internet_tables, internet_main
+
+
+def _subnets_with_an_internet_table(
+    stack: Stack, internet_tables: set[str], reasons: dict[str, str]
+) -> set[str]:
+    """URNs of the subnets with an explicit route table association; those whose table reaches the
+    internet get their reason in `reasons`."""
+    associated: set[str] = set()
+    for association in stack.of_type({ROUTE_TABLE_ASSOCIATION}):
+        tables = linked(association, "routeTableId", {ROUTE_TABLE, DEFAULT_ROUTE_TABLE})
+        for subnet in linked(association, "subnetId", {SUBNET}):
+            associated.add(subnet.urn)
+            exposed = [t for t in tables if t.urn in internet_tables]
+            if exposed:
+                reasons.setdefault(
+                    subnet.urn, f"subnet '{subnet.name}' routes to an internet gateway ('{exposed[0].name}')"
+                )
+    return associated
 
 
 def _subnet_groups(stack: Stack) -> None:
