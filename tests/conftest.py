@@ -100,6 +100,18 @@ def build(mock_engine: RecordingMonitor) -> Callable[[Callable[[], object]], Reg
     return lambda construct: build_components(mock_engine, construct)
 
 
+def build_shared(construct: Callable[[], object]) -> Iterator[Registrations]:
+    """For a module- or session-scoped fixture: `construct` built once under a fresh engine with
+    staging's config (what `build` gives a test), shared by the tests that ask for it. They read the
+    registrations and never change them; one that does fails at teardown, as with `stack_runs`."""
+    config = stack_config("staging")
+    pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+    built = build_components(activate_mocks(config.project, "test"), construct)
+    before = _fingerprint({"built": built})
+    yield built
+    assert _fingerprint({"built": built}) == before, "a test changed the shared build; copy what you change"
+
+
 @pytest.fixture
 def run_stack() -> Callable[..., ProgramRun]:
     """Run the whole program for a stack's real config (plus overrides) and return its resources."""
@@ -110,11 +122,11 @@ def run_stack() -> Callable[..., ProgramRun]:
     return run
 
 
-def _fingerprint(runs: dict[str, ProgramRun]) -> str:
+def _fingerprint(runs: dict[str, ProgramRun] | dict[str, Registrations]) -> str:
     return json.dumps(
         {
             stack: [(r.urn, r.protect, r.parent, r.inputs, r.outputs) for r in run.resources]
-            + [run.stack_outputs]
+            + [getattr(run, "stack_outputs", None)]
             for stack, run in runs.items()
         },
         sort_keys=True,

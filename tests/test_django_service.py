@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from tests._app_tier import (
     task_settings,
     unwrapped,
 )
+from tests.conftest import build_shared
 
 SERVICE = "aws:ecs/service:Service"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -80,9 +81,10 @@ def build_services(build: Build, **changes: Any) -> Registrations:
     return build(lambda: DjangoServices("app", services_args(**changes)))
 
 
-@pytest.fixture
-def default_tier(build: Build) -> Registrations:
-    """Load balancer and services together, as __main__ wires them, with every option on."""
+@pytest.fixture(scope="module")
+def default_tier() -> Iterator[Registrations]:
+    """Load balancer and services together, as __main__ wires them, with every option on. Built once
+    for the module: the tests only read it."""
 
     def construct() -> None:
         lb = LoadBalancer("lb", load_balancer_args())
@@ -93,7 +95,7 @@ def default_tier(build: Build) -> Registrations:
             ),
         )
 
-    return build(construct)
+    yield from build_shared(construct)
 
 
 def services(built: Registrations) -> dict[str, dict[str, Any]]:
