@@ -32,7 +32,6 @@ from ..handles import AlbTarget, Buckets, CacheEndpoint, DatabaseEndpoint, Place
 from ..observability.schedule_window import wanted_slots
 from ..storage import MediaSigning
 
-
 # The system's time zones, listed once per process: listing them walks the whole tz database (about
 # 15 ms), and every ServicesConfig built checks its schedule's zone.
 _time_zones = functools.cache(zoneinfo.available_timezones)
