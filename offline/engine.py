@@ -133,12 +133,22 @@ def _config_string(value: Any) -> str:
     return str(value)
 
 
+# Parsed project and stack files by path and exact content. A plan reads each file once; a test
+# session loads the same two stack files, with different overrides, hundreds of times, and parsing
+# costs far more than reading. Keyed by the bytes, so an edited file is parsed afresh.
+_PARSED: dict[tuple[Path, bytes], tuple[dict[str, Any], dict[str, str]]] = {}
+
+
 def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    """A project or stack file as the CLI reads it (YAML 1.2; config scalars kept as their text)."""
-    try:
-        return yaml12.read(path)
-    except yaml12.YamlError as error:
-        raise PlanError(str(error)) from None
+    """A project or stack file as the CLI reads it (YAML 1.2; config scalars kept as their text).
+    The result is shared between calls for the same content: read it, never change it."""
+    key = (path, path.read_bytes())
+    if key not in _PARSED:
+        try:
+            _PARSED[key] = yaml12.read(path)
+        except yaml12.YamlError as error:
+            raise PlanError(str(error)) from None
+    return _PARSED[key]
 
 
 def _qualify(project: str, key: str) -> str:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import functools
 import json
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi.runtime.resource
 import pytest
 
 from offline.engine import (
@@ -40,6 +42,25 @@ def stack_config(stack: str) -> StackConfig:
     """A stack's config as `make plan` loads it, read once per session: the files do not change during
     a run. Frozen; callers hand `pulumi.runtime.set_all_config` a copy of its values."""
     return load_stack_config(ROOT, stack)
+
+
+_source_position = pulumi.runtime.resource._get_source_position_for_frame
+
+
+@functools.cache
+def _source_position_of(filename: str, lineno: int | None) -> Any:
+    return _source_position(traceback.FrameSummary(filename, lineno, "", lookup_line=False))
+
+
+def _cached_source_position(frame: traceback.FrameSummary) -> Any:
+    return _source_position_of(frame.filename, frame.lineno)
+
+
+# The SDK attaches the Python stack to every registration, turning each frame's file name into a URI
+# (pathlib, about 25 us a frame). Under pytest a registration sits some 50 frames deep, so that costs
+# more than the registration itself. A frame's position depends only on its file and line: the same
+# answer, computed once per place (the SDK copies the message into each trace).
+pulumi.runtime.resource._get_source_position_for_frame = _cached_source_position
 
 
 def use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, region: str | None = None) -> None:
@@ -79,6 +100,18 @@ def build(mock_engine: RecordingMonitor) -> Callable[[Callable[[], object]], Reg
     return lambda construct: build_components(mock_engine, construct)
 
 
+def build_shared(construct: Callable[[], object]) -> Iterator[Registrations]:
+    """For a module- or session-scoped fixture: `construct` built once under a fresh engine with
+    staging's config (what `build` gives a test), shared by the tests that ask for it. They read the
+    registrations and never change them; one that does fails at teardown, as with `stack_runs`."""
+    config = stack_config("staging")
+    pulumi.runtime.set_all_config(dict(config.values), list(config.secret_keys))
+    built = build_components(activate_mocks(config.project, "test"), construct)
+    before = _fingerprint({"built": built})
+    yield built
+    assert _fingerprint({"built": built}) == before, "a test changed the shared build; copy what you change"
+
+
 @pytest.fixture
 def run_stack() -> Callable[..., ProgramRun]:
     """Run the whole program for a stack's real config (plus overrides) and return its resources."""
@@ -89,11 +122,11 @@ def run_stack() -> Callable[..., ProgramRun]:
     return run
 
 
-def _fingerprint(runs: dict[str, ProgramRun]) -> str:
+def _fingerprint(runs: dict[str, ProgramRun] | dict[str, Registrations]) -> str:
     return json.dumps(
         {
             stack: [(r.urn, r.protect, r.parent, r.inputs, r.outputs) for r in run.resources]
-            + [run.stack_outputs]
+            + [getattr(run, "stack_outputs", None)]
             for stack, run in runs.items()
         },
         sort_keys=True,

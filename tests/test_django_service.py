@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from tests._app_tier import (
     unwrapped,
 )
 from tests._handles import stack_wide
+from tests.conftest import build_shared
 
 SERVICE = "aws:ecs/service:Service"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -81,9 +82,10 @@ def build_services(build: Build, **changes: Any) -> Registrations:
     return build(lambda: DjangoServices("app", services_args(**changes)))
 
 
-@pytest.fixture
-def default_tier(build: Build) -> Registrations:
-    """Load balancer and services together, as __main__ wires them, with every option on."""
+@pytest.fixture(scope="module")
+def default_tier() -> Iterator[Registrations]:
+    """Load balancer and services together, as __main__ wires them, with every option on. Built once
+    for the module: the tests only read it."""
 
     def construct() -> None:
         lb = LoadBalancer("lb", load_balancer_args())
@@ -94,7 +96,7 @@ def default_tier(build: Build) -> Registrations:
             ),
         )
 
-    return build(construct)
+    yield from build_shared(construct)
 
 
 def services(built: Registrations) -> dict[str, dict[str, Any]]:

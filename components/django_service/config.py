@@ -8,6 +8,7 @@ and in one check that a list was not passed as a single Output.
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,10 @@ from ..handles import (
 )
 from ..observability.schedule_window import wanted_slots
 from ..storage import MediaSigning
+
+# The system's time zones, listed once per process: listing them walks the whole tz database (about
+# 15 ms), and every ServicesConfig built checks its schedule's zone.
+_time_zones = functools.cache(zoneinfo.available_timezones)
 
 XRAY_DAEMON_IMAGE = "public.ecr.aws/xray/aws-xray-daemon:3.x"
 XRAY_DAEMON_PORT = 2000
@@ -253,7 +258,7 @@ class ServicesConfig(ValidatedConfig):
         for name in ("nightly_scale_down_cron", "nightly_scale_up_cron"):
             if problem := schedule_problem(values[name]):
                 found.append(Problem(field=name, value=values[name], fix=problem))
-        zones = zoneinfo.available_timezones()
+        zones = _time_zones()
         if zones and values["schedule_timezone"] not in zones:
             found.append(
                 Problem(
