@@ -36,7 +36,9 @@ def estimate_run(run: Any, usage_file: str | None = None) -> Estimate:
         est = Estimate(run.config.stack, "", load_usage(usage_file))
         est.problems.append("the stack sets no aws:region, so no price table applies")
         return est
-    return estimate(run.resources, region=region, stack=run.config.stack, usage=load_usage(usage_file))
+    # By URN, so that the line items come in the same order whatever order the SDK registered them in.
+    resources = sorted(run.resources, key=lambda r: r.urn)
+    return estimate(resources, region=region, stack=run.config.stack, usage=load_usage(usage_file))
 
 
 def render_summary(est: Estimate) -> list[str]:

@@ -426,7 +426,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "protect": r.protect,
                     "inputs": _plain(r.inputs),
                 }
-                for r in run.resources
+                # By URN: the SDK registers from several threads, so registration order varies
+                # run to run, and two plans of the same program should compare line by line.
+                for r in sorted(run.resources, key=lambda r: r.urn)
             ],
             "counts": dict(Counter(r.type for r in run.resources)),
             "outputs": _plain(run.stack_outputs),

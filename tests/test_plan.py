@@ -66,6 +66,19 @@ def test_our_stacks_pass_the_pack(stack: str) -> None:
 
 
 @pytest.mark.subprocess
+def test_the_json_lists_resources_and_cost_items_in_a_stable_order() -> None:
+    # The SDK registers from several threads; two plans of one program must still diff line by line.
+    document = json.loads(cached_plan("--stack", "prod", "--json")[1])
+    urns = [r["urn"] for r in document["resources"]]
+    assert urns == sorted(urns)
+    by_urn = {r["name"]: r["urn"] for r in document["resources"]}
+    # Items priced per resource follow the resources' order (shared items, such as all NAT gateways'
+    # data processing, name no one resource).
+    item_urns = [by_urn[i["resource"]] for i in document["cost"]["items"] if i["resource"] in by_urn]
+    assert item_urns and item_urns == sorted(item_urns)
+
+
+@pytest.mark.subprocess
 def test_the_example_is_rejected_with_each_seed_risk() -> None:
     code, out, _ = cached_plan("--program", str(EXAMPLE), "--stack", "dev", "--json")
     assert code == 1
