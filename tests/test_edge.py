@@ -7,7 +7,7 @@ and checked through what the engine would receive.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pulumi
@@ -31,7 +31,7 @@ from offline.mocks import (
 )
 from settings import load_settings
 from tests._handles import alb_target, buckets, stack_wide
-from tests.conftest import ROOT, STACKS
+from tests.conftest import ROOT, STACKS, build_shared
 from tests.test_edge_pieces import DEFAULTS as CONFIG_DEFAULTS
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
@@ -101,6 +101,19 @@ def build_edge(build: Callable[..., Registrations], **overrides: Any) -> tuple[E
     return holder["edge"], built
 
 
+@pytest.fixture(scope="module")
+def default_edge() -> Iterator[tuple[Edge, Registrations]]:
+    """The edge from `edge_args()` alone, built once for the module: the tests that need nothing
+    else only read it."""
+    holder: dict[str, Edge] = {}
+
+    def construct() -> None:
+        holder["edge"] = Edge("edge", edge_args())
+
+    for built in build_shared(construct):
+        yield holder["edge"], built
+
+
 def resolve(output: pulumi.Output[Any]) -> Any:
     return _sync_await(output.future())
 
@@ -127,9 +140,9 @@ def in_us_east_1(resource: RegisteredResource) -> bool:
 
 
 def test_default_behaviour_reaches_the_alb_through_a_vpc_origin_uncached(
-    build: Callable[..., Registrations],
+    default_edge: tuple[Edge, Registrations],
 ) -> None:
-    _, built = build_edge(build)
+    _, built = default_edge
     inputs = distribution(built)
     (vpc_origin,) = built.of_type(VPC_ORIGIN)
     assert vpc_origin.inputs["vpcOriginEndpointConfig"]["arn"] == ALB_ARN
@@ -163,9 +176,9 @@ def test_origin_protocol_follows_the_albs_listener(
 
 
 def test_static_and_media_are_served_from_their_buckets_through_origin_access_control(
-    build: Callable[..., Registrations],
+    default_edge: tuple[Edge, Registrations],
 ) -> None:
-    _, built = build_edge(build)
+    _, built = default_edge
     inputs = distribution(built)
     controls = {r.name: r for r in built.of_type(OAC)}
     assert set(controls) == {"edge-static-oac", "edge-media-oac"}
@@ -197,8 +210,10 @@ def test_static_and_media_are_served_from_their_buckets_through_origin_access_co
     )
 
 
-def test_every_behaviour_redirects_http_to_https_and_compresses(build: Callable[..., Registrations]) -> None:
-    _, built = build_edge(build)
+def test_every_behaviour_redirects_http_to_https_and_compresses(
+    default_edge: tuple[Edge, Registrations],
+) -> None:
+    _, built = default_edge
     inputs = distribution(built)
     assert len(behaviours(inputs)) == 3
     for behaviour in behaviours(inputs):
@@ -208,8 +223,8 @@ def test_every_behaviour_redirects_http_to_https_and_compresses(build: Callable[
     assert inputs["httpVersion"] == "http2and3"
 
 
-def test_security_headers_reach_every_response(build: Callable[..., Registrations]) -> None:
-    _, built = build_edge(build)
+def test_security_headers_reach_every_response(default_edge: tuple[Edge, Registrations]) -> None:
+    _, built = default_edge
     (policy,) = built.of_type(HEADERS_POLICY)
     headers = policy.inputs["securityHeadersConfig"]
     hsts = headers["strictTransportSecurity"]
@@ -226,8 +241,8 @@ def test_security_headers_reach_every_response(build: Callable[..., Registration
     assert policy.urn in dependencies["orderedCacheBehaviors"]
 
 
-def test_viewer_host_is_forwarded_for_django(build: Callable[..., Registrations]) -> None:
-    edge, built = build_edge(build)
+def test_viewer_host_is_forwarded_for_django(default_edge: tuple[Edge, Registrations]) -> None:
+    edge, built = default_edge
     (function,) = built.of_type("aws:cloudfront/function:Function")
     assert function.inputs["runtime"] == "cloudfront-js-2.0"
     assert function.inputs["code"] == FORWARDED_HOST_FUNCTION
@@ -240,9 +255,9 @@ def test_viewer_host_is_forwarded_for_django(build: Callable[..., Registrations]
 
 
 def test_app_outages_show_the_maintenance_page_from_the_static_bucket(
-    build: Callable[..., Registrations],
+    default_edge: tuple[Edge, Registrations],
 ) -> None:
-    _, built = build_edge(build)
+    _, built = default_edge
     responses = {r["errorCode"]: r for r in distribution(built)["customErrorResponses"]}
     assert set(responses) == {502, 503, 504}
     for response in responses.values():
@@ -324,9 +339,9 @@ def test_custom_domain_uses_a_validated_us_east_1_certificate_with_tls_1_2(
 
 
 def test_without_a_domain_the_cloudfront_name_and_certificate_are_used(
-    build: Callable[..., Registrations],
+    default_edge: tuple[Edge, Registrations],
 ) -> None:
-    edge, built = build_edge(build)
+    edge, built = default_edge
     assert not built.of_type(CERTIFICATE, CERTIFICATE_VALIDATION, RECORD)
     inputs = distribution(built)
     assert not inputs.get("aliases")
@@ -436,9 +451,9 @@ def test_without_waf_nothing_is_attached(build: Callable[..., Registrations]) ->
 
 
 def test_access_logs_go_to_the_log_bucket_through_standard_logging_v2(
-    build: Callable[..., Registrations],
+    default_edge: tuple[Edge, Registrations],
 ) -> None:
-    _, built = build_edge(build)
+    _, built = default_edge
     (source,) = built.of_type(LOG_SOURCE)
     (destination,) = built.of_type(LOG_DESTINATION)
     (delivery,) = built.of_type(LOG_DELIVERY)
@@ -457,8 +472,8 @@ def test_access_logs_go_to_the_log_bucket_through_standard_logging_v2(
     assert "loggingConfig" not in distribution(built)
 
 
-def test_amplify_app_and_branch_only_with_a_repository(build: Callable[..., Registrations]) -> None:
-    edge, built = build_edge(build)
+def test_amplify_app_and_branch_only_with_a_repository(default_edge: tuple[Edge, Registrations]) -> None:
+    edge, built = default_edge
     assert not built.of_type(AMPLIFY_APP, AMPLIFY_BRANCH)
     assert edge.amplify_app_id is None
 

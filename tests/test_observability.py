@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pulumi
@@ -23,7 +23,7 @@ from offline.engine import (
 from settings import declared_keys, load_settings
 from settings.keys import ALARM_THRESHOLD_KEYS
 from tests._handles import alb_target, cache_endpoint, database_endpoint, running_services, site, stack_wide
-from tests.conftest import ROOT, STACKS
+from tests.conftest import ROOT, STACKS, build_shared
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"
@@ -87,6 +87,13 @@ def build_observability(build: Callable[..., Registrations], **overrides: Any) -
     return build(lambda: Observability("ops", observability_args(**overrides)))
 
 
+@pytest.fixture(scope="module")
+def default_ops() -> Iterator[Registrations]:
+    """Observability with every default stand-in, built once for the module: the tests that need
+    nothing else only read it."""
+    yield from build_shared(lambda: Observability("ops", observability_args()))
+
+
 def alarms(built: Registrations) -> dict[str, RegisteredResource]:
     return {r.name.removeprefix("ops-"): r for r in built.of_type(ALARM)}
 
@@ -124,12 +131,12 @@ EXPECTED_ALARMS = {
 }
 
 
-def test_every_tier_has_its_alarms(build: Callable[..., Registrations]) -> None:
-    assert set(alarms(build_observability(build))) == EXPECTED_ALARMS
+def test_every_tier_has_its_alarms(default_ops: Registrations) -> None:
+    assert set(alarms(default_ops)) == EXPECTED_ALARMS
 
 
-def test_alarms_watch_the_right_metrics_of_the_right_resources(build: Callable[..., Registrations]) -> None:
-    found = alarms(build_observability(build))
+def test_alarms_watch_the_right_metrics_of_the_right_resources(default_ops: Registrations) -> None:
+    found = alarms(default_ops)
     alb = {"LoadBalancer": ALB}
     target_group = {"LoadBalancer": ALB, "TargetGroup": TARGET_GROUP}
     assert watched(found["alb-5xx-rate"]) == [
@@ -164,8 +171,8 @@ def test_alarms_watch_the_right_metrics_of_the_right_resources(build: Callable[.
     ]
 
 
-def test_the_5xx_alarm_compares_a_rate_not_a_count(build: Callable[..., Registrations]) -> None:
-    queries = alarms(build_observability(build))["alb-5xx-rate"].inputs["metricQueries"]
+def test_the_5xx_alarm_compares_a_rate_not_a_count(default_ops: Registrations) -> None:
+    queries = alarms(default_ops)["alb-5xx-rate"].inputs["metricQueries"]
     (returned,) = [q for q in queries if q["returnData"]]
     assert returned["expression"] == (
         "IF(requests > 0, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)"
@@ -206,16 +213,14 @@ def test_one_lag_alarm_per_replica(build: Callable[..., Registrations], replicas
         ("redis-evictions", "notBreaching"),
     ],
 )
-def test_missing_data_is_treated_per_metric(
-    build: Callable[..., Registrations], role: str, treatment: str
-) -> None:
-    assert alarms(build_observability(build))[role].inputs["treatMissingData"] == treatment
+def test_missing_data_is_treated_per_metric(default_ops: Registrations, role: str, treatment: str) -> None:
+    assert alarms(default_ops)[role].inputs["treatMissingData"] == treatment
 
 
 def test_alarms_notify_the_topic_when_they_fire_and_when_they_recover(
-    build: Callable[..., Registrations],
+    default_ops: Registrations,
 ) -> None:
-    built = build_observability(build)
+    built = default_ops
     topics = {r.name: r for r in built.of_type(TOPIC)}
     regional = topics["ops-alarms"].outputs["arn"]
     edge = topics["ops-edge-alarms"].outputs["arn"]
@@ -229,9 +234,9 @@ def test_alarms_notify_the_topic_when_they_fire_and_when_they_recover(
 
 
 def test_the_waf_alarm_lives_in_us_east_1_with_its_own_topic_and_key(
-    build: Callable[..., Registrations],
+    default_ops: Registrations,
 ) -> None:
-    built = build_observability(build)
+    built = default_ops
     # Placed by their own `region` through the stack's provider, whose aws:* config then applies.
     assert not built.of_type(PROVIDER)
     waf = alarms(built)["waf-blocked-spike"]
@@ -257,9 +262,9 @@ def test_without_waf_there_is_no_us_east_1_part(build: Callable[..., Registratio
 
 
 def test_the_topic_is_encrypted_and_only_cloudwatch_publishes_over_tls(
-    build: Callable[..., Registrations],
+    default_ops: Registrations,
 ) -> None:
-    built = build_observability(build)
+    built = default_ops
     topic = built.named("ops-alarms")
     assert topic.inputs["kmsMasterKeyId"] == KMS_KEY_ARN
     policy = json.loads(built.named("ops-alarms-policy").inputs["policy"])
@@ -285,8 +290,8 @@ def test_email_subscription_only_when_an_address_is_set(
         assert subscription.inputs["endpoint"] == email
 
 
-def test_the_dashboard_shows_every_metric_an_alarm_watches(build: Callable[..., Registrations]) -> None:
-    built = build_observability(build)
+def test_the_dashboard_shows_every_metric_an_alarm_watches(default_ops: Registrations) -> None:
+    built = default_ops
     (dashboard,) = built.of_type(DASHBOARD)
     assert dashboard.inputs["dashboardName"] == "ops-test"
     body = json.loads(dashboard.inputs["dashboardBody"])
