@@ -15,6 +15,8 @@ from moto import mock_aws
 from scripts.wake_services import DIMENSION, NAMESPACE, discover, main, plan, restore, wake
 from tests.conftest import use_fake_aws_credentials
 
+pytestmark = pytest.mark.moto
+
 REGION = "eu-west-1"
 CLUSTER = "epicvibe-staging"
 
