@@ -111,4 +111,4 @@ def apply_profile(r: Reader, profile: str) -> None:
     """Report every rule of the stack's profile its values break, under a key not already refused."""
     for rule in PROFILE_RULES.get(profile, ()):
         if not r.refused(rule.key) and not rule.holds(r.values):
-            r.fail(rule.key, r.values[rule.key], f"{rule.wanted} is {PROFILE_SCOPES[profile]}: {rule.why}")
+            r.fail(rule.key, r.raw(rule.key), f"{rule.wanted} is {PROFILE_SCOPES[profile]}: {rule.why}")

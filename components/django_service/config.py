@@ -231,7 +231,7 @@ class ServicesConfig(ValidatedConfig):
                 values["health_check_grace_period_seconds"],
                 0,
                 HEALTH_CHECK_GRACE_PERIOD_MAX_SECONDS,
-                "the ECS API's limit",
+                "ECS replaces no failing web task while it runs",
             ),
         ]
         image, context = values["image"], values["docker_context"]
