@@ -331,15 +331,7 @@ def read_edge(r: Reader) -> EdgeConfig:
         values["amplify_access_token"] = r.secret("amplifyAccessToken", min_length=20, optional=True)
     else:
         r.not_needed("amplifyAccessToken")
-    errors_before = len(r.errors)
-    try:
-        return r.build(EdgeConfig, EDGE_KEYS, values, fallbacks=_EDGE_PAIRS)
-    except ValueError:
-        # A refused half fell back to none while its valid partner stayed, which the config refuses
-        # again. The mistake is reported already; give the later checks a config without either.
-        if len(r.errors) == errors_before:
-            raise
-        return EdgeConfig(**{**values, **_EDGE_PAIRS})
+    return r.build(EdgeConfig, EDGE_KEYS, values, fallbacks=_EDGE_PAIRS)
 
 
 # `ObservabilityConfig` nests its alarm thresholds: two maps, both held one-to-one by a test.
