@@ -93,6 +93,13 @@ class World:
         path.write_text(json.dumps({"kmsKeyArn": self.stack_key, "awsRegion": STACK_REGION, **changes}))
         return path
 
+    def copy(self, tmp_path: Path, snapshot: str, *more: str) -> int:
+        """The script with the stack's outputs, copying `snapshot` from the old region, plus `more`."""
+        outputs = str(self.outputs(tmp_path))
+        return self.run(
+            "--stack-outputs", outputs, "--source-snapshot", snapshot, "--source-region", OLD_REGION, *more
+        )
+
     def run(self, *args: str) -> int:
         return main(list(args), make_client=self.client, clock=self.clock, sleep=self.clock.sleep)
 
@@ -208,13 +215,9 @@ def test_a_copy_under_another_key_is_refused_not_reused(
         TargetDBSnapshotIdentifier="s1-stackkey",
         SourceRegion=OLD_REGION,
     )
-    code = world.run(
-        "--stack-outputs",
-        str(world.outputs(tmp_path)),
-        "--source-snapshot",
+    code = world.copy(
+        tmp_path,
         "s1",
-        "--source-region",
-        OLD_REGION,
     )
     assert code == EXIT_USAGE
     assert "s1-stackkey already exists in eu-west-1 but is unencrypted" in capsys.readouterr().err
@@ -225,13 +228,9 @@ def test_a_snapshot_that_fails_stops_the_wait(
 ) -> None:
     world.old_rds.create_db_snapshot(DBSnapshotIdentifier="broken", DBInstanceIdentifier=OLD_DB)
     rds_backends[DEFAULT_ACCOUNT_ID][OLD_REGION].database_snapshots["broken"].status = "failed"
-    code = world.run(
-        "--stack-outputs",
-        str(world.outputs(tmp_path)),
-        "--source-snapshot",
+    code = world.copy(
+        tmp_path,
         "broken",
-        "--source-region",
-        OLD_REGION,
     )
     assert code == EXIT_UNAVAILABLE
     assert "broken is failed and will not become available" in capsys.readouterr().err
@@ -242,13 +241,9 @@ def test_a_snapshot_that_stays_creating_times_out_and_says_to_rerun(
 ) -> None:
     world.old_rds.create_db_snapshot(DBSnapshotIdentifier="slow", DBInstanceIdentifier=OLD_DB)
     hold(OLD_REGION, "slow", "creating", 10_000, world.clock)
-    code = world.run(
-        "--stack-outputs",
-        str(world.outputs(tmp_path)),
-        "--source-snapshot",
+    code = world.copy(
+        tmp_path,
         "slow",
-        "--source-region",
-        OLD_REGION,
         "--timeout",
         "120",
         "--poll-interval",
@@ -339,13 +334,9 @@ def test_another_account_shares_the_manual_snapshot_with_the_stack_account(
     world.accounts.by_profile["maple"] = "111122223333"
     world.old_rds.create_db_snapshot(DBSnapshotIdentifier="shared", DBInstanceIdentifier=OLD_DB)
     assert (
-        world.run(
-            "--stack-outputs",
-            str(world.outputs(tmp_path)),
-            "--source-snapshot",
+        world.copy(
+            tmp_path,
             "shared",
-            "--source-region",
-            OLD_REGION,
             "--source-profile",
             "maple",
         )
@@ -370,13 +361,9 @@ def test_another_account_refuses_a_snapshot_under_the_aws_managed_key(
         "describe_key",
         lambda **kwargs: {"KeyMetadata": {"KeyManager": "AWS"}},
     )
-    code = world.run(
-        "--stack-outputs",
-        str(world.outputs(tmp_path)),
-        "--source-snapshot",
+    code = world.copy(
+        tmp_path,
         "managed",
-        "--source-region",
-        OLD_REGION,
         "--source-profile",
         "maple",
     )
