@@ -9,11 +9,13 @@ placeholders: nothing here can decrypt them, and nothing needs to.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import runpy
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi.runtime.resource
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
@@ -30,6 +33,25 @@ from pulumi.runtime.sync_await import _sync_await
 
 from . import yaml12
 from .mocks import AwsMocks
+
+_sdk_source_position = pulumi.runtime.resource._get_source_position_for_frame
+
+
+@functools.cache
+def _source_position_of(filename: str, lineno: int | None) -> Any:
+    return _sdk_source_position(traceback.FrameSummary(filename, lineno, "", lookup_line=False))
+
+
+def _cached_source_position(frame: traceback.FrameSummary) -> Any:
+    return _source_position_of(frame.filename, frame.lineno)
+
+
+# The SDK attaches the Python stack to every registration, turning each frame's file name into a URI
+# (pathlib, about 25 us a frame): under pytest a registration sits some 50 frames deep, in a plan
+# some 17. A frame's position depends only on its file and line, so each place is converted once
+# (the SDK copies the message into each trace). Kept only where the SDK still has the function.
+if callable(getattr(pulumi.runtime.resource, "_get_source_position_for_frame", None)):
+    pulumi.runtime.resource._get_source_position_for_frame = _cached_source_position
 
 # Long enough for every length rule on a secret (Django asks for 50 characters), short enough for
 # the strictest maximum (an ElastiCache AUTH token, 128), and only characters every secret accepts.

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import functools
 import json
-import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pulumi
-import pulumi.runtime.resource
 import pytest
 
 from offline.engine import (
@@ -42,25 +40,6 @@ def stack_config(stack: str) -> StackConfig:
     """A stack's config as `make plan` loads it, read once per session: the files do not change during
     a run. Frozen; callers hand `pulumi.runtime.set_all_config` a copy of its values."""
     return load_stack_config(ROOT, stack)
-
-
-_source_position = pulumi.runtime.resource._get_source_position_for_frame
-
-
-@functools.cache
-def _source_position_of(filename: str, lineno: int | None) -> Any:
-    return _source_position(traceback.FrameSummary(filename, lineno, "", lookup_line=False))
-
-
-def _cached_source_position(frame: traceback.FrameSummary) -> Any:
-    return _source_position_of(frame.filename, frame.lineno)
-
-
-# The SDK attaches the Python stack to every registration, turning each frame's file name into a URI
-# (pathlib, about 25 us a frame). Under pytest a registration sits some 50 frames deep, so that costs
-# more than the registration itself. A frame's position depends only on its file and line: the same
-# answer, computed once per place (the SDK copies the message into each trace).
-pulumi.runtime.resource._get_source_position_for_frame = _cached_source_position
 
 
 def use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, region: str | None = None) -> None:
