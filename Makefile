@@ -75,8 +75,14 @@ plan: $(STAMP) ## offline preview + policy pack of STACK (no cloud account, no P
 plan-example: $(STAMP) ## passes only if the policy pack rejects the Maple Quest example (CI runs it)
 	@$(BIN)/python -m scripts.expect_plan_rejected --program $(EXAMPLE_PROGRAM) --stack $(EXAMPLE_STACK)
 
+# The whole suite runs on one pytest worker per core (pytest-xdist): its slow tests mostly start
+# processes and build venvs, which two cores overlap. The quick loop stays in one process: there the
+# second worker's own imports and stack runs cost more than it saves (docs/testing.md).
+## `make test` workers (pytest-xdist): auto = one per core, or a number; 0: none
+TEST_WORKERS ?= auto
+
 test: $(STAMP) ## every test: unit, policy, moto, subprocess and Hypothesis (what CI runs)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Leaves out the tests marked slow (moto, a started process, Hypothesis, a whole-program rerun);
 # see docs/testing.md.
