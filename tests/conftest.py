@@ -68,6 +68,9 @@ def use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, region: str | None
     `region`: also the SDK's default region."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
+    # moto fills every EC2 region it touches with some 1,300 public AMIs, twice a test (first use and
+    # reset): most of a moto test's time. No script of ours reads an AMI.
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
     if region is not None:
         monkeypatch.setenv("AWS_DEFAULT_REGION", region)
 
