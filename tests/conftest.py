@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import botocore.loaders
+import botocore.session
 import pulumi
 import pulumi.runtime.resource
 import pytest
@@ -63,6 +65,9 @@ def _cached_source_position(frame: traceback.FrameSummary) -> Any:
 pulumi.runtime.resource._get_source_position_for_frame = _cached_source_position
 
 
+_shared_botocore_loader = functools.cache(botocore.loaders.create_loader)
+
+
 def use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, region: str | None = None) -> None:
     """Credentials moto accepts, so that no test can sign a request with a developer's real ones;
     `region`: also the SDK's default region."""
@@ -71,6 +76,9 @@ def use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, region: str | None
     # moto fills every EC2 region it touches with some 1,300 public AMIs, twice a test (first use and
     # reset): most of a moto test's time. No script of ours reads an AMI.
     monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    # moto gives every test a new default boto3 session, and each session parses the service models
+    # from disk again. They are static data: one loader serves every session of the run.
+    monkeypatch.setattr(botocore.session, "create_loader", _shared_botocore_loader)
     if region is not None:
         monkeypatch.setenv("AWS_DEFAULT_REGION", region)
 
