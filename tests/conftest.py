@@ -7,7 +7,9 @@ out, `make test` runs everything.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import json
 import traceback
 from collections.abc import Callable, Iterator
@@ -121,6 +123,23 @@ def build_shared(construct: Callable[[], object]) -> Iterator[Registrations]:
     before = _fingerprint({"built": built})
     yield built
     assert _fingerprint({"built": built}) == before, "a test changed the shared build; copy what you change"
+
+
+_PLANS: dict[tuple[str, ...], tuple[int, str, str]] = {}
+
+
+def cached_plan(*args: str) -> tuple[int, str, str]:
+    """`python -m offline.plan ARGS` in this process: exit code, stdout and stderr. Run once per
+    argument list for the whole session (per worker under xdist), as a plan is deterministic, so
+    modules that check the same plan share one run."""
+    if args not in _PLANS:
+        from offline import plan  # not imported by the quick loop, which runs no plan
+
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = plan.main(list(args))
+        _PLANS[args] = (code, out.getvalue(), err.getvalue())
+    return _PLANS[args]
 
 
 @pytest.fixture
