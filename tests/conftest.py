@@ -166,15 +166,24 @@ def _fingerprint(runs: dict[str, ProgramRun] | dict[str, Registrations]) -> str:
 
 # An invoke the program made (a data-source lookup): its token, its arguments and the region it ran in.
 RecordedInvoke = tuple[str, dict[str, Any], str]
+# Both stacks' runs, the invokes each made and the warnings each logged (pulumi.log.warn).
+_SessionRuns = tuple[dict[str, ProgramRun], dict[str, list[RecordedInvoke]], dict[str, list[str]]]
 
 
 @pytest.fixture(scope="session")
-def _stacks_with_invokes() -> tuple[dict[str, ProgramRun], dict[str, list[RecordedInvoke]]]:
-    """Both stacks run once per session, recording every invoke on the way, so that a test of what
-    the program looks up (the CI roles) needs no runs of its own."""
+def _stacks_with_invokes() -> _SessionRuns:
+    """Both stacks run once per session, recording every invoke and warning on the way, so that a
+    test of what the program looks up (the CI roles) or warns about needs no runs of its own."""
     original = AwsMocks.call
+    original_warn = pulumi.log.warn
     invokes: dict[str, list[RecordedInvoke]] = {stack: [] for stack in STACKS}
+    warnings: dict[str, list[str]] = {stack: [] for stack in STACKS}
     current: list[RecordedInvoke] = []
+    current_warnings: list[str] = []
+
+    def warn(message: str, *args: Any, **kwargs: Any) -> None:
+        current_warnings.append(message)
+        original_warn(message, *args, **kwargs)
 
     def recording(self: AwsMocks, args: Any) -> dict[str, Any]:
         region = str(args.args.get("region") or self._provider_region(args.provider) or self._region())
@@ -182,20 +191,24 @@ def _stacks_with_invokes() -> tuple[dict[str, ProgramRun], dict[str, list[Record
         return original(self, args)
 
     AwsMocks.call = recording  # type: ignore[method-assign]
+    pulumi.log.warn = warn  # type: ignore[assignment]
     try:
         runs = {}
         for stack in STACKS:
             current.clear()
+            current_warnings.clear()
             runs[stack] = run_with_config(stack_config(stack))
             invokes[stack] = list(current)
+            warnings[stack] = list(current_warnings)
     finally:
         AwsMocks.call = original  # type: ignore[method-assign]
-    return runs, invokes
+        pulumi.log.warn = original_warn
+    return runs, invokes, warnings
 
 
 @pytest.fixture(scope="session")
 def stack_runs(
-    _stacks_with_invokes: tuple[dict[str, ProgramRun], dict[str, list[RecordedInvoke]]],
+    _stacks_with_invokes: _SessionRuns,
 ) -> Iterator[dict[str, ProgramRun]]:
     """Both stacks run once per session (per worker under xdist). The registrations are plain data
     shared by every test that asks: read them, never change them. A test that does is caught here, at
@@ -208,7 +221,13 @@ def stack_runs(
 
 @pytest.fixture(scope="session")
 def stack_invokes(
-    _stacks_with_invokes: tuple[dict[str, ProgramRun], dict[str, list[RecordedInvoke]]],
+    _stacks_with_invokes: _SessionRuns,
 ) -> dict[str, list[RecordedInvoke]]:
     """Every invoke each stack's `stack_runs` run made, in order (read, never change)."""
     return _stacks_with_invokes[1]
+
+
+@pytest.fixture(scope="session")
+def stack_warnings(_stacks_with_invokes: _SessionRuns) -> dict[str, list[str]]:
+    """Every warning each stack's `stack_runs` run logged, in order (read, never change)."""
+    return _stacks_with_invokes[2]
