@@ -152,6 +152,16 @@ def run_stack() -> Callable[..., ProgramRun]:
     return run
 
 
+@pytest.fixture(scope="session")
+def staging_without_bastion() -> Iterator[ProgramRun]:
+    """Staging with `bastionEnabled: false`, run once for the bastion and database tests of what its
+    absence leaves (read, never change; a test that does fails at the end of the session)."""
+    run = run_program(ROOT, "staging", overrides={"bastionEnabled": "false"})
+    before = _fingerprint({"staging": run})
+    yield run
+    assert _fingerprint({"staging": run}) == before, "a test changed staging_without_bastion"
+
+
 def _fingerprint(runs: dict[str, ProgramRun] | dict[str, Registrations]) -> str:
     return json.dumps(
         {
