@@ -7,12 +7,17 @@ out, `make test` runs everything.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
+import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import botocore.loaders
+import botocore.session
 import pulumi
 import pytest
 
@@ -42,11 +47,27 @@ def stack_config(stack: str) -> StackConfig:
     return load_stack_config(ROOT, stack)
 
 
+# The suite keeps the pulumi_aws modules and the session's stack runs alive: hundreds of thousands of
+# long-lived objects, which the collector's default thresholds (a young collection every 700
+# allocations) push into full collections that walk them all again, a large share of the suite's
+# time. Young collections every 50,000 allocations free each test's garbage as surely, far less often.
+gc.set_threshold(50_000)
+
+
+_shared_botocore_loader = functools.cache(botocore.loaders.create_loader)
+
+
 def use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, region: str | None = None) -> None:
     """Credentials moto accepts, so that no test can sign a request with a developer's real ones;
     `region`: also the SDK's default region."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
+    # moto fills every EC2 region it touches with some 1,300 public AMIs, twice a test (first use and
+    # reset): most of a moto test's time. No script of ours reads an AMI.
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    # moto gives every test a new default boto3 session, and each session parses the service models
+    # from disk again. They are static data: one loader serves every session of the run.
+    monkeypatch.setattr(botocore.session, "create_loader", _shared_botocore_loader)
     if region is not None:
         monkeypatch.setenv("AWS_DEFAULT_REGION", region)
 
@@ -91,6 +112,23 @@ def build_shared(construct: Callable[[], object]) -> Iterator[Registrations]:
     assert _fingerprint({"built": built}) == before, "a test changed the shared build; copy what you change"
 
 
+_PLANS: dict[tuple[str, ...], tuple[int, str, str]] = {}
+
+
+def cached_plan(*args: str) -> tuple[int, str, str]:
+    """`python -m offline.plan ARGS` in this process: exit code, stdout and stderr. Run once per
+    argument list for the whole session (per worker under xdist), as a plan is deterministic, so
+    modules that check the same plan share one run."""
+    if args not in _PLANS:
+        from offline import plan  # not imported by the quick loop, which runs no plan
+
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = plan.main(list(args))
+        _PLANS[args] = (code, out.getvalue(), err.getvalue())
+    return _PLANS[args]
+
+
 @pytest.fixture
 def run_stack() -> Callable[..., ProgramRun]:
     """Run the whole program for a stack's real config (plus overrides) and return its resources."""
@@ -99,6 +137,16 @@ def run_stack() -> Callable[..., ProgramRun]:
         return run_program(ROOT, stack, overrides=overrides)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def staging_without_bastion() -> Iterator[ProgramRun]:
+    """Staging with `bastionEnabled: false`, run once for the bastion and database tests of what its
+    absence leaves (read, never change; a test that does fails at the end of the session)."""
+    run = run_program(ROOT, "staging", overrides={"bastionEnabled": "false"})
+    before = _fingerprint({"staging": run})
+    yield run
+    assert _fingerprint({"staging": run}) == before, "a test changed staging_without_bastion"
 
 
 def _fingerprint(runs: dict[str, ProgramRun] | dict[str, Registrations]) -> str:
@@ -115,15 +163,24 @@ def _fingerprint(runs: dict[str, ProgramRun] | dict[str, Registrations]) -> str:
 
 # An invoke the program made (a data-source lookup): its token, its arguments and the region it ran in.
 RecordedInvoke = tuple[str, dict[str, Any], str]
+# Both stacks' runs, the invokes each made and the warnings each logged (pulumi.log.warn).
+_SessionRuns = tuple[dict[str, ProgramRun], dict[str, list[RecordedInvoke]], dict[str, list[str]]]
 
 
 @pytest.fixture(scope="session")
-def _stacks_with_invokes() -> tuple[dict[str, ProgramRun], dict[str, list[RecordedInvoke]]]:
-    """Both stacks run once per session, recording every invoke on the way, so that a test of what
-    the program looks up (the CI roles) needs no runs of its own."""
+def _stacks_with_invokes() -> _SessionRuns:
+    """Both stacks run once per session, recording every invoke and warning on the way, so that a
+    test of what the program looks up (the CI roles) or warns about needs no runs of its own."""
     original = AwsMocks.call
+    original_warn = pulumi.log.warn
     invokes: dict[str, list[RecordedInvoke]] = {stack: [] for stack in STACKS}
+    warnings: dict[str, list[str]] = {stack: [] for stack in STACKS}
     current: list[RecordedInvoke] = []
+    current_warnings: list[str] = []
+
+    def warn(message: str, *args: Any, **kwargs: Any) -> None:
+        current_warnings.append(message)
+        original_warn(message, *args, **kwargs)
 
     def recording(self: AwsMocks, args: Any) -> dict[str, Any]:
         region = str(args.args.get("region") or self._provider_region(args.provider) or self._region())
@@ -131,20 +188,24 @@ def _stacks_with_invokes() -> tuple[dict[str, ProgramRun], dict[str, list[Record
         return original(self, args)
 
     AwsMocks.call = recording  # type: ignore[method-assign]
+    pulumi.log.warn = warn  # type: ignore[assignment]
     try:
         runs = {}
         for stack in STACKS:
             current.clear()
+            current_warnings.clear()
             runs[stack] = run_with_config(stack_config(stack))
             invokes[stack] = list(current)
+            warnings[stack] = list(current_warnings)
     finally:
         AwsMocks.call = original  # type: ignore[method-assign]
-    return runs, invokes
+        pulumi.log.warn = original_warn
+    return runs, invokes, warnings
 
 
 @pytest.fixture(scope="session")
 def stack_runs(
-    _stacks_with_invokes: tuple[dict[str, ProgramRun], dict[str, list[RecordedInvoke]]],
+    _stacks_with_invokes: _SessionRuns,
 ) -> Iterator[dict[str, ProgramRun]]:
     """Both stacks run once per session (per worker under xdist). The registrations are plain data
     shared by every test that asks: read them, never change them. A test that does is caught here, at
@@ -157,7 +218,13 @@ def stack_runs(
 
 @pytest.fixture(scope="session")
 def stack_invokes(
-    _stacks_with_invokes: tuple[dict[str, ProgramRun], dict[str, list[RecordedInvoke]]],
+    _stacks_with_invokes: _SessionRuns,
 ) -> dict[str, list[RecordedInvoke]]:
     """Every invoke each stack's `stack_runs` run made, in order (read, never change)."""
     return _stacks_with_invokes[1]
+
+
+@pytest.fixture(scope="session")
+def stack_warnings(_stacks_with_invokes: _SessionRuns) -> dict[str, list[str]]:
+    """Every warning each stack's `stack_runs` run logged, in order (read, never change)."""
+    return _stacks_with_invokes[2]

@@ -113,8 +113,9 @@ def test_developers_get_a_policy_for_this_bastion_and_document_only(
     )
 
 
-def test_disabled_bastion_leaves_nothing_behind(run_stack: Callable[..., ProgramRun]) -> None:
-    run = run_stack("staging", bastionEnabled="false")
+@pytest.mark.slow  # a whole-program run of its own, shared with test_database
+def test_disabled_bastion_leaves_nothing_behind(staging_without_bastion: ProgramRun) -> None:
+    run = staging_without_bastion
     assert [r.name for r in run.resources if "bastion" in r.name] == []
     assert "bastionPortForwardCommand" not in run.stack_outputs
     assert run.of_type(INSTANCE) == []

@@ -265,8 +265,9 @@ def test_settings_reach_the_instance(run_stack: Callable[..., ProgramRun]) -> No
     assert [p["name"] for p in group["parameters"]] == ["rds.force_ssl"]
 
 
-def test_without_the_bastion_only_the_workloads_are_admitted(run_stack: Callable[..., ProgramRun]) -> None:
-    run = run_stack("staging", bastionEnabled="false")
+@pytest.mark.slow  # a whole-program run of its own, shared with test_bastion
+def test_without_the_bastion_only_the_workloads_are_admitted(staging_without_bastion: ProgramRun) -> None:
+    run = staging_without_bastion
     db_sg = database_sg_id(run)
     sources = {
         r.inputs["referencedSecurityGroupId"]

@@ -304,13 +304,12 @@ def test_placeholders_refuse_a_real_update_naming_the_keys() -> None:
         assert f"django-platform:{key}" in message
 
 
-@pytest.mark.slow
-def test_placeholders_only_warn_in_a_preview(monkeypatch: pytest.MonkeyPatch) -> None:
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
-    run = run_program(ROOT, "prod")  # a preview, like `make plan`
+def test_placeholders_only_warn_in_a_preview(
+    stack_runs: dict[str, ProgramRun], stack_warnings: dict[str, list[str]]
+) -> None:
+    run = stack_runs["prod"]  # a preview, like `make plan`
     assert run.of_type(DB_INSTANCE)
-    (warning,) = [w for w in warnings if "placeholder" in w]
+    (warning,) = [w for w in stack_warnings["prod"] if "placeholder" in w]
     for key in ("domainName", "hostedZoneId", "appImage", "alarmEmail"):
         assert f"django-platform:{key}" in warning
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from collections import Counter
 from pathlib import Path
@@ -13,7 +11,7 @@ import pulumi
 import pytest
 
 from offline import analyzer, plan
-from tests.conftest import ROOT, STACKS
+from tests.conftest import ROOT, STACKS, cached_plan
 
 EXAMPLE = ROOT / "examples" / "maple_quest_current"
 
@@ -37,19 +35,6 @@ def run_plan(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
     code = plan.main(list(args))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-_RUNS: dict[tuple[str, ...], tuple[int, str, str]] = {}
-
-
-def cached_plan(*args: str) -> tuple[int, str, str]:
-    """One run per argument list for the whole module: the plans are deterministic."""
-    if args not in _RUNS:
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = plan.main(list(args))
-        _RUNS[args] = (code, out.getvalue(), err.getvalue())
-    return _RUNS[args]
 
 
 def findings(out: str) -> list[dict[str, Any]]:

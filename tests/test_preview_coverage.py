@@ -3,8 +3,6 @@ task definition whole, and the plan says what it could not judge yet, and why.""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from typing import Any
 
@@ -13,22 +11,16 @@ from pulumi.runtime import rpc
 
 from offline import plan
 from offline.mocks import first_preview
-from tests.conftest import STACKS
+from tests.conftest import STACKS, cached_plan
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 
-_RUNS: dict[tuple[str, ...], tuple[int, str]] = {}
-
 
 def preview(*args: str) -> tuple[int, str]:
-    """`make plan PLAN_ARGS="--preview-unknowns ..."`, once per argument list for the module."""
-    if args not in _RUNS:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            code = plan.main(["--preview-unknowns", *args])
-        _RUNS[args] = (code, out.getvalue())
-    return _RUNS[args]
+    """`make plan PLAN_ARGS="--preview-unknowns ..."`, once per argument list for the session."""
+    code, out, _ = cached_plan("--preview-unknowns", *args)
+    return code, out
 
 
 def document(stack: str) -> dict[str, Any]:
@@ -90,10 +82,7 @@ def test_the_text_preview_says_how_many_resources_wait_and_for_which_properties(
 
 @pytest.mark.subprocess
 def test_a_plan_without_unknowns_reports_nothing_unjudged() -> None:
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
-        code = plan.main(["--stack", "staging", "--json"])
-    out = buffer.getvalue()
+    code, out, _ = cached_plan("--stack", "staging", "--json")  # test_plan's run, if it ran first
     assert code == 0
     assert json.loads(out)["previewCoverage"] == {"unjudgedCount": 0, "unjudged": []}
 
