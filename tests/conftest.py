@@ -54,6 +54,13 @@ def stack_config(stack: str) -> StackConfig:
 gc.set_threshold(50_000)
 
 
+def pytest_collection_finish() -> None:
+    # What collection imported (pulumi_aws above all) lives until the end: frozen, the collector
+    # stops walking it on every older-generation pass.
+    gc.collect()
+    gc.freeze()
+
+
 _shared_botocore_loader = functools.cache(botocore.loaders.create_loader)
 
 
