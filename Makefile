@@ -22,6 +22,11 @@ PLAN_ARGS ?=
 EXAMPLE_PROGRAM ?= examples/maple_quest_current
 EXAMPLE_STACK   ?= dev
 
+# Python caches compiled modules in __pycache__ (git-ignored). Container images often turn that off
+# (PYTHONDONTWRITEBYTECODE=1); then every plan compiles the project's and the pack's modules again,
+# and every test run redoes pytest's assertion rewriting of each test module. The targets keep it.
+unexport PYTHONDONTWRITEBYTECODE
+
 # The plan's recipe is not echoed, installing reports on stderr and a recursive make announces no
 # directory, so that `make plan PLAN_ARGS=--json` prints one JSON document and nothing else.
 MAKEFLAGS += --no-print-directory
