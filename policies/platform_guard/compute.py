@@ -47,14 +47,19 @@ ecs_service_no_public_ip = resource_rule(
 # --- container helpers -----------------------------------------------------------------------
 
 
-def containers(r: Subject) -> list[Mapping[str, Any]]:
-    """The container definitions (a JSON string for ECS, one container's properties for Batch)."""
-    document = r.document(CONTAINER_PROPS[r.type])
+def container_list(document: Any) -> list[Mapping[str, Any]]:
+    """The containers of a parsed container-definitions property: a list for ECS, one container's
+    properties for Batch; anything else (unknown, malformed) has none."""
     if isinstance(document, Mapping):
         document = [document]
     if not isinstance(document, list):
         return []
     return [c for c in document if isinstance(c, Mapping)]
+
+
+def containers(r: Subject) -> list[Mapping[str, Any]]:
+    """The container definitions (a JSON string for ECS, one container's properties for Batch)."""
+    return container_list(r.document(CONTAINER_PROPS[r.type]))
 
 
 def environment(container: Mapping[str, Any]) -> list[tuple[str, str]]:

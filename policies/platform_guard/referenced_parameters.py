@@ -35,6 +35,7 @@ from .compute import (
     SSM_PARAMETER,
     TASK_DEFINITION,
     allowed_hosts_problem,
+    container_list,
     debug_on,
 )
 from .props import SIG_KEY, UNKNOWN
@@ -118,12 +119,7 @@ def _known(resource: PolicyResource, prop: str) -> Any:
 
 def _containers(stack: Stack, resource: PolicyResource) -> list[Mapping[str, Any]]:
     prop = CONTAINER_PROPS[resource.resource_type]
-    document = stack.json(resource.props, prop, label=f"{label(resource)} {prop}")
-    if isinstance(document, Mapping):
-        document = [document]
-    if not isinstance(document, list):
-        return []
-    return [c for c in document if isinstance(c, Mapping)]
+    return container_list(stack.json(resource.props, prop, label=f"{label(resource)} {prop}"))
 
 
 def _references(container: Mapping[str, Any]) -> list[tuple[str, str]]:
