@@ -9,13 +9,12 @@ placeholders: nothing here can decrypt them, and nothing needs to.
 from __future__ import annotations
 
 import asyncio
-import functools
+import concurrent.futures
 import json
 import os
 import runpy
 import sys
 import threading
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ import pulumi.runtime.resource
 from google.protobuf import struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.settings import ROOT, SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -34,24 +34,38 @@ from pulumi.runtime.sync_await import _sync_await
 from . import yaml12
 from .mocks import AwsMocks
 
-_sdk_source_position = pulumi.runtime.resource._get_source_position_for_frame
+
+def _no_stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace()
 
 
-@functools.cache
-def _source_position_of(filename: str, lineno: int | None) -> Any:
-    return _sdk_source_position(traceback.FrameSummary(filename, lineno, "", lookup_line=False))
+# The SDK walks the Python stack at every registration (some 50 frames deep under pytest, 17 in a
+# plan) and sends it along, so that the CLI can point at the line that created a resource. Nothing
+# here reads it: the recording monitor keeps none of it. Skipping the walk saves about a tenth of a
+# component test. The SDK sends this same empty trace itself whenever it cannot place the caller.
+# Replaced only where the SDK still has the function.
+if callable(getattr(pulumi.runtime.resource, "_get_stack_trace", None)):
+    pulumi.runtime.resource._get_stack_trace = _no_stack_trace
 
 
-def _cached_source_position(frame: traceback.FrameSummary) -> Any:
-    return _source_position_of(frame.filename, frame.lineno)
+class _CallerThreadExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs what the SDK hands its event loop's executor at once, on the loop's own thread.
 
+    The SDK sends every engine call (register, invoke, ...) through `run_in_executor`, because a real
+    engine answers over gRPC and may take a while. The mock monitor answers in microseconds, so the
+    hand-off to a pool thread and back (a wake-up of the loop, a GIL transfer) cost more than the
+    call: about a fifth of a component test. No call here blocks on the loop, which is what running
+    it in place would need. asyncio accepts only ThreadPoolExecutor instances, hence the base; no
+    thread is ever started."""
 
-# The SDK attaches the Python stack to every registration, turning each frame's file name into a URI
-# (pathlib, about 25 us a frame): under pytest a registration sits some 50 frames deep, in a plan
-# some 17. A frame's position depends only on its file and line, so each place is converted once
-# (the SDK copies the message into each trace). Kept only where the SDK still has the function.
-if callable(getattr(pulumi.runtime.resource, "_get_source_position_for_frame", None)):
-    pulumi.runtime.resource._get_source_position_for_frame = _cached_source_position
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
+
 
 # Long enough for every length rule on a secret (Django asks for 50 characters), short enough for
 # the strictest maximum (an ElastiCache AUTH token, 128), and only characters every secret accepts.
@@ -299,6 +313,7 @@ def activate_mocks(
     # errors raised, by the next run.
     SETTINGS.outputs.clear()
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    asyncio.get_event_loop().set_default_executor(_CallerThreadExecutor(max_workers=1))
     return monitor
 
 
