@@ -14,14 +14,13 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ecs.models import EC2ContainerServiceBackend, Task, ecs_backends
 from moto.moto_api import state_manager
 
 from scripts.run_migrations import (
@@ -34,6 +33,9 @@ from scripts.run_migrations import (
     main,
 )
 from tests.conftest import use_fake_aws_credentials
+
+if TYPE_CHECKING:
+    from moto.ecs.models import EC2ContainerServiceBackend, Task
 
 pytestmark = pytest.mark.moto
 
@@ -89,6 +91,10 @@ class Ecs:
 
 @pytest.fixture
 def ecs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ecs]:
+    # Imported here: moto's ECS models load EC2's, which read every region's data (most of a second),
+    # and `make test-fast` collects this module without running any of it.
+    from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends
+
     use_fake_aws_credentials(monkeypatch, REGION)
     with mock_aws():
         ec2 = boto3.client("ec2", region_name=REGION)

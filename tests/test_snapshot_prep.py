@@ -17,7 +17,6 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.rds.models import rds_backends
 
 from scripts._aws import (
     EXIT_NO_PERMISSION,
@@ -109,9 +108,18 @@ class World:
         )
 
 
+def moto_snapshot(region: str, name: str) -> Any:
+    """moto's own DBSnapshot object, to change what its API reports."""
+    # Imported here: moto's RDS models load EC2's, which read every region's data (most of a second),
+    # and `make test-fast` collects this module without running any of it.
+    from moto.rds.models import rds_backends
+
+    return rds_backends[DEFAULT_ACCOUNT_ID][region].database_snapshots[name]
+
+
 def hold(region: str, name: str, status: str, sleeps: int, clock: FakeClock) -> None:
     """Keep moto's snapshot in `status` until the script has slept `sleeps` times."""
-    snapshot = rds_backends[DEFAULT_ACCOUNT_ID][region].database_snapshots[name]
+    snapshot = moto_snapshot(region, name)
     snapshot.status = status
     left = [sleeps]
 
@@ -227,7 +235,7 @@ def test_a_snapshot_that_fails_stops_the_wait(
     world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     world.old_rds.create_db_snapshot(DBSnapshotIdentifier="broken", DBInstanceIdentifier=OLD_DB)
-    rds_backends[DEFAULT_ACCOUNT_ID][OLD_REGION].database_snapshots["broken"].status = "failed"
+    moto_snapshot(OLD_REGION, "broken").status = "failed"
     code = world.copy(
         tmp_path,
         "broken",
@@ -353,7 +361,7 @@ def test_another_account_refuses_a_snapshot_under_the_aws_managed_key(
 ) -> None:
     world.accounts.by_profile["maple"] = "111122223333"
     world.old_rds.create_db_snapshot(DBSnapshotIdentifier="managed", DBInstanceIdentifier=OLD_DB)
-    snapshot = rds_backends[DEFAULT_ACCOUNT_ID][OLD_REGION].database_snapshots["managed"]
+    snapshot = moto_snapshot(OLD_REGION, "managed")
     snapshot.encrypted = True
     snapshot.kms_key_id = "arn:aws:kms:us-west-2:111122223333:key/aws-rds"
     monkeypatch.setattr(
