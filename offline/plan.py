@@ -34,6 +34,7 @@ import sys
 import textwrap
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ from .analyzer import (
     load_policy_config,
     policy_pack,
 )
-from .cost import CostError
+from .cost import CostError, Estimate
 from .cost_report import estimate_run, render_items, render_summary
 from .engine import PlanError, ProgramRun, RegisteredResource, load_stack_config, run_with_config
 
@@ -339,7 +340,7 @@ def error_document(error: Exception, program: str, stack: str) -> dict[str, Any]
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m offline.plan", description=__doc__.splitlines()[0])
     parser.add_argument("--program", default=".", help="folder with Pulumi.yaml and __main__.py (default: .)")
     parser.add_argument(
@@ -377,8 +378,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--usage", metavar="FILE", help="usage profile overrides for the cost estimate (JSON)"
     )
     parser.add_argument("--no-cost", action="store_true", help="skip the cost estimate")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one plan found, before anything is printed: the program's run, the pack's analysis and the
+    cost estimate, or the error that stopped it."""
+
+    run: ProgramRun | None = None
+    analysis: Analysis | None = None
+    cost: Estimate | None = None
+    error: Exception | None = None
+
+
+# Flags that change only how an outcome is printed: plans differing in these alone find the same.
+PRINT_ONLY_FLAGS = frozenset({"--json", "--cost"})
+
+
+def run_plan(args: argparse.Namespace) -> Outcome:
+    """Run the program with the pack judging it, and estimate the cost; print nothing."""
     try:
         overrides = _parse_overrides(args.config)
         policy_config: dict[str, PolicyConfigEntry] = (
@@ -396,10 +415,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         cost = None if args.no_cost else estimate_run(run, args.usage)
     except (PlanError, PolicyConfigError, PackError, CostError, pulumi.RunError) as error:
         # Invalid settings arrive as the program's RunError: shown like the rest, without a traceback.
+        return Outcome(error=error)
+    return Outcome(run, analysis, cost)
+
+
+def report(args: argparse.Namespace, outcome: Outcome) -> int:
+    """Print an outcome as `args` ask (text or `--json`) and return the exit code."""
+    if outcome.error is not None:
         if args.json:
-            print(json.dumps(error_document(error, args.program, args.stack), indent=2, sort_keys=True))
-        print(wrap_message(str(error), "error: "), file=sys.stderr)
+            print(
+                json.dumps(error_document(outcome.error, args.program, args.stack), indent=2, sort_keys=True)
+            )
+        print(wrap_message(str(outcome.error), "error: "), file=sys.stderr)
         return EXIT_USAGE
+    run, analysis, cost = outcome.run, outcome.analysis, outcome.cost
+    assert run is not None and analysis is not None, "an outcome without an error has a run and an analysis"
 
     for warning in analysis.warnings:
         print(wrap_message(warning, "warning: "), file=sys.stderr)
@@ -426,8 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "protect": r.protect,
                     "inputs": _plain(r.inputs),
                 }
-                # By URN: the SDK registers from several threads, so registration order varies
-                # run to run, and two plans of the same program should compare line by line.
+                # By URN: registration order follows the SDK's scheduling of outputs, not the
+                # program's lines, and two plans of the same program should compare line by line.
                 for r in sorted(run.resources, key=lambda r: r.urn)
             ],
             "counts": dict(Counter(r.type for r in run.resources)),
@@ -466,6 +496,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
     return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    return report(args, run_plan(args))
 
 
 if __name__ == "__main__":

@@ -119,21 +119,24 @@ def build_shared(construct: Callable[[], object]) -> Iterator[Registrations]:
     assert _fingerprint({"built": built}) == before, "a test changed the shared build; copy what you change"
 
 
-_PLANS: dict[tuple[str, ...], tuple[int, str, str]] = {}
+_PLANS: dict[tuple[str, ...], Any] = {}
 
 
 def cached_plan(*args: str) -> tuple[int, str, str]:
-    """`python -m offline.plan ARGS` in this process: exit code, stdout and stderr. Run once per
-    argument list for the whole session (per worker under xdist), as a plan is deterministic, so
-    modules that check the same plan share one run."""
-    if args not in _PLANS:
-        from offline import plan  # not imported by the quick loop, which runs no plan
+    """`python -m offline.plan ARGS` in this process: exit code, stdout and stderr. A plan is
+    deterministic, so each one is run once for the whole session (per worker under xdist) and only
+    printed again: plans whose arguments differ only in how they print (`--json`, `--cost`) share one
+    run of the program and the pack."""
+    from offline import plan  # not imported by the quick loop, which runs no plan
 
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = plan.main(list(args))
-        _PLANS[args] = (code, out.getvalue(), err.getvalue())
-    return _PLANS[args]
+    parsed = plan.parse_args(list(args))
+    key = tuple(arg for arg in args if arg not in plan.PRINT_ONLY_FLAGS)
+    if key not in _PLANS:
+        _PLANS[key] = plan.run_plan(parsed)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = plan.report(parsed, _PLANS[key])
+    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
