@@ -347,7 +347,7 @@ def _run_to_completion(execute: Callable[[], None], timeout: float) -> None:
         _sync_await(asyncio.wait_for(run_pulumi_func(execute), timeout))
     except TimeoutError:
         raise PlanError(
-            f"the program did not finish within {timeout:.0f} s: some output never resolves. Look for a "
+            f"the program did not finish within {timeout:g} s: some output never resolves. Look for a "
             "pulumi.deferred_output() that is never resolved, or for depends_on that makes two resources "
             "wait for each other (e.g. on a whole component whose children wait for the dependent)."
         ) from None
