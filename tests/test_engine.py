@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import sys
 from pathlib import Path
 
 import pulumi
@@ -53,3 +55,25 @@ def test_the_plan_names_secrets_it_planned_with_placeholders_and_only_those_used
     ]
     # Not declared `secret: true` (an optional secret has an empty default), so nothing to fill.
     assert "django-platform:amplifyAccessToken" not in run.config.unset_secrets
+
+
+@pytest.mark.slow
+def test_a_program_of_many_resources_runs_within_a_tight_recursion_limit(tmp_path: Path) -> None:
+    # The mock engine answers the SDK's calls on the loop's own thread, and each answer turns the
+    # loop again; unbounded, the calls nest about as deep as the resources still waiting, and a
+    # program of a few hundred resources overflows Python's stack. 300 resources under a limit only
+    # some 300 frames above this test's own depth: enough for bounded nesting, far too few otherwise.
+    program = _program(
+        tmp_path,
+        "import pulumi_aws as aws\n"
+        "for i in range(300):\n"
+        "    aws.ssm.Parameter(f'p{i}', type='String', value=str(i))\n",
+    )
+    depth = len(inspect.stack(0))
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 300)
+    try:
+        run = run_program(program, "dev")
+    finally:
+        sys.setrecursionlimit(limit)
+    assert len(run.resources) == 300
