@@ -87,7 +87,7 @@ plan-example: $(STAMP) ## passes only if the policy pack rejects the Maple Quest
 TEST_WORKERS ?= auto
 
 test: $(STAMP) ## every test: unit, policy, moto, subprocess and Hypothesis (what CI runs)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # Leaves out the tests marked slow (moto, a started process, Hypothesis, a whole-program rerun);
 # see docs/testing.md.
