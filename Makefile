@@ -80,19 +80,20 @@ plan: $(STAMP) ## offline preview + policy pack of STACK (no cloud account, no P
 plan-example: $(STAMP) ## passes only if the policy pack rejects the Maple Quest example (CI runs it)
 	@$(BIN)/python -m scripts.expect_plan_rejected --program $(EXAMPLE_PROGRAM) --stack $(EXAMPLE_STACK)
 
-# The whole suite runs on one pytest worker per core (pytest-xdist): its slow tests mostly start
-# processes and build venvs, which two cores overlap. The quick loop stays in one process: there the
-# second worker's own imports and stack runs cost more than it saves (docs/testing.md).
-## `make test` workers (pytest-xdist): auto = one per core, or a number; 0: none
+# Both suites run on one pytest worker per core (pytest-xdist). `loadgroup` keeps the tests that
+# share a session's stack runs or cached plans on one worker, which then runs those once
+# (tests/conftest.py, docs/testing.md). One file alone starts faster with TEST_WORKERS=0.
+## pytest workers (xdist) for test and test-fast: auto = one per core; 0 = none
 TEST_WORKERS ?= auto
+PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test: $(STAMP) ## every test: unit, policy, moto, subprocess and Hypothesis (what CI runs)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 # Leaves out the tests marked slow (moto, a started process, Hypothesis, a whole-program rerun);
 # see docs/testing.md.
 test-fast: $(STAMP) ## the quick loop: every test not marked slow
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, mypy and the workflow linters, all offline
 	$(BIN)/ruff check .
