@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from offline import analyzer, plan
+from offline import analyzer, plan, plan_text
 from tests.conftest import ROOT, STACKS, cached_plan
 
 # With `make test`'s workers, the modules that read cached plans run on one worker
@@ -111,7 +111,7 @@ def test_levels_can_be_overridden_with_a_policy_pack_config(
 def test_unknown_stack_is_one_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_plan(capsys, "--stack", "qa")
     assert code == 2 and out == ""
-    assert all(len(line) <= plan.WIDTH for line in err.splitlines())
+    assert all(len(line) <= plan_text.WIDTH for line in err.splitlines())
     assert (
         " ".join(err.split())
         == "error: unknown stack 'qa' for project 'django-platform': no Pulumi.qa.yaml (known stacks: prod, staging)"
@@ -177,7 +177,7 @@ def test_findings_not_judged_yet_are_listed_apart_and_do_not_fail_the_plan() -> 
         not_judged=True,
     )
     analysis = analyzer.Analysis("pack", "1.0.0", [], {}, [finding], Counter(), 1, [])
-    lines = plan.render_findings(analysis)
+    lines = plan_text.render_findings(analysis)
     assert lines[1] == "    not judged yet (values unknown until `pulumi up`) (1):"
     assert lines[2] == "      [ecs-no-plaintext-secrets]  aws:ecs/taskDefinition:TaskDefinition  web"
     assert not analysis.mandatory
@@ -192,7 +192,7 @@ def test_findings_not_judged_yet_are_listed_apart_and_do_not_fail_the_plan() -> 
 )
 def test_every_line_fits_a_100_column_terminal(args: tuple[str, ...]) -> None:
     _, out, err = cached_plan(*args)
-    long = [line for line in (out + err).splitlines() if len(line) > plan.WIDTH]
+    long = [line for line in (out + err).splitlines() if len(line) > plan_text.WIDTH]
     assert long == []
     assert "Resources:" in out
 
@@ -202,11 +202,11 @@ def test_long_values_are_cut_in_the_middle_and_the_full_ones_are_in_json() -> No
     _, out, _ = cached_plan("--stack", "staging")
     [line] = [line for line in out.splitlines() if line.startswith("    bastionPortForwardCommand: ")]
     assert line.startswith('    bastionPortForwardCommand: "aws ssm start-session --target')
-    assert plan.ELLIPSIS in line and line.endswith('--region eu-west-1" (mock)')
+    assert plan_text.ELLIPSIS in line and line.endswith('--region eu-west-1" (mock)')
     assert "`--json` prints it in full." in out
     _, document, _ = cached_plan("--stack", "staging", "--json")
     command = json.loads(document)["outputs"]["bastionPortForwardCommand"]
-    assert "AWS-StartPortForwardingSessionToRemoteHost" in command and plan.ELLIPSIS not in command
+    assert "AWS-StartPortForwardingSessionToRemoteHost" in command and plan_text.ELLIPSIS not in command
 
 
 @pytest.mark.subprocess
@@ -215,7 +215,7 @@ def test_outputs_the_mock_engine_made_up_are_marked() -> None:
     outputs = dict(
         line.strip().split(": ", 1)
         for line in out.split("\nOutputs:\n")[1].split("\n\n")[0].splitlines()
-        if not line.startswith("    (mock)") and not line.startswith(f"    {plan.ELLIPSIS}")
+        if not line.startswith("    (mock)") and not line.startswith(f"    {plan_text.ELLIPSIS}")
     )
     # Made up by the mocks: ids, ARNs, endpoints, autonamed physical names.
     for key in ("vpcId", "databaseAddress", "kmsKeyArn", "siteUrl", "ecsClusterName", "appSubnetIds"):
@@ -230,17 +230,17 @@ def test_outputs_the_mock_engine_made_up_are_marked() -> None:
 
 
 def test_the_tree_shows_type_names_as_the_cli_does() -> None:
-    assert plan.display_type("aws:s3/bucket:Bucket") == "aws:s3:Bucket"
-    assert plan.display_type("aws:ec2/vpcEndpoint:VpcEndpoint") == "aws:ec2:VpcEndpoint"
-    assert plan.display_type("django-platform:network:Network") == "django-platform:network:Network"
-    assert plan.display_type("aws:s3/bucketV2:Bucket") == "aws:s3/bucketV2:Bucket"
-    assert plan.display_type("pulumi:providers:aws") == "pulumi:providers:aws"
+    assert plan_text.display_type("aws:s3/bucket:Bucket") == "aws:s3:Bucket"
+    assert plan_text.display_type("aws:ec2/vpcEndpoint:VpcEndpoint") == "aws:ec2:VpcEndpoint"
+    assert plan_text.display_type("django-platform:network:Network") == "django-platform:network:Network"
+    assert plan_text.display_type("aws:s3/bucketV2:Bucket") == "aws:s3/bucketV2:Bucket"
+    assert plan_text.display_type("pulumi:providers:aws") == "pulumi:providers:aws"
 
 
 def test_cut_middle_keeps_both_ends() -> None:
-    assert plan.cut_middle("abcdefghij", 10) == "abcdefghij"
-    assert plan.cut_middle("abcdefghijk", 10) == "abcde…hijk"
-    assert len(plan.cut_middle("x" * 500, 37)) == 37
+    assert plan_text.cut_middle("abcdefghij", 10) == "abcdefghij"
+    assert plan_text.cut_middle("abcdefghijk", 10) == "abcde…hijk"
+    assert len(plan_text.cut_middle("x" * 500, 37)) == 37
 
 
 # --- --json: always one JSON document on stdout, errors included -----------------------------------

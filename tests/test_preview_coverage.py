@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pulumi.runtime import rpc
 
-from offline import plan
+from offline import plan_text
 from offline.mocks import first_preview
 from tests.conftest import STACKS, cached_plan
 
@@ -81,7 +81,7 @@ def test_the_text_preview_says_how_many_resources_wait_and_for_which_properties(
     summary = " ".join(out.split("not judged in this preview: ", 1)[1].split())
     assert summary.startswith(f"{count} resources, whose ")
     assert "value (5)" in summary and "containerDefinitions" not in summary
-    assert max(len(line) for line in out.splitlines()) <= plan.WIDTH
+    assert max(len(line) for line in out.splitlines()) <= plan_text.WIDTH
 
 
 @pytest.mark.subprocess
