@@ -39,19 +39,11 @@ from typing import Any
 
 import pulumi
 
-from .analyzer import (
-    DEFAULT_PACK_DIR,
-    Analysis,
-    PackError,
-    PolicyConfigEntry,
-    PolicyConfigError,
-    PreviewAnalysis,
-    load_policy_config,
-    policy_pack,
-)
+from .analyzer import Analysis, PreviewAnalysis, policy_pack
 from .cost import CostError, Estimate
 from .cost_report import estimate_run, render_items, render_summary
 from .engine import PlanError, ProgramRun, load_stack_config, run_with_config
+from .pack_process import DEFAULT_PACK_DIR, PackError
 from .plan_text import (
     is_mock,
     mock_made,
@@ -65,6 +57,7 @@ from .plan_text import (
     wrap,
     wrap_message,
 )
+from .policy_config import PolicyConfigEntry, PolicyConfigError, load_policy_config
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -30,8 +30,8 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
-from offline.analyzer import engine_struct
 from offline.engine import RegisteredResource
+from offline.engine_requests import engine_struct
 
 UNKNOWN = UNKNOWN_STRING_VALUE
 PROJECT = "django-platform"

@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from offline import analyzer, plan, plan_text
+from offline import analyzer, pack_process, plan, plan_text
 from tests.conftest import ROOT, STACKS, cached_plan
 
 # With `make test`'s workers, the modules that read cached plans run on one worker
@@ -146,17 +146,17 @@ def test_a_pack_that_fails_to_start_is_reported_with_its_stderr(
 def test_the_pack_is_stopped_when_the_program_fails(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started: list[analyzer.PolicyPackProcess] = []
-    original_start = analyzer.PolicyPackProcess.start
+    started: list[pack_process.PolicyPackProcess] = []
+    original_start = pack_process.PolicyPackProcess.start
 
-    def start(self: analyzer.PolicyPackProcess) -> analyzer.PolicyPackProcess:
+    def start(self: pack_process.PolicyPackProcess) -> pack_process.PolicyPackProcess:
         started.append(self)
         return original_start(self)
 
     def failing_program(*args: object, **kwargs: object) -> None:
         raise pulumi.RunError("invalid configuration for stack 'staging': test")
 
-    monkeypatch.setattr(analyzer.PolicyPackProcess, "start", start)
+    monkeypatch.setattr(pack_process.PolicyPackProcess, "start", start)
     monkeypatch.setattr(plan, "run_with_config", failing_program)
     code, _, err = run_plan(capsys, "--stack", "staging")
     assert code == 2 and "test" in err

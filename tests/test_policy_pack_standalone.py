@@ -16,8 +16,9 @@ import pulumi_aws as aws
 import pytest
 import yaml
 
-from offline.analyzer import DEFAULT_PACK_DIR, PolicyPackProcess, analyze
+from offline.analyzer import analyze
 from offline.engine import ProgramRun, Registrations, load_stack_config
+from offline.pack_process import DEFAULT_PACK_DIR, PolicyPackProcess
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
