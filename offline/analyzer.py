@@ -36,7 +36,7 @@ import grpc
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2
 
-from .engine import ProgramRun, RegisteredResource, StackConfig
+from .engine import ProgramRun, RegisteredResource
 from .engine_requests import (
     EngineContext,
     engine_struct,
@@ -52,6 +52,7 @@ from .pack_process import (
     PolicyPackProcess,
 )
 from .policy_config import PolicyConfigEntry, PolicyInfo, reconcile_policy_config
+from .stack_config import StackConfig
 
 CALL_TIMEOUT_SECONDS = 300.0
 # Analyze calls sent ahead of their answers. The Python pack serves four at a time; more queued

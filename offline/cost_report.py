@@ -101,7 +101,8 @@ def render_items(est: Estimate) -> list[str]:
 
 
 def stack_estimates(program: Path = ROOT, usage_file: str | None = None) -> list[Estimate]:
-    from .engine import known_stacks, run_program
+    from .engine import run_program
+    from .stack_config import known_stacks
 
     return [estimate_run(run_program(program, stack), usage_file) for stack in known_stacks(program)]
 

@@ -13,7 +13,8 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import analyzer_pb2
 
-from .engine import RegisteredResource, StackConfig
+from .engine import RegisteredResource
+from .stack_config import StackConfig
 
 _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"

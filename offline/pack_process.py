@@ -27,7 +27,7 @@ import grpc
 import yaml
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from .engine import StackConfig
+from .stack_config import StackConfig
 
 DEFAULT_PACK_DIR = Path(__file__).resolve().parent.parent / "policies"
 # The pack's own PulumiPolicy.yaml names `venv` inside the pack, which the CLI builds from the pack's

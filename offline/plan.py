@@ -42,7 +42,7 @@ import pulumi
 from .analyzer import Analysis, PreviewAnalysis, policy_pack
 from .cost import CostError, Estimate
 from .cost_report import estimate_run, render_items, render_summary
-from .engine import PlanError, ProgramRun, load_stack_config, run_with_config
+from .engine import ProgramRun, run_with_config
 from .pack_process import DEFAULT_PACK_DIR, PackError
 from .plan_text import (
     is_mock,
@@ -58,6 +58,7 @@ from .plan_text import (
     wrap_message,
 )
 from .policy_config import PolicyConfigEntry, PolicyConfigError, load_policy_config
+from .stack_config import PlanError, load_stack_config
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

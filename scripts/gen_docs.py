@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from offline import engine, yaml12
+from offline import stack_config, yaml12
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_FILE = ROOT / "Pulumi.yaml"
@@ -225,7 +225,7 @@ class StackValues:
     engine hands the program (defaults, then the stack file) read back as the settings read them."""
 
     def __init__(self, stack: str, declared: Mapping[str, Mapping[str, Any]]) -> None:
-        config = engine.load_stack_config(ROOT, stack)
+        config = stack_config.load_stack_config(ROOT, stack)
         self.stack = stack
         self._project = config.project
         self._values = config.values

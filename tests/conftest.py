@@ -25,14 +25,13 @@ from offline.engine import (
     ProgramRun,
     RecordingMonitor,
     Registrations,
-    StackConfig,
     activate_mocks,
     build_components,
-    load_stack_config,
     run_program,
     run_with_config,
 )
 from offline.mocks import AwsMocks
+from offline.stack_config import StackConfig, load_stack_config
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("staging", "prod")

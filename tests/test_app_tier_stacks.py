@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 import pulumi
 import pytest
 
-from offline.engine import ProgramRun, Registrations, activate_mocks, build_components, load_stack_config
+from offline.engine import ProgramRun, Registrations, activate_mocks, build_components
+from offline.stack_config import load_stack_config
 from settings import Settings, load_settings
 from tests._app_tier import app_container, task_settings
 from tests.conftest import ROOT

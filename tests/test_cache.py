@@ -10,7 +10,8 @@ import pytest
 from pulumi.runtime import rpc
 
 from components.cache import Cache, CacheArgs, CacheConfig
-from offline.engine import SECRET_PLACEHOLDER, ProgramRun, RegisteredResource, Registrations
+from offline.engine import ProgramRun, RegisteredResource, Registrations
+from offline.stack_config import SECRET_PLACEHOLDER
 from tests._handles import placement, stack_wide, workload_groups
 from tests.test_cache_config import VALID_CONFIG
 

@@ -15,7 +15,8 @@ import pulumi
 import pytest
 
 from components.observability.config import LOG_RETENTION_DAYS
-from offline.engine import activate_mocks, load_stack_config
+from offline.engine import activate_mocks
+from offline.stack_config import load_stack_config
 from settings import load_settings
 from settings.profile import LOG_RETENTION_MINIMUM_DAYS, PRODUCTION_LOG_RETENTION_MINIMUM_DAYS
 from tests.conftest import ROOT

@@ -9,7 +9,7 @@ import pulumi
 import pytest
 from pulumi.runtime.sync_await import _sync_await
 
-from offline.engine import SECRET_PLACEHOLDER, load_stack_config
+from offline.stack_config import SECRET_PLACEHOLDER, load_stack_config
 from settings import declared_keys
 from settings.profile import PRODUCTION_REQUIRED
 from tests.conftest import ROOT

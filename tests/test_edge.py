@@ -17,18 +17,13 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.edge import FORWARDED_HOST_FUNCTION, MANAGED_RULE_GROUPS, Edge, EdgeArgs, EdgeConfig
 from components.handles import AlbTarget, Buckets
-from offline.engine import (
-    RegisteredResource,
-    Registrations,
-    activate_mocks,
-    build_components,
-    load_stack_config,
-)
+from offline.engine import RegisteredResource, Registrations, activate_mocks, build_components
 from offline.mocks import (
     CLOUDFRONT_HOSTED_ZONE_ID,
     MANAGED_CACHE_POLICIES,
     MANAGED_ORIGIN_REQUEST_POLICIES,
 )
+from offline.stack_config import load_stack_config
 from settings import load_settings
 from tests._handles import alb_target, buckets, stack_wide
 from tests.conftest import ROOT, STACKS, build_shared

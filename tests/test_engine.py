@@ -9,7 +9,8 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from offline.engine import PlanError, ProgramRun, run_program
+from offline.engine import ProgramRun, run_program
+from offline.stack_config import PlanError
 
 
 def _program(folder: Path, main: str) -> Path:

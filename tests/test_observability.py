@@ -12,14 +12,8 @@ import pytest
 
 from components.handles import CacheEndpoint, DatabaseEndpoint, Site
 from components.observability import AlarmThresholds, Observability, ObservabilityArgs, ObservabilityConfig
-from offline.engine import (
-    ProgramRun,
-    RegisteredResource,
-    Registrations,
-    activate_mocks,
-    build_components,
-    load_stack_config,
-)
+from offline.engine import ProgramRun, RegisteredResource, Registrations, activate_mocks, build_components
+from offline.stack_config import load_stack_config
 from settings import declared_keys, load_settings
 from settings.keys import ALARM_THRESHOLD_KEYS
 from tests._handles import alb_target, cache_endpoint, database_endpoint, running_services, site, stack_wide

@@ -14,9 +14,10 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
 from offline.analyzer import analyze
-from offline.engine import ProgramRun, Registrations, StackConfig, load_stack_config
+from offline.engine import ProgramRun, Registrations
 from offline.pack_process import DEFAULT_PACK_DIR, PROJECT_VIRTUALENV, PackError, PolicyPackProcess
 from offline.policy_config import PolicyConfigEntry, PolicyConfigError, parse_policy_config
+from offline.stack_config import StackConfig, load_stack_config
 from platform_guard import PACK_NAME, POLICIES
 from tests.conftest import ROOT
 

@@ -17,8 +17,9 @@ import pytest
 import yaml
 
 from offline.analyzer import analyze
-from offline.engine import ProgramRun, Registrations, load_stack_config
+from offline.engine import ProgramRun, Registrations
 from offline.pack_process import DEFAULT_PACK_DIR, PolicyPackProcess
+from offline.stack_config import load_stack_config
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow

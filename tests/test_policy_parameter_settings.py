@@ -12,8 +12,9 @@ import pulumi_aws as aws
 import pytest
 
 from offline.analyzer import analyze
-from offline.engine import ProgramRun, Registrations, load_stack_config
+from offline.engine import ProgramRun, Registrations
 from offline.pack_process import DEFAULT_PACK_DIR, PROJECT_VIRTUALENV, PolicyPackProcess
+from offline.stack_config import load_stack_config
 from platform_guard import BY_NAME
 from platform_guard.referenced_parameters import parameter_name
 from tests.conftest import ROOT, STACKS

@@ -11,7 +11,8 @@ import pulumi
 import pytest
 import yaml
 
-from offline.engine import ProgramRun, activate_mocks, load_stack_config
+from offline.engine import ProgramRun, activate_mocks
+from offline.stack_config import load_stack_config
 from settings import Settings, declared_keys, load_settings
 from settings.profile import PROFILE_RULES, ProfileRule
 from tests._app_tier import task_settings

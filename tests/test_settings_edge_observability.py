@@ -10,7 +10,8 @@ import pulumi
 import pytest
 
 from components.observability import THRESHOLD_LIMITS, AlarmThresholds, ObservabilityConfig
-from offline.engine import SECRET_PLACEHOLDER, activate_mocks, load_stack_config
+from offline.engine import activate_mocks
+from offline.stack_config import SECRET_PLACEHOLDER, load_stack_config
 from settings import Settings, declared_keys, load_settings
 from settings.keys import ALARM_THRESHOLD_KEYS, OBSERVABILITY_KEYS
 from tests.conftest import ROOT

@@ -13,7 +13,8 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from offline.engine import PlanError, activate_mocks, load_stack_config
+from offline.engine import activate_mocks
+from offline.stack_config import PlanError, load_stack_config
 from settings import load_settings
 from tests.conftest import ROOT
 
