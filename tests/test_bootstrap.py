@@ -27,7 +27,7 @@ from bootstrap.ci_roles import (
     stack_subjects,
 )
 from offline.engine import ProgramRun, RegisteredResource, run_program
-from offline.mocks import ACCOUNT_ID
+from offline.mock_ids import ACCOUNT_ID
 from tests.conftest import ROOT, STACKS, RecordedInvoke
 from tests.iam_simulation import decision
 

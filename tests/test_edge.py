@@ -18,7 +18,7 @@ from pulumi.runtime.sync_await import _sync_await
 from components.edge import FORWARDED_HOST_FUNCTION, MANAGED_RULE_GROUPS, Edge, EdgeArgs, EdgeConfig
 from components.handles import AlbTarget, Buckets
 from offline.engine import RegisteredResource, Registrations, activate_mocks, build_components
-from offline.mocks import (
+from offline.mock_answers_edge import (
     CLOUDFRONT_HOSTED_ZONE_ID,
     MANAGED_CACHE_POLICIES,
     MANAGED_ORIGIN_REQUEST_POLICIES,
