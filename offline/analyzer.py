@@ -392,7 +392,9 @@ class PreviewAnalysis:
             pack_version=self.pack.project.version or self._info.version,
             policies=self._policies,
             levels={name: entry.level or "" for name, entry in self._reconciled.items()},
-            findings=self._findings,
+            # Answers arrive as the pack finishes them, in no fixed order: sorted, two plans of one
+            # program list the same findings in the same order.
+            findings=sorted(self._findings, key=lambda f: (f.phase, f.policy, f.urn, f.message)),
             not_applicable=self._not_applicable,
             analyzed=self._analyzed,
             warnings=self._warnings,

@@ -12,6 +12,9 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+
 from scripts.preview_comment import UNJUDGED_POLICY, unjudged
 
 from .analyzer import Analysis, Finding
@@ -124,7 +127,13 @@ def summary(run: ProgramRun) -> list[str]:
 
 
 def plain(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    """`value` as JSON data; a value unknown in this preview becomes the engine's unknown marker, as
+    `pulumi preview --json` prints it (its Python object's text would change from run to run)."""
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    return rpc.UNKNOWN if isinstance(value, Unknown) else str(value)
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -11,6 +11,7 @@ from pulumi.runtime import rpc
 
 from offline import plan_text
 from offline.mocks import first_preview
+from scripts.preview_comment import UNJUDGED_POLICY
 from tests.conftest import STACKS, cached_plan
 
 # With `make test`'s workers, the modules that read cached plans run on one worker
@@ -101,3 +102,19 @@ def test_the_preview_mode_still_runs_invokes() -> None:
     assert value_from and all(
         v.startswith("arn:aws:ssm:eu-west-1:123456789012:parameter/") for v in value_from
     )
+
+
+@pytest.mark.subprocess
+def test_a_first_preview_prints_the_same_json_every_time() -> None:
+    # CI compares previews line by line: nothing in the JSON may depend on memory addresses or on the
+    # order in which the engine hands over resources or the pack answers.
+    planned = document("staging")
+    inputs = json.dumps([r["inputs"] for r in planned["resources"]])
+    assert " object at 0x" not in inputs
+    assert rpc.UNKNOWN in inputs  # what preview cannot know, as `pulumi preview --json` prints it
+    findings = planned["policy"]["findings"]
+    keys = [(f["phase"], f["policy"], f["urn"], f["message"]) for f in findings]
+    assert keys == sorted(keys)
+    (coverage,) = [f["message"] for f in findings if f["policy"] == UNJUDGED_POLICY]
+    listed = [item.split(": ", 1)[0] for item in coverage.split("Not judged yet: ", 1)[1].split(" | ")]
+    assert len(listed) > 1 and listed == sorted(listed)

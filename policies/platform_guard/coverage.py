@@ -52,7 +52,8 @@ def _report(stack: Stack) -> None:
     if not found:
         return
     lines = []
-    for resource, props in found.values():
+    # By type and name: the engine hands the resources over in no fixed order.
+    for resource, props in sorted(found.values(), key=lambda entry: (entry[0].resource_type, entry[0].name)):
         parts = [f"{prop} (for {', '.join(sorted(set(rules)))})" for prop, rules in sorted(props.items())]
         lines.append(f"{resource.resource_type} '{resource.name}': {'; '.join(parts)}")
     count = len(found)

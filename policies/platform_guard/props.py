@@ -144,15 +144,17 @@ class Judge:
         "can't run policy ... during preview" diagnostic, after any violation already reported."""
         if not self.unknown and not self.external:
             return
+        # Sorted: a stack rule meets the resources in the engine's order, which is not fixed.
+        unknown, external = sorted(self.unknown), sorted(self.external)
         parts = []
-        if self.unknown:
+        if unknown:
             parts.append(
-                f"{', '.join(self.unknown)} cannot be judged yet (unknown until the resources it depends "
+                f"{', '.join(unknown)} cannot be judged yet (unknown until the resources it depends "
                 "on exist); the rule judges it again on `pulumi up`"
             )
-        if self.external:
-            parts.append(f"{', '.join(self.external)} cannot be judged (not created by this stack)")
-        error = UnknownValueError(UNKNOWN_STRING_VALUE, [(self.unknown or self.external)[0]])
+        if external:
+            parts.append(f"{', '.join(external)} cannot be judged (not created by this stack)")
+        error = UnknownValueError(UNKNOWN_STRING_VALUE, [(unknown or external)[0]])
         error.message = (f"{self.subject}: " if self.subject else "") + "; ".join(parts)
         raise error
 
