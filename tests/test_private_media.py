@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from components.django_service import DjangoServices
 from components.storage import MediaSigning, media_signing_key_problem
 from offline.engine import ProgramRun, Registrations
-from platform_guard.edge import cloudfront_private_media_signed
+from platform_guard.edge_cloudfront import cloudfront_private_media_signed
 from tests._app_tier import buckets, services_args
 from tests.policy_harness import check_resource, engine_props
 from tests.test_edge import build_edge, distribution, edge_args, stored

@@ -12,7 +12,7 @@ from pulumi_policy import (
 )
 
 from .data import CLUSTERS_WITH_STORAGE_FLAG, RDS_CLUSTER, RDS_INSTANCE, REPLICATION_GROUP, is_replica
-from .edge import DISTRIBUTION
+from .edge_cloudfront import DISTRIBUTION
 from .props import (
     UNKNOWN,
     as_int,
