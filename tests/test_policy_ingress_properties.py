@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from platform_guard import BY_NAME
-from platform_guard.exposure import DATABASE_PORTS, is_private_cidr
+from platform_guard.exposure_ingress import DATABASE_PORTS, is_private_cidr
 from tests.policy_harness import check_resource
 
 RULE = BY_NAME["no-internet-ingress-to-database-ports"]

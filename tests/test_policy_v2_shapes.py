@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from platform_guard import BY_NAME
-from platform_guard.exposure import is_private_cidr
+from platform_guard.exposure_ingress import is_private_cidr
 from platform_guard.policy_documents import public_statements
 from platform_guard.secret_values import judge_pair
 from tests.policy_cases_v2 import doc, main_table_stack, task
