@@ -40,8 +40,8 @@ def _no_stack_trace() -> source_pb2.StackTrace:
 
 # The SDK walks the Python stack at every registration (some 50 frames deep under pytest, 17 in a
 # plan) and sends it along, so that the CLI can point at the line that created a resource. Nothing
-# here reads it: the recording monitor keeps none of it. Skipping the walk saves about a tenth of a
-# component test. The SDK sends this same empty trace itself whenever it cannot place the caller.
+# here reads it: the recording monitor keeps none of it, so the walk is skipped. The SDK sends this
+# same empty trace itself whenever it cannot place the caller.
 # Replaced only where the SDK still has the function.
 if callable(getattr(pulumi.runtime.resource, "_get_stack_trace", None)):
     pulumi.runtime.resource._get_stack_trace = _no_stack_trace
@@ -53,7 +53,7 @@ class _CallerThreadExecutor(concurrent.futures.ThreadPoolExecutor):
     The SDK sends every engine call (register, invoke, ...) through `run_in_executor`, because a real
     engine answers over gRPC and may take a while. The mock monitor answers in microseconds, so the
     hand-off to a pool thread and back (a wake-up of the loop, a GIL transfer) cost more than the
-    call: about a fifth of a component test.
+    call itself.
 
     Run in place, a call nests: the mock monitor serialises its answer with the SDK's `_sync_await`,
     which turns the running loop, which starts the next pending call inside this one. A prod plan

@@ -127,7 +127,8 @@ def build_shared(construct: Callable[[], object]) -> Iterator[Registrations]:
     assert _fingerprint({"built": built}) == before, "a test changed the shared build; copy what you change"
 
 
-_PLANS: dict[tuple[str, ...], Any] = {}
+# Per plan: what it found, and what it printed while running (the program's own warnings).
+_PLANS: dict[tuple[str, ...], tuple[Any, str, str]] = {}
 
 
 def cached_plan(*args: str) -> tuple[int, str, str]:
@@ -140,10 +141,16 @@ def cached_plan(*args: str) -> tuple[int, str, str]:
     parsed = plan.parse_args(list(args))
     key = tuple(arg for arg in args if arg not in plan.PRINT_ONLY_FLAGS)
     if key not in _PLANS:
-        _PLANS[key] = plan.run_plan(parsed)
-    out, err = io.StringIO(), io.StringIO()
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            outcome = plan.run_plan(parsed)
+        _PLANS[key] = (outcome, out.getvalue(), err.getvalue())
+    outcome, run_out, run_err = _PLANS[key]
+    out, err = io.StringIO(run_out), io.StringIO(run_err)
+    out.seek(0, io.SEEK_END)
+    err.seek(0, io.SEEK_END)
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = plan.report(parsed, _PLANS[key])
+        code = plan.report(parsed, outcome)
     return code, out.getvalue(), err.getvalue()
 
 
