@@ -146,12 +146,10 @@ def cached_plan(*args: str) -> tuple[int, str, str]:
             outcome = plan.run_plan(parsed)
         _PLANS[key] = (outcome, out.getvalue(), err.getvalue())
     outcome, run_out, run_err = _PLANS[key]
-    out, err = io.StringIO(run_out), io.StringIO(run_err)
-    out.seek(0, io.SEEK_END)
-    err.seek(0, io.SEEK_END)
+    out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = plan.report(parsed, outcome)
-    return code, out.getvalue(), err.getvalue()
+    return code, run_out + out.getvalue(), run_err + err.getvalue()
 
 
 @pytest.fixture
