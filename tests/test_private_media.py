@@ -7,6 +7,7 @@ bucket, only the web task can read the private key, and the pack passes both.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -44,10 +45,24 @@ def public_pem(key: Any) -> str:
     )
 
 
-RSA_2048 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-PRIVATE_PEM = RSA_2048.private_bytes(
-    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-).decode()
+# Keys are made on first use, not at import: an RSA key takes up to half a second, and every pytest
+# process imports this module to collect it, including runs that select none of these tests.
+@functools.cache
+def key_pair(kind: str) -> Any:
+    """A fresh private key of `kind`: "rsa2048", "rsa3072" or "ec" (P-256)."""
+    if kind == "ec":
+        return ec.generate_private_key(ec.SECP256R1())
+    return rsa.generate_private_key(public_exponent=65537, key_size=int(kind.removeprefix("rsa")))
+
+
+def private_pem() -> str:
+    return (
+        key_pair("rsa2048")
+        .private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        .decode()
+    )
 
 
 def signing(key_group_id: str = "kg-0123456789") -> MediaSigning:
@@ -130,20 +145,22 @@ def test_the_pack_passes_our_edge_and_rejects_it_without_the_key_group(
 
 
 def test_an_rsa_2048_public_key_is_accepted() -> None:
-    assert media_signing_key_problem(public_pem(RSA_2048)) is None
+    assert media_signing_key_problem(public_pem(key_pair("rsa2048"))) is None
 
 
 @pytest.mark.parametrize(
-    ("value", "says"),
+    ("make_value", "says"),
     [
-        (PRIVATE_PEM, "is a private key"),
-        ("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ user@host", "not a PEM public key"),
-        ("-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----", "does not parse"),
-        (public_pem(rsa.generate_private_key(public_exponent=65537, key_size=3072)), "RSA 3072-bit"),
-        (public_pem(ec.generate_private_key(ec.SECP256R1())), "need RSA 2048"),
+        (private_pem, "is a private key"),
+        (lambda: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ user@host", "not a PEM public key"),
+        (lambda: "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----", "does not parse"),
+        (lambda: public_pem(key_pair("rsa3072")), "RSA 3072-bit"),
+        (lambda: public_pem(key_pair("ec")), "need RSA 2048"),
     ],
+    ids=["private-key", "ssh-format", "not-der", "rsa-3072", "ec-p256"],
 )
-def test_a_bad_key_is_refused_without_echoing_it(value: str, says: str) -> None:
+def test_a_bad_key_is_refused_without_echoing_it(make_value: Callable[[], str], says: str) -> None:
+    value = make_value()
     problem = media_signing_key_problem(value)
     assert problem is not None and says in problem
     body = [line for line in value.splitlines() if "-----" not in line]
@@ -154,9 +171,10 @@ def test_a_bad_key_is_refused_without_echoing_it(value: str, says: str) -> None:
 
 
 def test_settings_refuse_a_private_key_naming_the_key_but_not_the_value() -> None:
-    message = refusal(mediaSigningPublicKey=PRIVATE_PEM)
+    pem = private_pem()
+    message = refusal(mediaSigningPublicKey=pem)
     assert "django-platform:mediaSigningPublicKey" in message and "private key" in message
-    assert PRIVATE_PEM.splitlines()[1] not in message
+    assert pem.splitlines()[1] not in message
 
 
 def test_production_refuses_a_stack_without_a_signing_key() -> None:
