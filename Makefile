@@ -80,12 +80,11 @@ plan: $(STAMP) ## offline preview + policy pack of STACK (no cloud account, no P
 plan-example: $(STAMP) ## passes only if the policy pack rejects the Maple Quest example (CI runs it)
 	@$(BIN)/python -m scripts.expect_plan_rejected --program $(EXAMPLE_PROGRAM) --stack $(EXAMPLE_STACK)
 
-# Both suites run on one pytest worker per core (pytest-xdist). `loadgroup` keeps the tests that
-# share a session's stack runs or cached plans on one worker, which then runs those once
-# (tests/conftest.py, docs/testing.md). One file alone starts faster with TEST_WORKERS=0.
+# Both suites run on one pytest worker per core (pytest-xdist, docs/testing.md). One file alone
+# starts faster with TEST_WORKERS=0.
 ## pytest workers (xdist) for test and test-fast: auto = one per core; 0 = none
 TEST_WORKERS ?= auto
-PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load
 
 test: $(STAMP) ## every test: unit, policy, moto, subprocess and Hypothesis (what CI runs)
 	$(PYTEST) $(PYTEST_ARGS)

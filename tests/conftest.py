@@ -87,11 +87,8 @@ def use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, region: str | None
         monkeypatch.setenv("AWS_DEFAULT_REGION", region)
 
 
-# Fixtures whose first use runs both stacks (about two seconds) in a worker.
-STACK_RUN_FIXTURES = frozenset({"stack_runs", "stack_invokes", "stack_warnings", "_stacks_with_invokes"})
-
-
-# First, so that pytest-xdist (`--dist loadgroup`) sees the groups added here.
+# First, so that `-m "not slow"` (pytest's own hook of this name deselects by marker) sees the
+# markers added here.
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
@@ -102,10 +99,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         # run_stack runs the whole program again (about as long as a hundred component tests).
         if any(item.get_closest_marker(name) for name in SLOW_MARKERS) or "run_stack" in fixtures:
             item.add_marker(pytest.mark.slow)
-        # Under xdist the tests that read both stacks' runs go to one worker, which runs them once;
-        # the other worker spends that time on the rest.
-        if STACK_RUN_FIXTURES.intersection(fixtures):
-            item.add_marker(pytest.mark.xdist_group("stack-runs"))
 
 
 @pytest.fixture(autouse=True)

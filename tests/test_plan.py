@@ -13,10 +13,6 @@ import pytest
 from offline import analyzer, pack_process, plan, plan_text
 from tests.conftest import ROOT, STACKS, cached_plan
 
-# With `make test`'s workers, the modules that read cached plans run on one worker
-# (`--dist loadgroup`): each plan then runs once, not once per worker.
-pytestmark = pytest.mark.xdist_group("cached-plans")
-
 EXAMPLE = ROOT / "examples" / "maple_quest_current"
 
 # Each risk Maple Quest's architecture review marks, as (policy, resource) the pack must name.

@@ -14,10 +14,6 @@ from offline.mocks import first_preview
 from scripts.preview_comment import UNJUDGED_POLICY
 from tests.conftest import STACKS, cached_plan
 
-# With `make test`'s workers, the modules that read cached plans run on one worker
-# (`--dist loadgroup`): each plan then runs once, not once per worker.
-pytestmark = pytest.mark.xdist_group("cached-plans")
-
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 
