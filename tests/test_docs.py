@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts import gen_docs
+from scripts import gen_docs, stack_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -105,12 +105,12 @@ def test_stacks_compared_rows_read_exactly_the_keys_they_declare() -> None:
     """The README table's rows name their keys, so a reviewer of a stack-file change can trust them:
     across both stacks each formatter reads those keys and no others, and every key is declared."""
     declared = (yaml.safe_load((ROOT / "Pulumi.yaml").read_text()) or {})["config"]
-    stacks = [gen_docs.StackValues(stack, declared) for stack in gen_docs.STACKS]
-    for row in gen_docs.STACK_ROWS:
+    stacks = [stack_rows.StackValues(stack, declared) for stack in stack_rows.STACKS]
+    for row in stack_rows.STACK_ROWS:
         read: set[str] = set()
         for values in stacks:
 
-            def get(key: str, values: gen_docs.StackValues = values, read: set[str] = read) -> object:
+            def get(key: str, values: stack_rows.StackValues = values, read: set[str] = read) -> object:
                 read.add(key)
                 return values(key)
 
@@ -121,7 +121,7 @@ def test_stacks_compared_rows_read_exactly_the_keys_they_declare() -> None:
 
 def test_stack_values_are_typed_as_pulumi_yaml_declares() -> None:
     declared = (yaml.safe_load((ROOT / "Pulumi.yaml").read_text()) or {})["config"]
-    prod = gen_docs.StackValues("prod", declared)
+    prod = stack_rows.StackValues("prod", declared)
     assert prod("keepData") is True and prod("azCount") == 2 and prod("interfaceEndpoints") == []
     assert prod("cacheEngineVersion") == "8.0"  # quoted text, not the float 8.0
 
@@ -130,5 +130,5 @@ def test_readme_holds_the_stacks_compared_table_between_its_markers() -> None:
     text = README.read_text()
     assert text.count(gen_docs.STACKS_START) == 1 and text.count(gen_docs.STACKS_END) == 1
     block = text[text.index(gen_docs.STACKS_START) : text.index(gen_docs.STACKS_END)]
-    for row in gen_docs.STACK_ROWS:
+    for row in stack_rows.STACK_ROWS:
         assert f"\n| {row.label} | " in block, row.label
