@@ -129,6 +129,15 @@ def build_shared(construct: Callable[[], object]) -> Iterator[Registrations]:
     assert _fingerprint({"built": built}) == before, "a test changed the shared build; copy what you change"
 
 
+@pytest.fixture(scope="session")
+def default_tier() -> Iterator[Registrations]:
+    """The Django services with the load balancer, every option on (`tests/_django_tier.py`), built
+    once per session for the tests that only read it."""
+    from tests._django_tier import build_default_tier  # the components load only where asked for
+
+    yield from build_shared(build_default_tier)
+
+
 # Per plan: what it found, and what it printed while running (the program's own warnings).
 _PLANS: dict[tuple[str, ...], tuple[Any, str, str]] = {}
 
