@@ -14,7 +14,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore.loaders
 import botocore.session
@@ -32,6 +32,9 @@ from offline.engine import (
 )
 from offline.mocks import AwsMocks
 from offline.stack_config import StackConfig, load_stack_config
+
+if TYPE_CHECKING:
+    from components.edge import Edge
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ("staging", "prod")
@@ -136,6 +139,17 @@ def default_tier() -> Iterator[Registrations]:
     from tests._django_tier import build_default_tier  # the components load only where asked for
 
     yield from build_shared(build_default_tier)
+
+
+@pytest.fixture(scope="session")
+def default_edge() -> Iterator[tuple[Edge, Registrations]]:
+    """The edge from `tests/_edge.py`'s `edge_args()` alone, and what it registered, built once per
+    session for the tests that only read it."""
+    from tests._edge import build_default_edge  # the components load only where asked for
+
+    holder: list[Edge] = []
+    for built in build_shared(lambda: holder.append(build_default_edge())):
+        yield holder[0], built
 
 
 # Per plan: what it found, and what it printed while running (the program's own warnings).

@@ -22,8 +22,8 @@ from components.storage import MediaSigning, media_signing_key_problem
 from offline.engine import ProgramRun, Registrations
 from platform_guard.edge_cloudfront import cloudfront_private_media_signed
 from tests._app_tier import buckets, services_args
+from tests._edge import build_edge, distribution, edge_args, stored
 from tests.policy_harness import check_resource, engine_props
-from tests.test_edge import build_edge, distribution, edge_args, stored
 from tests.test_settings import refusal
 from tests.test_storage_pieces import storage_config
 
