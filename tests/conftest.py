@@ -66,9 +66,9 @@ def pytest_collection_finish() -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure() -> None:
     # At exit the interpreter collects everything still alive, hundreds of thousands of objects (the
-    # session's runs and builds), and then frees it object by object: about a second per process,
-    # per xdist worker too, spent after the last result. Frozen, the final collections pass it by;
-    # the operating system takes the memory back in one piece.
+    # session's runs and builds), and then frees it object by object, in every process (each xdist
+    # worker too) after the last result. Frozen, the final collections pass it by; the operating
+    # system takes the memory back in one piece.
     gc.freeze()
 
 

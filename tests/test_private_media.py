@@ -45,7 +45,7 @@ def public_pem(key: Any) -> str:
     )
 
 
-# Keys are made on first use, not at import: an RSA key takes up to half a second, and every pytest
+# Keys are made on first use, not at import: making an RSA key takes a while, and every pytest
 # process imports this module to collect it, including runs that select none of these tests.
 @functools.cache
 def key_pair(kind: str) -> Any:
