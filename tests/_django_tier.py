@@ -19,7 +19,6 @@ SCHEDULED_ACTION = "aws:appautoscaling/scheduledAction:ScheduledAction"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 LISTENER = "aws:lb/listener:Listener"
 
 Build = Callable[[Callable[[], object]], Registrations]
