@@ -30,6 +30,11 @@ _RDS = "schemas/extensions/aws_rds_dbinstance"
 _CACHE = "schemas/extensions/aws_elasticache_cachecluster"
 _EC2 = "schemas/extensions/aws_ec2_instance"
 
+# CloudFront is global, and what serves it stays in the region that signs its API calls: the
+# distribution's ACM certificate, its WAF web ACL (scope CLOUDFRONT) and their metrics. botocore's
+# endpoints name that region for the aws partition (tests/test_catalogs.py holds the two equal).
+CLOUDFRONT_REGION = "us-east-1"
+
 
 class CatalogUnavailable(RuntimeError):
     """A catalog package is missing: a broken install, not a configuration mistake."""

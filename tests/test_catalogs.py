@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import botocore
 import pytest
 
 from components import catalogs
 from components.app_values import schedule_problem
+from components.edge import EDGE_REGION
+from components.observability import EDGE_REGION as OBSERVED_EDGE_REGION
 
 
 def test_regions_come_from_botocore_with_their_partitions() -> None:
@@ -14,6 +20,15 @@ def test_regions_come_from_botocore_with_their_partitions() -> None:
     assert regions["cn-north-1"] == "aws-cn"
     assert regions["us-gov-west-1"] == "aws-us-gov"
     assert "aws-global" not in regions  # a global endpoint name, not a place to deploy
+
+
+def test_the_edge_and_its_alarms_use_the_region_that_signs_cloudfronts_calls() -> None:
+    endpoints = json.loads((Path(botocore.__file__).parent / "data" / "endpoints.json").read_text())
+    (aws,) = (partition for partition in endpoints["partitions"] if partition["partition"] == "aws")
+    cloudfront = aws["services"]["cloudfront"]
+    signing = cloudfront["endpoints"][cloudfront["partitionEndpoint"]]["credentialScope"]["region"]
+    assert catalogs.CLOUDFRONT_REGION == signing == "us-east-1"
+    assert EDGE_REGION == OBSERVED_EDGE_REGION == catalogs.CLOUDFRONT_REGION
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 
 from ..app_values import HOST_NAME
+from ..catalogs import CLOUDFRONT_REGION
 from ..config_base import Problem, ValidatedConfig, between, collect, one_of
 from ..handles import AlbTarget, Buckets, StackWide
 
@@ -24,7 +25,7 @@ from ..handles import AlbTarget, Buckets, StackWide
 from ..storage.config import PUBLIC_MEDIA_PATTERN
 
 # CloudFront-scoped resources (certificate, web ACL, its logs, log delivery) live in this region.
-EDGE_REGION = "us-east-1"
+EDGE_REGION = CLOUDFRONT_REGION
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 AMPLIFY_STAGES = ("PRODUCTION", "BETA", "DEVELOPMENT", "EXPERIMENTAL")
 

@@ -12,10 +12,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
+from components.catalogs import CLOUDFRONT_REGION
 from components.config_base import Problem
 
 # The WAF of a CloudFront distribution reports its metrics here, and CloudFront its own.
-EDGE_REGION = "us-east-1"
+EDGE_REGION = CLOUDFRONT_REGION
 GIB = 1024**3
 
 # CloudWatch Logs rejects any other retention value (PutRetentionPolicy's retentionInDays).
