@@ -63,12 +63,15 @@ def pytest_collection_finish() -> None:
     gc.freeze()
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_unconfigure() -> None:
-    # At exit the interpreter collects everything still alive, hundreds of thousands of objects (the
-    # session's runs and builds), and then frees it object by object, in every process (each xdist
-    # worker too) after the last result. Frozen, the final collections pass it by; the operating
-    # system takes the memory back in one piece.
+    # Once the results are in, pytest collects garbage again to report exceptions raised in
+    # finalizers (its unraisableexception plugin), and the interpreter collects everything still
+    # alive at exit. Both walked hundreds of thousands of long-lived objects (the session's runs and
+    # builds) in every process, each xdist worker too, after the last result. The young generations
+    # still go through a collection here, where the latest tests' garbage is, so pytest still sees
+    # what their finalizers raise; the rest is frozen, and the later collections pass it by.
+    gc.collect(1)
     gc.freeze()
 
 
