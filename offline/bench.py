@@ -54,7 +54,8 @@ loaded = {{
 }}
 print(json.dumps(sorted(loaded.items())))
 """
-# (ratio, numerator, denominator, target, whether the target itself passes): the goals of issue 11.
+# (ratio, numerator, denominator, target, whether the target itself passes): the targets set for the
+# offline plan and the two test suites.
 RATIOS = (
     ("make plan STACK=prod / import floor", "prod", "import floor", 1.3, True),
     ("make test / make plan STACK=prod", "make test", "prod", 8.0, True),

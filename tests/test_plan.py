@@ -16,7 +16,7 @@ from tests.conftest import ROOT, STACKS, cached_plan
 EXAMPLE = ROOT / "examples" / "maple_quest_current"
 
 # Each risk Maple Quest's architecture review marks, as (policy, resource) the pack must name.
-SEED_RISKS = {
+REVIEWED_RISKS = {
     ("database-not-publicly-accessible", "maple-quest-db"),
     ("no-internet-ingress-to-database-ports", "maple-quest-db-sg"),
     ("data-subnet-groups-private", "maple-quest-db-subnets"),
@@ -64,11 +64,11 @@ def test_the_json_lists_resources_and_cost_items_in_a_stable_order() -> None:
 
 
 @pytest.mark.subprocess
-def test_the_example_is_rejected_with_each_seed_risk() -> None:
+def test_the_example_is_rejected_with_each_risk_its_review_marks() -> None:
     code, out, _ = cached_plan("--program", str(EXAMPLE), "--stack", "dev", "--json")
     assert code == 1
     mandatory = {(f["policy"], f["name"]) for f in findings(out) if f["level"] == "mandatory"}
-    assert mandatory >= SEED_RISKS
+    assert mandatory >= REVIEWED_RISKS
     assert not [f for f in findings(out) if f["notJudged"]]
 
 

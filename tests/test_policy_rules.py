@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pytest
 
 from platform_guard import BY_NAME, POLICIES
-from tests.policy_cases_v2 import V2_CASES
 from tests.policy_harness import Outcome, Res, check_resource, check_stack
+from tests.policy_rule_cases import MORE_CASES
 
 RDS = "aws:rds/instance:Instance"
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -402,7 +402,7 @@ CASES: dict[str, Case] = {
     ),
 }
 
-CASES.update(V2_CASES)  # type: ignore[arg-type]
+CASES.update(MORE_CASES)  # type: ignore[arg-type]
 
 
 def test_every_rule_has_a_compliant_and_a_violating_case() -> None:

@@ -168,7 +168,7 @@ task = aws.ecs.TaskDefinition(
     network_mode="awsvpc",
     requires_compatibilities=["FARGATE"],
     execution_role_arn=execution_role.arn,
-    # Plain values, as the seed lists them; an output still unknown at preview (the database's
+    # Plain values, as Maple Quest's architecture review lists them; an output still unknown at preview (the database's
     # address) would make the whole JSON unknown and leave the pack nothing to judge until `up`.
     container_definitions=pulumi.Output.all(
         bucket=images.bucket, secret=db_password.arn, logs=logs.name, region=region

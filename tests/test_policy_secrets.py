@@ -1,7 +1,7 @@
-"""Pack v2 edge cases of one risk, secrets in plain text: judged by value as well as by name
+"""Edge cases of one risk, secrets in plain text: judged by value as well as by name
 (pointers, URLs, numbers and references are no secrets; a literal under a secret's name always is),
 on command lines and in user data, and outside ECS (SSM, CodeBuild, App Runner, cache users), with
-properties over generated names and values (Hypothesis). The other shapes: test_policy_v2_shapes.py."""
+properties over generated names and values (Hypothesis). The other shapes: test_policy_shapes.py."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from platform_guard import BY_NAME
 from platform_guard.secret_values import judge_pair
-from tests.policy_cases_v2 import task
 from tests.policy_harness import check_resource
+from tests.policy_rule_cases import task
 
 SECRETS = BY_NAME["ecs-no-plaintext-secrets"]
 TASK = "aws:ecs/taskDefinition:TaskDefinition"

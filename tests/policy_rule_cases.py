@@ -1,5 +1,6 @@
-"""Compliant and violating cases of the pack v2 rules, in the engine's shape (camelCase names,
-floats, JSON strings), merged into test_policy_rules.py's table so that no rule ships untested."""
+"""The rest of test_policy_rules.py's table: a compliant and a violating case of each rule that table
+does not list itself, in the engine's shape (camelCase names, floats, JSON strings), so that no rule
+ships untested. Also the builders of engine-shaped properties the edge-case files share."""
 
 from __future__ import annotations
 
@@ -163,7 +164,7 @@ USER_DATA_GOOD = base64.b64encode(
     b"#!/bin/bash\nDB_PASSWORD_ARN=arn:aws:secretsmanager:eu-west-1:123456789012:secret:db\n"
 ).decode()
 
-V2_CASES: dict[str, Case] = {
+MORE_CASES: dict[str, Case] = {
     "no-internet-ingress-to-admin-ports": _resource(
         "no-internet-ingress-to-admin-ports",
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",

@@ -1,7 +1,7 @@
-"""Pack v2 edge cases by shape: the false alarms of the red-team and real-world runs (judge values,
-not names), earlier misses (main route tables, NLBs), old and new type tokens, unknowns, and
+"""The pack's edge cases by shape: values that only look risky (the pack judges values, not names),
+risks in unusual places (a VPC's main route table, NLBs), old and new type tokens, unknowns, and
 properties that hold over generated shapes (Hypothesis). Secrets in plain text, judged by value and
-by name, on command lines and outside ECS: test_policy_v2_secrets.py."""
+by name, on command lines and outside ECS: test_policy_secrets.py."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from platform_guard import BY_NAME
 from platform_guard.exposure_ingress import is_private_cidr
 from platform_guard.policy_documents import public_statements
-from tests.policy_cases_v2 import doc, main_table_stack, task
 from tests.policy_harness import UNKNOWN, Res, check_resource, check_stack
+from tests.policy_rule_cases import doc, main_table_stack, task
 
 SECRETS = BY_NAME["ecs-no-plaintext-secrets"]
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
