@@ -28,7 +28,8 @@ from bootstrap.ci_roles import (
 )
 from offline.engine import ProgramRun, RegisteredResource, run_program
 from offline.mock_ids import ACCOUNT_ID
-from tests.conftest import ROOT, STACKS, RecordedInvoke
+from tests.conftest import ROOT, STACKS
+from tests.fixtures import RecordedInvoke
 from tests.iam_simulation import decision
 
 APP = "epicvibe"

@@ -30,7 +30,7 @@ from scripts._aws import (
     EXIT_USAGE,
 )
 from scripts.copy_media import main
-from tests.conftest import use_fake_aws_credentials
+from tests.fixtures import use_fake_aws_credentials
 
 pytestmark = pytest.mark.moto
 

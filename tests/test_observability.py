@@ -17,7 +17,8 @@ from offline.stack_config import load_stack_config
 from settings import declared_keys, load_settings
 from settings.keys import ALARM_THRESHOLD_KEYS
 from tests._handles import alb_target, cache_endpoint, database_endpoint, running_services, site, stack_wide
-from tests.conftest import ROOT, STACKS, build_shared
+from tests.conftest import ROOT, STACKS
+from tests.fixtures import build_shared
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC = "aws:sns/topic:Topic"

@@ -11,7 +11,8 @@ import pulumi
 import pytest
 
 from offline import analyzer, pack_process, plan, plan_text
-from tests.conftest import ROOT, STACKS, cached_plan
+from tests.conftest import ROOT, STACKS
+from tests.fixtures import cached_plan
 
 EXAMPLE = ROOT / "examples" / "maple_quest_current"
 

@@ -12,7 +12,8 @@ from pulumi.runtime import rpc
 from offline import plan_text
 from offline.mocks import first_preview
 from scripts.preview_comment import UNJUDGED_POLICY
-from tests.conftest import STACKS, cached_plan
+from tests.conftest import STACKS
+from tests.fixtures import cached_plan
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"

@@ -32,7 +32,7 @@ from scripts.run_migrations import (
     log_location,
     main,
 )
-from tests.conftest import use_fake_aws_credentials
+from tests.fixtures import use_fake_aws_credentials
 
 if TYPE_CHECKING:
     from moto.ecs.models import EC2ContainerServiceBackend, Task

@@ -27,7 +27,7 @@ from scripts._aws import (
     EXIT_USAGE,
 )
 from scripts.prepare_db_snapshot import main
-from tests.conftest import use_fake_aws_credentials
+from tests.fixtures import use_fake_aws_credentials
 
 pytestmark = pytest.mark.moto
 

@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 
 from scripts.wake_services import DIMENSION, NAMESPACE, discover, main, plan, restore, wake
-from tests.conftest import use_fake_aws_credentials
+from tests.fixtures import use_fake_aws_credentials
 
 pytestmark = pytest.mark.moto
 
