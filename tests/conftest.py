@@ -1,8 +1,8 @@
-"""The suite's hooks and constants: the slow marks, the collector's settings and where the fixtures load.
+"""The suite's hooks and constants: slow marks, the collector's settings, where the fixtures load.
 
-The shared fixtures live in `tests/fixtures.py`, loaded into every pytest process that runs tests. The
-xdist controller only hands out tests and gathers results, so it skips them and the modules they
-import (pulumi, botocore, the mock engine), and starts its workers that much sooner.
+The shared fixtures live in `tests/fixtures.py`, loaded into every pytest process that runs tests.
+The xdist controller only hands out tests and gathers results, so it skips them and what they import
+(pulumi, botocore, the mock engine), and starts its workers that much sooner.
 
 Markers (registered in pyproject.toml): `moto`, `hypothesis` and `subprocess` tests, and tests that
 run the whole program again (`run_stack`), are also `slow`; `make test-fast` leaves the slow ones
@@ -50,7 +50,8 @@ def pytest_unconfigure() -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    # Last, so that xdist has registered its controller ("dsession") where there is one.
+    # Last, so that xdist has registered its controller ("dsession") where there is one. Were xdist
+    # to name it otherwise, the controller would only load the fixtures too, as it once did.
     if not config.pluginmanager.hasplugin("dsession"):
         config.pluginmanager.import_plugin("tests.fixtures")
 
