@@ -345,7 +345,7 @@ def estimate(
     book: PriceBook | None = None,
 ) -> Estimate:
     """Price `resources` (one program's registrations) at `region`'s list prices, 730 h a month."""
-    from . import cost_rules  # noqa: F401  (registers the rules)
+    from . import cost_rules, cost_rules_ecs  # noqa: F401  (register the rules)
 
     pricing = _Pricing(list(resources), region, dict(usage or load_usage()), book or PriceBook())
     pricing.estimate.stack = stack

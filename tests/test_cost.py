@@ -10,7 +10,7 @@ import pytest
 
 from offline.cost import CostError, Planned, estimate, load_usage
 from offline.cost_report import BEGIN, END, diff_markdown, estimate_run, main, markdown_table
-from offline.cost_rules import split_tasks
+from offline.cost_rules_ecs import split_tasks
 from offline.cost_schedule import Bounds, ScheduledBounds, ScheduleError, hours_at_bounds
 from offline.engine import ProgramRun
 from tests.conftest import ROOT
