@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from typing import Any
 
 import pulumi
 import pytest
@@ -116,13 +115,9 @@ def test_every_component_is_one_of_ours(stack_runs: dict[str, ProgramRun], stack
     assert sorted(t.split(":")[-1] for t in registered) == sorted(COMPONENT_MODULES)
 
 
-def _token_case(stack: str, type_name: str) -> Any:
-    return pytest.param(stack, type_name)
-
-
 @pytest.mark.parametrize(
     ("stack", "type_name"),
-    [_token_case(stack, type_name) for stack in STACKS for type_name in sorted(COMPONENT_MODULES)],
+    [(stack, type_name) for stack in STACKS for type_name in sorted(COMPONENT_MODULES)],
 )
 def test_component_type_tokens_name_their_module(
     stack_runs: dict[str, ProgramRun], stack: str, type_name: str
