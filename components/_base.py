@@ -1,4 +1,4 @@
-"""What every component shares: the type-token scheme and tag merging."""
+"""What every component shares: the type-token scheme, physical names and tag merging."""
 
 from __future__ import annotations
 
@@ -13,6 +13,16 @@ PACKAGE = "django-platform"
 
 def type_token(module: str, type_name: str) -> str:
     return f"{PACKAGE}:{module}:{type_name}"
+
+
+def physical_name(*parts: str) -> str:
+    """The name of a resource AWS keeps unique per account and region: the non-empty parts joined by
+    hyphens. Two prefixes use it. What the whole stack has once (KMS alias, ECR repository, RDS and
+    ElastiCache ids) is `<appName>-<stack>[-<role>]` (`StackSettings.physical_name`); what a component
+    names for itself (task families, log groups, parameters, the dashboard) is `<component>-<stack>`,
+    so two components of one kind cannot collide either. Either way the stack is in the name, so the
+    stacks of one application can share an account. Changing a prefix replaces those resources."""
+    return "-".join(part for part in parts if part)
 
 
 def merge_tags(base: Mapping[str, str], **extra: str) -> dict[str, str]:

@@ -9,6 +9,7 @@ from typing import Literal
 
 import pulumi
 
+from components._base import physical_name
 from components.bastion import BastionConfig
 from components.cache.config import CacheConfig
 from components.database import DatabaseConfig
@@ -51,9 +52,9 @@ class StackSettings:
 
     def physical_name(self, role: str = "") -> str:
         """The name of a resource that must be unique per account and region (KMS alias, RDS and
-        ElastiCache ids, the ECR repository): `<appName>-<stack>[-<role>]`, so that the stacks of
-        one application can share an account."""
-        return "-".join(part for part in (self.app_name, self.stack, role) if part)
+        ElastiCache ids, the ECR repository): `<appName>-<stack>[-<role>]` (`physical_name`), so that
+        the stacks of one application can share an account."""
+        return physical_name(self.app_name, self.stack, role)
 
     @property
     def tags(self) -> dict[str, str]:

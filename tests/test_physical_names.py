@@ -1,10 +1,12 @@
-"""Names AWS holds unique per account and region come from one helper, so the stacks of one
-application can share an account without colliding."""
+"""Names AWS holds unique per account and region come from one helper (`components._base.physical_name`),
+so the stacks of one application can share an account without colliding: the stack-wide ones start
+with the application's name, a component's own ones with the component's."""
 
 from __future__ import annotations
 
 import pytest
 
+from components._base import physical_name
 from offline.engine import ProgramRun
 from settings import StackSettings
 
@@ -37,3 +39,21 @@ def test_the_stack_wide_names_in_the_plan_are_the_helpers(
     assert repository.inputs["name"] == name
     assert group.inputs["replicationGroupId"] == name
     assert name in identifiers
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_a_components_own_names_are_the_component_then_the_stack(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    app, edge, ops = (physical_name(f"epicvibe-{part}", stack) for part in ("app", "edge", "ops"))
+    (dashboard,) = run.of_type("aws:cloudwatch/dashboard:Dashboard")
+    assert dashboard.inputs["dashboardName"] == ops == f"epicvibe-ops-{stack}"
+    families = {d.inputs["family"] for d in run.of_type("aws:ecs/taskDefinition:TaskDefinition")}
+    assert families == {f"{app}-{role}" for role in ("web", "worker", "beat", "migrate", "collectstatic")}
+    log_groups = {g.inputs.get("name") for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    assert f"/ecs/{app}/web" in log_groups
+    (vpc_origin,) = run.of_type("aws:cloudfront/vpcOrigin:VpcOrigin")
+    assert vpc_origin.inputs["vpcOriginEndpointConfig"]["name"] == f"{edge}-alb"
+    # The WAF's log group exists where the stack has a WAF.
+    assert (f"aws-waf-logs-{edge}" in log_groups) == bool(run.of_type("aws:wafv2/webAcl:WebAcl"))

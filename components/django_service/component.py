@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
-from .._base import merge_tags, type_token
+from .._base import merge_tags, physical_name, type_token
 from ..app_values import ecr_repository_arn
 from ..handles import RunningServices
 from ..release_tasks import RELEASE_TASKS
@@ -69,7 +69,7 @@ class DjangoServices(pulumi.ComponentResource):
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
         self._partition = aws.get_partition_output(opts=invoke).partition
         # Physical names (task families, log groups, parameters) must differ between stacks in one account.
-        self._physical = f"{name}-{pulumi.get_stack()}"
+        self._physical = physical_name(name, pulumi.get_stack())
         if self._physical.lower().startswith(SSM_RESERVED_PREFIXES):
             raise ValueError(
                 f"name {name!r}: SSM refuses parameter names beginning with 'aws' or 'ssm', and the "

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from .._base import merge_tags, type_token
+from .._base import merge_tags, physical_name, type_token
 from ..certificates import dns_validated_certificate
 from ..handles import Site
 from .behaviors import (
@@ -67,7 +67,7 @@ class Edge(pulumi.ComponentResource):
         super().__init__(type_token("edge", "Edge"), name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Names AWS requires to be unique per account carry the stack, so staging and prod can share one.
-        physical = f"{name}-{pulumi.get_stack()}"
+        physical = physical_name(name, pulumi.get_stack())
         tags = args.stack.tags
 
         at_edge = child

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .._base import merge_tags, type_token
+from .._base import merge_tags, physical_name, type_token
 from ..handles import AlbTarget, CacheEndpoint, DatabaseEndpoint, RunningServices, Site, StackWide
 from .alarms import AlarmSpec, Watched, alarm_catalogue, cache_node_id
 from .config import EDGE_REGION, ObservabilityConfig
@@ -117,7 +117,7 @@ class Observability(pulumi.ComponentResource):
 
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=f"{name}-{pulumi.get_stack()}",
+            dashboard_name=physical_name(name, pulumi.get_stack()),
             dashboard_body=pulumi.Output.all(
                 region=region, watched=_resolved(watched), distribution=args.site.distribution_id
             ).apply(
