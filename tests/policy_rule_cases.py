@@ -15,12 +15,15 @@ from tests.policy_harness import Outcome, Res, check_resource, check_stack
 
 @dataclass(frozen=True)
 class Case:
+    """One rule's compliant and violating case (each run when the test asks for it)."""
+
     compliant: Callable[[], Outcome]
     violating: Callable[[], Outcome]
     expect: str
+    """A phrase the violation message must contain."""
 
 
-def _resource(
+def resource_case(
     name: str, type_: str, good: dict[str, object], bad: dict[str, object], expect: str, **kw: object
 ) -> Case:
     policy = BY_NAME[name]
@@ -31,7 +34,7 @@ def _resource(
     )
 
 
-def _stack(name: str, good: list[Res], bad: list[Res], expect: str, **kw: object) -> Case:
+def stack_case(name: str, good: list[Res], bad: list[Res], expect: str, **kw: object) -> Case:
     policy = BY_NAME[name]
     return Case(
         lambda: check_stack(policy, good, **kw),  # type: ignore[arg-type]
@@ -165,20 +168,20 @@ USER_DATA_GOOD = base64.b64encode(
 ).decode()
 
 MORE_CASES: dict[str, Case] = {
-    "no-internet-ingress-to-admin-ports": _resource(
+    "no-internet-ingress-to-admin-ports": resource_case(
         "no-internet-ingress-to-admin-ports",
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
         {"ipProtocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrIpv4": "100.64.0.0/10"},
         {"ipProtocol": "tcp", "fromPort": 22.0, "toPort": 22.0, "cidrIpv4": "0.0.0.0/0"},
         "22 (SSH)",
     ),
-    "no-database-ports-on-public-load-balancers": _stack(
+    "no-database-ports-on-public-load-balancers": stack_case(
         "no-database-ports-on-public-load-balancers",
         nlb_stack(443.0),
         nlb_stack(5432.0),
         "publishes port 5432",
     ),
-    "search-domain-encrypted-and-private": _resource(
+    "search-domain-encrypted-and-private": resource_case(
         "search-domain-encrypted-and-private",
         "aws:opensearch/domain:Domain",
         {
@@ -201,35 +204,35 @@ MORE_CASES: dict[str, Case] = {
         },
         "encryptAtRest.enabled is false",
     ),
-    "file-system-encrypted-and-private": _resource(
+    "file-system-encrypted-and-private": resource_case(
         "file-system-encrypted-and-private",
         "aws:efs/fileSystem:FileSystem",
         {"encrypted": True, "kmsKeyId": "arn:aws:kms:eu-west-1:123456789012:key/k"},
         {"encrypted": False},
         "encrypted is false",
     ),
-    "memorydb-tls-and-acl": _resource(
+    "memorydb-tls-and-acl": resource_case(
         "memorydb-tls-and-acl",
         "aws:memorydb/cluster:Cluster",
         {"aclName": "app-acl", "nodeType": "db.t4g.small"},
         {"aclName": "open-access", "nodeType": "db.t4g.small"},
         "'open-access'",
     ),
-    "database-proxy-requires-tls": _resource(
+    "database-proxy-requires-tls": resource_case(
         "database-proxy-requires-tls",
         "aws:rds/proxy:Proxy",
         {"engineFamily": "POSTGRESQL", "requireTls": True},
         {"engineFamily": "POSTGRESQL"},
         "requireTls is not set",
     ),
-    "dax-encrypted": _resource(
+    "dax-encrypted": resource_case(
         "dax-encrypted",
         "aws:dax/cluster:Cluster",
         {"serverSideEncryption": {"enabled": True}, "clusterEndpointEncryptionType": "TLS"},
         {"serverSideEncryption": {"enabled": True}, "clusterEndpointEncryptionType": "NONE"},
         "clusterEndpointEncryptionType is NONE",
     ),
-    "parameter-group-keeps-tls": _resource(
+    "parameter-group-keeps-tls": resource_case(
         "parameter-group-keeps-tls",
         "aws:rds/parameterGroup:ParameterGroup",
         {"family": "postgres16", "parameters": [{"name": "rds.force_ssl", "value": "1"}]},
@@ -239,21 +242,21 @@ MORE_CASES: dict[str, Case] = {
         },
         "rds.force_ssl=0",
     ),
-    "snapshots-not-public": _resource(
+    "snapshots-not-public": resource_case(
         "snapshots-not-public",
         "aws:rds/snapshot:Snapshot",
         {"dbInstanceIdentifier": "db", "dbSnapshotIdentifier": "s", "sharedAccounts": ["210987654321"]},
         {"dbInstanceIdentifier": "db", "dbSnapshotIdentifier": "s", "sharedAccounts": ["all"]},
         "sharedAccounts includes 'all'",
     ),
-    "resource-policy-not-public": _resource(
+    "resource-policy-not-public": resource_case(
         "resource-policy-not-public",
         "aws:sqs/queuePolicy:QueuePolicy",
         {"queueUrl": "https://sqs/q", "policy": doc(SNS_PINNED)},
         {"queueUrl": "https://sqs/q", "policy": doc(PUBLIC_SEND)},
         "allows sqs:SendMessage to principal '*'",
     ),
-    "iam-no-admin-grants": _resource(
+    "iam-no-admin-grants": resource_case(
         "iam-no-admin-grants",
         "aws:iam/rolePolicy:RolePolicy",
         {
@@ -263,7 +266,7 @@ MORE_CASES: dict[str, Case] = {
         {"role": "app", "policy": doc({"Effect": "Allow", "Action": "*", "Resource": "*"})},
         "amounts to administrator access",
     ),
-    "lambda-permission-not-public": _resource(
+    "lambda-permission-not-public": resource_case(
         "lambda-permission-not-public",
         "aws:lambda/permission:Permission",
         {
@@ -275,21 +278,21 @@ MORE_CASES: dict[str, Case] = {
         {"action": "lambda:InvokeFunction", "function": "f", "principal": "*"},
         "anyone can invoke the function",
     ),
-    "ec2-user-data-no-secrets": _resource(
+    "ec2-user-data-no-secrets": resource_case(
         "ec2-user-data-no-secrets",
         "aws:ec2/launchTemplate:LaunchTemplate",
         {"userData": USER_DATA_GOOD},
         {"userData": USER_DATA_BAD},
         "userData carries credentials: DB_PASSWORD",
     ),
-    "ec2-imdsv2-required": _resource(
+    "ec2-imdsv2-required": resource_case(
         "ec2-imdsv2-required",
         "aws:ec2/instance:Instance",
         {"ami": "ami-1", "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required"}},
         {"ami": "ami-1", "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "optional"}},
         "httpTokens is 'optional'",
     ),
-    "cloudfront-origin-tls": _resource(
+    "cloudfront-origin-tls": resource_case(
         "cloudfront-origin-tls",
         DISTRIBUTION,
         {
@@ -322,35 +325,35 @@ MORE_CASES: dict[str, Case] = {
         },
         "originProtocolPolicy 'http-only'",
     ),
-    "lb-listener-modern-tls": _resource(
+    "lb-listener-modern-tls": resource_case(
         "lb-listener-modern-tls",
         LISTENER,
         {"protocol": "HTTPS", "port": 443.0, "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06"},
         {"protocol": "HTTPS", "port": 443.0, "sslPolicy": "ELBSecurityPolicy-TLS-1-1-2017-01"},
         "sslPolicy is ELBSecurityPolicy-TLS-1-1-2017-01",
     ),
-    "cloudfront-private-media-signed": _resource(
+    "cloudfront-private-media-signed": resource_case(
         "cloudfront-private-media-signed",
         DISTRIBUTION,
         distribution({"trustedKeyGroups": ["kg-1"]}),
         distribution({}),
         "orderedCacheBehaviors[1] ('/media/*') serves private media",
     ),
-    "prod-alb-behind-cloudfront": _stack(
+    "prod-alb-behind-cloudfront": stack_case(
         "prod-alb-behind-cloudfront",
         alb_stack(cidr=False),
         alb_stack(cidr=True),
         "bypassing CloudFront",
         profile="production",
     ),
-    "prod-aurora-multiple-instances": _stack(
+    "prod-aurora-multiple-instances": stack_case(
         "prod-aurora-multiple-instances",
         aurora_stack(2),
         aurora_stack(1),
         "has 1 instance",
         profile="production",
     ),
-    "prod-bucket-versioning-not-suspended": _resource(
+    "prod-bucket-versioning-not-suspended": resource_case(
         "prod-bucket-versioning-not-suspended",
         "aws:s3/bucketVersioningV2:BucketVersioningV2",
         {"bucket": "media", "versioningConfiguration": {"status": "Enabled"}},
@@ -358,14 +361,14 @@ MORE_CASES: dict[str, Case] = {
         "versioningConfiguration.status is Suspended",
         profile="production",
     ),
-    "kafka-encrypted-and-private": _resource(
+    "kafka-encrypted-and-private": resource_case(
         "kafka-encrypted-and-private",
         "aws:msk/cluster:Cluster",
         {"encryptionInfo": {"encryptionInTransit": {"clientBroker": "TLS", "inCluster": True}}},
         {"encryptionInfo": {"encryptionInTransit": {"clientBroker": "TLS_PLAINTEXT", "inCluster": True}}},
         "clientBroker is TLS_PLAINTEXT",
     ),
-    "prod-cloudfront-vpc-origin-https": _resource(
+    "prod-cloudfront-vpc-origin-https": resource_case(
         "prod-cloudfront-vpc-origin-https",
         "aws:cloudfront/vpcOrigin:VpcOrigin",
         {
@@ -389,7 +392,7 @@ MORE_CASES: dict[str, Case] = {
         "originProtocolPolicy is 'http-only'",
         profile="production",
     ),
-    "preview-unjudged-resources": _stack(
+    "preview-unjudged-resources": stack_case(
         "preview-unjudged-resources",
         [Res("web", TASK, task(environment=[{"name": "DEBUG", "value": "false"}]))],
         [Res("web", TASK, {"family": "web", "containerDefinitions": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"})],

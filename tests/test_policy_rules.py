@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import pytest
 
 from platform_guard import BY_NAME, POLICIES
 from tests.policy_harness import Outcome, Res, check_resource, check_stack
-from tests.policy_rule_cases import MORE_CASES
+from tests.policy_rule_cases import MORE_CASES, Case, resource_case
 
 RDS = "aws:rds/instance:Instance"
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -183,29 +182,15 @@ def stack(name: str, resources: list[Res], **kwargs: object) -> Callable[[], Out
     return lambda: check_stack(BY_NAME[name], resources, **kwargs)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
-class Case:
-    compliant: Callable[[], Outcome]
-    violating: Callable[[], Outcome]
-    expect: str
-    """A phrase the violation message must contain."""
-
-
-def _case(
-    policy: str, type_: str, good: dict[str, object], bad: dict[str, object], expect: str, **kw: object
-) -> Case:
-    return Case(resource(policy, type_, good, **kw), resource(policy, type_, bad, **kw), expect)
-
-
 CASES: dict[str, Case] = {
-    "database-not-publicly-accessible": _case(
+    "database-not-publicly-accessible": resource_case(
         "database-not-publicly-accessible",
         RDS,
         {"engine": "postgres", "publiclyAccessible": False},
         {"engine": "postgres", "publiclyAccessible": True},
         "publiclyAccessible is true",
     ),
-    "no-internet-ingress-to-database-ports": _case(
+    "no-internet-ingress-to-database-ports": resource_case(
         "no-internet-ingress-to-database-ports",
         SG,
         {
@@ -221,21 +206,21 @@ CASES: dict[str, Case] = {
         stack("data-subnet-groups-private", subnet_stack(public=True)),
         "spans public subnets",
     ),
-    "database-storage-encrypted": _case(
+    "database-storage-encrypted": resource_case(
         "database-storage-encrypted",
         RDS,
         {"engine": "postgres", "storageEncrypted": True, "kmsKeyId": "arn:aws:kms:k"},
         {"engine": "postgres"},
         "storageEncrypted is not set",
     ),
-    "elasticache-encrypted-at-rest": _case(
+    "elasticache-encrypted-at-rest": resource_case(
         "elasticache-encrypted-at-rest",
         REDIS,
         {"engine": "redis", "atRestEncryptionEnabled": True},
         {"engine": "redis", "atRestEncryptionEnabled": False},
         "atRestEncryptionEnabled is false",
     ),
-    "elasticache-transit-encryption-and-auth": _case(
+    "elasticache-transit-encryption-and-auth": resource_case(
         "elasticache-transit-encryption-and-auth",
         REDIS,
         {"transitEncryptionEnabled": True, "authToken": "a-long-token-from-secrets-manager"},
@@ -252,42 +237,42 @@ CASES: dict[str, Case] = {
         stack("s3-public-access-block", public_access_stack(False)),
         "ignorePublicAcls off",
     ),
-    "s3-no-public-acl": _case(
+    "s3-no-public-acl": resource_case(
         "s3-no-public-acl",
         ACL,
         {"bucket": "b", "acl": "private"},
         {"bucket": "b", "acl": "public-read"},
         "public-read",
     ),
-    "s3-policy-no-public-principal": _case(
+    "s3-policy-no-public-principal": resource_case(
         "s3-policy-no-public-principal",
         BUCKET_POLICY,
         bucket_policy(TLS_ONLY, OAC_READ),
         bucket_policy(TLS_ONLY, PUBLIC_READ),
         "statement PublicRead allows s3:GetObject to principal '*'",
     ),
-    "ecs-service-no-public-ip": _case(
+    "ecs-service-no-public-ip": resource_case(
         "ecs-service-no-public-ip",
         SERVICE,
         {"networkConfiguration": {"subnets": ["subnet-app"], "assignPublicIp": False}},
         {"networkConfiguration": {"subnets": ["subnet-pub"], "assignPublicIp": True}},
         "assignPublicIp is true",
     ),
-    "ecs-no-plaintext-secrets": _case(
+    "ecs-no-plaintext-secrets": resource_case(
         "ecs-no-plaintext-secrets",
         TASK,
         task(container()),
         task(container(environment=[{"name": "SECRET_KEY", "value": "django-insecure-9f8e7d6c5b4a"}])),
         "puts SECRET_KEY in plain `environment`",
     ),
-    "ecs-django-debug-off": _case(
+    "ecs-django-debug-off": resource_case(
         "ecs-django-debug-off",
         TASK,
         task(container(environment=[{"name": "DEBUG", "value": "False"}])),
         task(container(environment=[{"name": "DJANGO_DEBUG", "value": "True"}])),
         "DJANGO_DEBUG=True",
     ),
-    "ecs-django-allowed-hosts-explicit": _case(
+    "ecs-django-allowed-hosts-explicit": resource_case(
         "ecs-django-allowed-hosts-explicit",
         TASK,
         task(container(environment=[{"name": "ALLOWED_HOSTS", "value": "example.com,.example.com"}])),
@@ -299,14 +284,14 @@ CASES: dict[str, Case] = {
         stack("ecs-parameter-settings-safe", parameter_stack("*")),
         "takes ALLOWED_HOSTS from SSM parameter",
     ),
-    "ecs-no-privileged-containers": _case(
+    "ecs-no-privileged-containers": resource_case(
         "ecs-no-privileged-containers",
         TASK,
         task(container(privileged=False)),
         task(container(privileged=True)),
         "is privileged",
     ),
-    "cloudfront-https-only": _case(
+    "cloudfront-https-only": resource_case(
         "cloudfront-https-only",
         DISTRIBUTION,
         {"defaultCacheBehavior": {"viewerProtocolPolicy": "redirect-to-https"}},
@@ -316,7 +301,7 @@ CASES: dict[str, Case] = {
         },
         "orderedCacheBehaviors[0] (/media/*) has viewerProtocolPolicy 'allow-all'",
     ),
-    "cloudfront-minimum-tls": _case(
+    "cloudfront-minimum-tls": resource_case(
         "cloudfront-minimum-tls",
         DISTRIBUTION,
         {
@@ -333,21 +318,21 @@ CASES: dict[str, Case] = {
         stack("lb-http-redirects-to-https", listener_stack(FORWARD)),
         "serves requests instead of redirecting",
     ),
-    "alb-drops-invalid-headers": _case(
+    "alb-drops-invalid-headers": resource_case(
         "alb-drops-invalid-headers",
         LB,
         {"internal": True, "dropInvalidHeaderFields": True},
         {"internal": True},
         "dropInvalidHeaderFields is not true",
     ),
-    "cloudwatch-log-retention": _case(
+    "cloudwatch-log-retention": resource_case(
         "cloudwatch-log-retention",
         LOG_GROUP,
         {"retentionInDays": 30.0},
         {"retentionInDays": 7.0},
         "retentionInDays is 7",
     ),
-    "prod-database-multi-az": _case(
+    "prod-database-multi-az": resource_case(
         "prod-database-multi-az",
         RDS,
         PRIMARY_DB,
@@ -355,7 +340,7 @@ CASES: dict[str, Case] = {
         "multiAz is not true",
         profile="production",
     ),
-    "prod-database-backup-retention": _case(
+    "prod-database-backup-retention": resource_case(
         "prod-database-backup-retention",
         RDS,
         PRIMARY_DB,
@@ -363,7 +348,7 @@ CASES: dict[str, Case] = {
         "backupRetentionPeriod is 1",
         profile="production",
     ),
-    "prod-database-deletion-protection": _case(
+    "prod-database-deletion-protection": resource_case(
         "prod-database-deletion-protection",
         RDS,
         PRIMARY_DB,
@@ -371,7 +356,7 @@ CASES: dict[str, Case] = {
         "deletionProtection is not true",
         profile="production",
     ),
-    "prod-database-final-snapshot": _case(
+    "prod-database-final-snapshot": resource_case(
         "prod-database-final-snapshot",
         RDS,
         PRIMARY_DB,
@@ -384,7 +369,7 @@ CASES: dict[str, Case] = {
         resource("prod-stateful-resources-protected", RDS, PRIMARY_DB, protect=False, profile="production"),
         "not `protect`ed",
     ),
-    "prod-redis-automatic-failover": _case(
+    "prod-redis-automatic-failover": resource_case(
         "prod-redis-automatic-failover",
         REDIS,
         {"automaticFailoverEnabled": True, "numCacheClusters": 2.0},
@@ -392,7 +377,7 @@ CASES: dict[str, Case] = {
         "automaticFailoverEnabled is not true",
         profile="production",
     ),
-    "prod-cloudfront-waf": _case(
+    "prod-cloudfront-waf": resource_case(
         "prod-cloudfront-waf",
         DISTRIBUTION,
         {"webAclId": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge/1"},
@@ -402,7 +387,7 @@ CASES: dict[str, Case] = {
     ),
 }
 
-CASES.update(MORE_CASES)  # type: ignore[arg-type]
+CASES.update(MORE_CASES)
 
 
 def test_every_rule_has_a_compliant_and_a_violating_case() -> None:
