@@ -3,13 +3,13 @@ the services registered (`test_django_service.py`, `test_django_service_access.p
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from components.django_service import DjangoServices
 from components.load_balancer import LoadBalancer
 from offline.engine import RegisteredResource, Registrations
 from tests._app_tier import load_balancer_args, policy, services_args
+from tests.fixtures import Build
 
 SERVICE = "aws:ecs/service:Service"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -21,7 +21,6 @@ SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 LISTENER = "aws:lb/listener:Listener"
 
-Build = Callable[[Callable[[], object]], Registrations]
 SECRET_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
 # Actions IAM authorises only on "*": no statement may use "*" for anything else.

@@ -67,8 +67,12 @@ def mock_engine() -> RecordingMonitor:
     return activate_mocks(config.project, "test")
 
 
+# What the `build` fixture gives a test: construct components, get back what they registered.
+Build = Callable[[Callable[[], object]], Registrations]
+
+
 @pytest.fixture
-def build(mock_engine: RecordingMonitor) -> Callable[[Callable[[], object]], Registrations]:
+def build(mock_engine: RecordingMonitor) -> Build:
     """Construct components directly (stand-in strings for other tiers' outputs) and get back every
     child they registered: `build(lambda: Network("n", NetworkArgs(config=...)))`."""
     return lambda construct: build_components(mock_engine, construct)

@@ -36,13 +36,13 @@ from tests._django_tier import (
     SCALING_TARGET,
     SCHEDULED_ACTION,
     TASK_DEFINITION,
-    Build,
     build_services,
     services,
     statements,
     task_definitions,
 )
 from tests._handles import stack_wide
+from tests.fixtures import Build
 
 # --- network --------------------------------------------------------------------------------------
 

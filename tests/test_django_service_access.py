@@ -43,12 +43,12 @@ from tests._django_tier import (
     SECRET_VERSION,
     TASK_DEFINITION,
     UNSCOPABLE_ACTIONS,
-    Build,
     as_list,
     build_services,
     statements,
     task_definitions,
 )
+from tests.fixtures import Build
 
 # --- secrets --------------------------------------------------------------------------------------
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from components.load_balancer import (
@@ -25,6 +23,7 @@ from tests._app_tier import (
     load_balancer_config,
 )
 from tests._handles import buckets, placement, workload_groups
+from tests.fixtures import Build
 
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
@@ -32,8 +31,6 @@ TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-
-Build = Callable[[Callable[[], object]], Registrations]
 
 
 def build_lb(build: Build, **changes: object) -> tuple[Registrations, list[LoadBalancer]]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pulumi_aws as aws
 import pytest
 
-from offline.engine import Registrations
 from platform_guard import BY_NAME
 from platform_guard.compute import secret_looking
+from tests.fixtures import Build
 from tests.policy_harness import UNKNOWN, check_resource, engine_props
 
 PUBLIC_IP = BY_NAME["ecs-service-no-public-ip"]
@@ -113,7 +112,7 @@ def test_unknown_container_definitions_are_not_judged_yet(policy: object) -> Non
 
 
 def test_real_task_definition_registration_sends_container_definitions_as_json(
-    build: Callable[[Callable[[], object]], Registrations],
+    build: Build,
 ) -> None:
     definitions = [
         {

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pulumi_aws as aws
 import pytest
 
-from offline.engine import Registrations
 from platform_guard import BY_NAME
+from tests.fixtures import Build
 from tests.policy_harness import UNKNOWN, Res, check_resource, check_stack, engine_props
 
 PUBLIC_FLAG = BY_NAME["database-not-publicly-accessible"]
@@ -186,7 +184,7 @@ def test_a_known_violation_is_reported_even_next_to_unknowns() -> None:
 
 
 def test_real_security_group_registration_is_judged_as_the_engine_sends_it(
-    build: Callable[[Callable[[], object]], Registrations],
+    build: Build,
 ) -> None:
     registered = build(
         lambda: aws.ec2.SecurityGroup(

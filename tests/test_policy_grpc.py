@@ -4,7 +4,7 @@ the analyzer gRPC protocol (offline/analyzer.py), never through the SDK's privat
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -14,12 +14,13 @@ from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
 from offline.analyzer import analyze
-from offline.engine import ProgramRun, Registrations
+from offline.engine import ProgramRun
 from offline.pack_process import DEFAULT_PACK_DIR, PROJECT_VIRTUALENV, PackError, PolicyPackProcess
 from offline.policy_config import PolicyConfigEntry, PolicyConfigError, parse_policy_config
 from offline.stack_config import StackConfig, load_stack_config
 from platform_guard import PACK_NAME, POLICIES
 from tests.conftest import ROOT
+from tests.fixtures import Build
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +90,7 @@ def test_the_pack_describes_itself_over_grpc(pack: PolicyPackProcess) -> None:
 def test_violations_come_back_as_mandatory_diagnostics(
     pack: PolicyPackProcess,
     staging_config: StackConfig,
-    build: Callable[[Callable[[], object]], Registrations],
+    build: Build,
 ) -> None:
     registered = build(_exposed_database)
     analysis = analyze(ProgramRun(registered.resources, staging_config, {}), pack)
@@ -117,7 +118,7 @@ def test_violations_come_back_as_mandatory_diagnostics(
 def test_policy_pack_config_changes_levels_in_the_pack(
     pack: PolicyPackProcess,
     staging_config: StackConfig,
-    build: Callable[[Callable[[], object]], Registrations],
+    build: Build,
 ) -> None:
     registered = build(_exposed_database)
     run = ProgramRun(registered.resources, staging_config, {})
@@ -138,7 +139,7 @@ def test_policy_pack_config_changes_levels_in_the_pack(
 def test_stack_policies_see_property_dependencies(
     pack: PolicyPackProcess,
     staging_config: StackConfig,
-    build: Callable[[Callable[[], object]], Registrations],
+    build: Build,
 ) -> None:
     def public_subnet_group() -> None:
         subnet = aws.ec2.Subnet("pub", vpc_id="vpc-1", cidr_block="10.0.0.0/24", map_public_ip_on_launch=True)
@@ -156,7 +157,7 @@ def test_stack_policies_see_property_dependencies(
 
 @pytest.mark.subprocess
 def test_production_rules_follow_the_stack_config_passed_to_the_pack(
-    build: Callable[[Callable[[], object]], Registrations],
+    build: Build,
 ) -> None:
     registered = build(lambda: aws.cloudwatch.LogGroup("app", retention_in_days=30))
     prod = load_stack_config(ROOT, "staging", {"stackProfile": "production"})
@@ -225,7 +226,7 @@ def _task_definition_waiting_on_a_database() -> None:
 def test_a_preview_says_how_many_resources_it_could_not_judge_and_why(
     pack: PolicyPackProcess,
     staging_config: StackConfig,
-    build: Callable[[Callable[[], object]], Registrations],
+    build: Build,
 ) -> None:
     registered = build(_task_definition_waiting_on_a_database)
     analysis = analyze(ProgramRun(registered.resources, staging_config, {}), pack)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pulumi_aws as aws
@@ -17,10 +16,11 @@ import pytest
 import yaml
 
 from offline.analyzer import analyze
-from offline.engine import ProgramRun, Registrations
+from offline.engine import ProgramRun
 from offline.pack_process import DEFAULT_PACK_DIR, PolicyPackProcess
 from offline.stack_config import load_stack_config
 from tests.conftest import ROOT
+from tests.fixtures import Build
 
 pytestmark = pytest.mark.slow
 
@@ -33,9 +33,7 @@ def test_pack_declares_its_own_virtualenv_and_publish_metadata() -> None:
     assert "pulumi-policy" in (DEFAULT_PACK_DIR / "requirements.txt").read_text()
 
 
-def test_the_pack_copied_alone_installs_and_rejects_a_public_database(
-    tmp_path: Path, build: Callable[[Callable[[], object]], Registrations]
-) -> None:
+def test_the_pack_copied_alone_installs_and_rejects_a_public_database(tmp_path: Path, build: Build) -> None:
     pack = tmp_path / "pack"
     shutil.copytree(DEFAULT_PACK_DIR, pack, ignore=shutil.ignore_patterns("venv", "__pycache__"))
     venv = pack / yaml.safe_load((pack / "PulumiPolicy.yaml").read_text())["runtime"]["options"]["virtualenv"]

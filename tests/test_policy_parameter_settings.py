@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pulumi_aws as aws
 import pytest
 
 from offline.analyzer import analyze
-from offline.engine import ProgramRun, Registrations
+from offline.engine import ProgramRun
 from offline.pack_process import DEFAULT_PACK_DIR, PROJECT_VIRTUALENV, PolicyPackProcess
 from offline.stack_config import load_stack_config
 from platform_guard import BY_NAME
 from platform_guard.referenced_parameters import parameter_name
 from tests.conftest import ROOT, STACKS
+from tests.fixtures import Build
 from tests.policy_harness import UNKNOWN, Res, check_resource, check_stack, engine_props
 
 RULE = BY_NAME["ecs-parameter-settings-safe"]
@@ -284,7 +284,7 @@ def _hidden_settings() -> None:
 
 @pytest.mark.subprocess
 def test_settings_hidden_in_parameters_are_rejected_over_grpc(
-    build: Callable[[Callable[[], object]], Registrations],
+    build: Build,
 ) -> None:
     config = load_stack_config(ROOT, "staging")
     registered = build(_hidden_settings)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 import pulumi_aws as aws
 import pytest
 
-from offline.engine import Registrations
 from platform_guard import BY_NAME
+from tests.fixtures import Build
 from tests.policy_harness import UNKNOWN, Res, check_resource, check_stack, engine_props
 
 ENCRYPTED = BY_NAME["s3-bucket-encrypted"]
@@ -274,7 +274,7 @@ def test_unknown_policy_document_is_not_judged_yet() -> None:
 
 
 def test_real_bucket_policy_registration_with_cloudfront_oac(
-    build: Callable[[Callable[[], object]], Registrations],
+    build: Build,
 ) -> None:
     document = {
         "Version": "2012-10-17",
