@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .props import UNKNOWN, is_sequence, truthy
+from .props import NAME, UNKNOWN, is_sequence, list_setting, truthy
 from .rule import Subject, resource_rule
 from .secret_values import judge_command, judge_pair, judge_text, secret_name
 
@@ -214,12 +214,9 @@ ecs_no_plaintext_secrets = resource_rule(
     reads=["containerDefinitions", "containerProperties", "environment", "value", "sourceConfiguration"],
     check=_plaintext_secrets,
     config={
-        "allowedNames": {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "Variable names that look secret but are not (e.g. an identifier).",
-            "default": [],
-        }
+        "allowedNames": list_setting(
+            NAME, "Variable names that look secret but are not (e.g. an identifier).", []
+        )
     },
 )
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .props import UNKNOWN, is_production, is_sequence, non_empty
+from .props import NAME, UNKNOWN, is_production, is_sequence, list_setting, non_empty
 from .rule import Subject, resource_rule
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
@@ -244,17 +244,13 @@ cloudfront_private_media_signed = resource_rule(
     reads=["orderedCacheBehaviors", "defaultCacheBehavior", "origins"],
     check=_private_media,
     config={
-        "privatePathPatterns": {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "Path patterns whose objects need a signature.",
-            "default": DEFAULT_PRIVATE_PATTERNS,
-        },
-        "publicPathPatterns": {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "Path patterns inside the private ones that may be served unsigned.",
-            "default": DEFAULT_PUBLIC_PATTERNS,
-        },
+        "privatePathPatterns": list_setting(
+            NAME, "Path patterns whose objects need a signature.", DEFAULT_PRIVATE_PATTERNS
+        ),
+        "publicPathPatterns": list_setting(
+            NAME,
+            "Path patterns inside the private ones that may be served unsigned.",
+            DEFAULT_PUBLIC_PATTERNS,
+        ),
     },
 )

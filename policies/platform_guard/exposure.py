@@ -12,7 +12,7 @@ from .exposure_ingress import (
     no_internet_ingress_to_admin_ports,
     no_internet_ingress_to_database_ports,
 )
-from .props import UNKNOWN, as_int, config_list, module_of, non_empty, truthy
+from .props import PORT, UNKNOWN, as_int, config_list, list_setting, module_of, non_empty, truthy
 from .rule import Stack, Subject, resource_rule, stack_rule
 from .stack_graph import label, linked
 
@@ -266,12 +266,11 @@ no_database_ports_on_public_load_balancers = stack_rule(
     reads=["port", "internal"],
     check=_public_database_listeners,
     config={
-        "databasePorts": {
-            "type": "array",
-            "items": {"type": "integer", "minimum": 1, "maximum": 65535},
-            "description": "Ports that must not be published on an internet-facing load balancer.",
-            "default": sorted(DATABASE_PORTS),
-        }
+        "databasePorts": list_setting(
+            PORT,
+            "Ports that must not be published on an internet-facing load balancer.",
+            sorted(DATABASE_PORTS),
+        )
     },
 )
 

@@ -7,7 +7,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from .props import UNKNOWN, Judge, as_int, config_list
+from .props import PORT, UNKNOWN, Judge, as_int, config_list, list_setting
 from .rule import Subject, resource_rule
 
 # --- no-internet-ingress-to-database-ports ---------------------------------------------------
@@ -223,12 +223,9 @@ no_internet_ingress_to_database_ports = resource_rule(
     reads=["ingress", "cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6", "fromPort", "toPort"],
     check=_database_ingress,
     config={
-        "databasePorts": {
-            "type": "array",
-            "items": {"type": "integer", "minimum": 1, "maximum": 65535},
-            "description": "TCP ports that must not be reachable from the internet.",
-            "default": sorted(DATABASE_PORTS),
-        }
+        "databasePorts": list_setting(
+            PORT, "TCP ports that must not be reachable from the internet.", sorted(DATABASE_PORTS)
+        )
     },
 )
 
@@ -265,11 +262,10 @@ no_internet_ingress_to_admin_ports = resource_rule(
     reads=["ingress", "cidrBlocks", "ipv6CidrBlocks", "cidrIpv4", "cidrIpv6", "fromPort", "toPort"],
     check=_admin_ingress,
     config={
-        "adminPorts": {
-            "type": "array",
-            "items": {"type": "integer", "minimum": 1, "maximum": 65535},
-            "description": "TCP ports of administration services that must not be reachable from the internet.",
-            "default": sorted(ADMIN_PORTS),
-        }
+        "adminPorts": list_setting(
+            PORT,
+            "TCP ports of administration services that must not be reachable from the internet.",
+            sorted(ADMIN_PORTS),
+        )
     },
 )

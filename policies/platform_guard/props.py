@@ -257,6 +257,16 @@ def is_production() -> bool:
     return stack_profile() == "production"
 
 
+# Item schemas of the list settings: a TCP port, a name or pattern.
+PORT: Mapping[str, Any] = {"type": "integer", "minimum": 1, "maximum": 65535}
+NAME: Mapping[str, Any] = {"type": "string"}
+
+
+def list_setting(items: Mapping[str, Any], description: str, default: Iterable[Any]) -> dict[str, Any]:
+    """A rule's list setting as the pack's config schema declares it; `config_list` reads it back."""
+    return {"type": "array", "items": dict(items), "description": description, "default": list(default)}
+
+
 def config_list(config: Mapping[str, Any], key: str, default: Iterable[Any]) -> list[Any]:
     value: Any = config.get(key) if config else None
     return list(value) if is_sequence(value) else list(default)

@@ -38,7 +38,7 @@ from .compute import (
     container_list,
     debug_on,
 )
-from .props import SIG_KEY, UNKNOWN
+from .props import NAME, SIG_KEY, UNKNOWN, list_setting
 from .rule import Stack, stack_rule
 from .secret_values import judge_pair
 from .stack_graph import label
@@ -286,12 +286,9 @@ ecs_parameter_settings_safe = stack_rule(
     reads=["containerDefinitions", "containerProperties", "value"],
     check=_check,
     config={
-        "allowedNames": {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "Variable names that look secret but are not (e.g. an identifier).",
-            "default": [],
-        }
+        "allowedNames": list_setting(
+            NAME, "Variable names that look secret but are not (e.g. an identifier).", []
+        )
     },
 )
 
