@@ -56,9 +56,9 @@ from .stack_config import StackConfig
 
 CALL_TIMEOUT_SECONDS = 300.0
 # Analyze calls sent ahead of their answers. The Python pack serves four at a time; more queued
-# behind those keep it busy while this process is busy registering (`make bench`: a deeper queue
-# and a shorter GIL switch interval, offline/plan.py, leave next to nothing to drain after the
-# program ends).
+# behind those keep it busy while this process is busy registering. It still judges more slowly
+# than the program registers, so some are left after the program ends: `python -m
+# offline.plan_phases` shows how long that tail is.
 IN_FLIGHT = 16
 
 
@@ -232,7 +232,7 @@ class PreviewAnalysis:
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         if exc_type is None:
-            self._close()
+            self.drain()
         elif not self._closed:
             # The preview failed: no result is wanted, and the thread may be waiting on a pack that is
             # still starting. It ends when the pack is stopped (a daemon thread never holds the exit).
@@ -242,7 +242,8 @@ class PreviewAnalysis:
     def add(self, resource: RegisteredResource) -> None:
         self._pending.put(resource)
 
-    def _close(self) -> None:
+    def drain(self) -> None:
+        """Stop taking resources and wait until the pack has judged every one added so far."""
         if not self._closed:
             self._closed = True
             self._pending.put(None)
@@ -264,7 +265,7 @@ class PreviewAnalysis:
                 self._receive(*sent.popleft())
         except BaseException as error:  # raised again by finish(), on the caller's thread
             self._error = error
-            while self._pending.get() is not None:  # let add() and _close() carry on
+            while self._pending.get() is not None:  # let add() and drain() carry on
                 pass
 
     def _configure(self) -> None:
@@ -352,7 +353,7 @@ class PreviewAnalysis:
 
     def finish(self, run: ProgramRun) -> Analysis:
         """AnalyzeStack over every resource of the finished `run`, and the whole preview's result."""
-        self._close()
+        self.drain()
         if self._error is not None:
             raise self._error
         assert self._info is not None

@@ -31,18 +31,19 @@ import json
 import os
 import re
 import sys
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pulumi
 
 from .analyzer import Analysis, PreviewAnalysis, policy_pack
 from .cost import CostError, Estimate
 from .cost_report import estimate_run, render_items, render_summary
-from .engine import ProgramRun, run_with_config
+from .engine import ProgramRun, RegisteredResource, run_with_config
 from .pack_process import DEFAULT_PACK_DIR, PackError
 from .plan_text import (
     is_mock,
@@ -172,8 +173,12 @@ class Outcome:
 PRINT_ONLY_FLAGS = frozenset({"--json", "--cost"})
 
 
-def run_plan(args: argparse.Namespace) -> Outcome:
-    """Run the program with the pack judging it, and estimate the cost; print nothing."""
+def run_plan(args: argparse.Namespace, phases: dict[str, float] | None = None) -> Outcome:
+    """Run the program with the pack judging it, and estimate the cost; print nothing. `phases`, when
+    given, receives the wall-clock time (`time.time()`) at which each phase of the preview ended:
+    first and last registration, program, judged (the pack has judged every resource), stack (its
+    whole-stack analysis). `python -m offline.plan_phases` reads them."""
+    stamp = _stamper(phases)
     try:
         overrides = _parse_overrides(args.config)
         policy_config: dict[str, PolicyConfigEntry] = (
@@ -186,13 +191,31 @@ def run_plan(args: argparse.Namespace) -> Outcome:
             policy_pack(args.policy_pack, config) as pack,
             PreviewAnalysis(pack, config, policy_config) as preview,
         ):
-            run = run_with_config(config, on_register=preview.add, preview_unknowns=args.preview_unknowns)
+
+            def register(resource: RegisteredResource) -> None:
+                stamp("first", only_once=True)
+                stamp("last")
+                preview.add(resource)
+
+            run = run_with_config(config, on_register=register, preview_unknowns=args.preview_unknowns)
+            stamp("program")
+            preview.drain()
+            stamp("judged")
             analysis = preview.finish(run)
+            stamp("stack")
         cost = None if args.no_cost else estimate_run(run, args.usage)
     except (PlanError, PolicyConfigError, PackError, CostError, pulumi.RunError) as error:
         # Invalid settings arrive as the program's RunError: shown like the rest, without a traceback.
         return Outcome(error=error)
     return Outcome(run, analysis, cost)
+
+
+def _stamper(phases: dict[str, float] | None) -> Callable[..., None]:
+    def stamp(phase: str, *, only_once: bool = False) -> None:
+        if phases is not None and not (only_once and phase in phases):
+            phases[phase] = time.time()
+
+    return stamp
 
 
 def report(args: argparse.Namespace, outcome: Outcome) -> int:
@@ -279,7 +302,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return report(args, run_plan(args))
 
 
-if __name__ == "__main__":
+def prepare_process() -> None:
+    """Settings for a process that runs one plan and exits (this module's `__main__`, and the phase
+    timings of `python -m offline.plan_phases`, which must time the same process)."""
     # One short-lived process: the collector's passes over the objects the pulumi_aws modules create
     # free nothing here and cost a large share of its time.
     gc.disable()
@@ -287,9 +312,16 @@ if __name__ == "__main__":
     # thread; at the default 5 ms switch interval the pack idles and judges the last resources only
     # after the program has ended. A shorter interval keeps it fed (`make bench` shows the gain).
     sys.setswitchinterval(0.0005)
-    exit_code = main()
-    # Tearing the interpreter down frees the same objects one by one (about a second) for an OS that
-    # reclaims them at once: flush what was printed and leave. The pack has been stopped by now.
+
+
+def leave(exit_code: int) -> NoReturn:
+    """Tearing the interpreter down frees the same objects one by one (about a second) for an OS that
+    reclaims them at once: flush what was printed and leave. The pack has been stopped by now."""
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(exit_code)
+
+
+if __name__ == "__main__":
+    prepare_process()
+    leave(main())

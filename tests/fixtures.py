@@ -112,6 +112,8 @@ def default_edge() -> Iterator[tuple[Edge, Registrations]]:
 
 # Per plan: what it found, and what it printed while running (the program's own warnings).
 _PLANS: dict[tuple[str, ...], tuple[Any, str, str]] = {}
+# Per plan: when each of its phases ended (`run_plan`'s `phases`).
+_PHASES: dict[tuple[str, ...], dict[str, float]] = {}
 
 
 def cached_plan(*args: str) -> tuple[int, str, str]:
@@ -122,17 +124,30 @@ def cached_plan(*args: str) -> tuple[int, str, str]:
     from offline import plan  # not imported by the quick loop, which runs no plan
 
     parsed = plan.parse_args(list(args))
-    key = tuple(arg for arg in args if arg not in plan.PRINT_ONLY_FLAGS)
+    key = _plan_key(args)
     if key not in _PLANS:
         out, err = io.StringIO(), io.StringIO()
+        _PHASES[key] = {}
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            outcome = plan.run_plan(parsed)
+            outcome = plan.run_plan(parsed, _PHASES[key])
         _PLANS[key] = (outcome, out.getvalue(), err.getvalue())
     outcome, run_out, run_err = _PLANS[key]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = plan.report(parsed, outcome)
     return code, run_out + out.getvalue(), run_err + err.getvalue()
+
+
+def cached_plan_phases(*args: str) -> dict[str, float]:
+    """When each phase of `cached_plan(*args)`'s run ended (wall clock), running it if need be."""
+    cached_plan(*args)
+    return _PHASES[_plan_key(args)]
+
+
+def _plan_key(args: tuple[str, ...]) -> tuple[str, ...]:
+    from offline import plan
+
+    return tuple(arg for arg in args if arg not in plan.PRINT_ONLY_FLAGS)
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from offline import analyzer, pack_process, plan, plan_text
+from offline import analyzer, pack_process, plan, plan_phases, plan_text
 from tests.conftest import ROOT, STACKS
-from tests.fixtures import cached_plan
+from tests.fixtures import cached_plan, cached_plan_phases
 
 EXAMPLE = ROOT / "examples" / "maple_quest_current"
 
@@ -49,6 +49,30 @@ def test_our_stacks_pass_the_pack(stack: str) -> None:
     assert [f for f in findings(out) if f["level"] == "mandatory"] == []
     assert code == 0, err
     assert json.loads(out)["policy"]["pack"]["name"] == "django-platform-policies"
+
+
+@pytest.mark.subprocess
+def test_a_plan_stamps_its_phases_in_the_order_they_happen() -> None:
+    """What `python -m offline.plan_phases` splits a plan's time by: the pack has judged every
+    resource only after the program ended, and the whole-stack analysis comes last."""
+    stamps = cached_plan_phases("--stack", "prod", "--json")
+    order = ["first", "last", "program", "judged", "stack"]
+    assert sorted(stamps, key=stamps.__getitem__) == order
+    assert stamps["first"] < stamps["last"], "the prod program registers more than one resource"
+
+
+def test_phase_durations_are_the_gaps_between_the_stamps() -> None:
+    stamps = {"spawn": 10.0, "first": 11.25, "last": 11.5, "program": 11.5, "judged": 11.75, "stack": 12.0}
+    took = plan_phases.durations({**stamps, "printed": 12.5})
+    assert took == {
+        "start to the first registration": 1.25,
+        "registrations": 0.25,
+        "end of the program": 0.0,
+        "pack still judging": 0.25,
+        "whole-stack analysis (AnalyzeStack)": 0.25,
+        "cost estimate and JSON output": 0.5,
+    }
+    assert sum(took.values()) == stamps["stack"] + 0.5 - stamps["spawn"]
 
 
 @pytest.mark.subprocess
