@@ -14,7 +14,7 @@ import pytest
 
 from platform_guard import BY_NAME, POLICIES
 from tests.policy_harness import Outcome, Res, check_resource, check_stack
-from tests.policy_rule_cases import MORE_CASES, Case, resource_case
+from tests.policy_rule_cases import DISTRIBUTION, LB, LISTENER, MORE_CASES, TASK, Case, resource_case
 
 RDS = "aws:rds/instance:Instance"
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -27,10 +27,6 @@ PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 ACL = "aws:s3/bucketAcl:BucketAcl"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 SERVICE = "aws:ecs/service:Service"
-TASK = "aws:ecs/taskDefinition:TaskDefinition"
-DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-LB = "aws:lb/loadBalancer:LoadBalancer"
-LISTENER = "aws:lb/listener:Listener"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 DISTRIBUTION_ARN = "arn:aws:cloudfront::123456789012:distribution/E2EXAMPLE"
